@@ -1,0 +1,85 @@
+//! What each screen may see, computed from a room. Rendered once per tick per view by the hub, never
+//! per participant: a view must not depend on who is looking, only on the audience.
+
+use super::activity::{ActivitySpec, ActivityView, Audience};
+use super::{ActivityId, Millis, Room};
+use serde::{Deserialize, Serialize};
+
+/// Where the current activity sits in the deck.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    /// 0-based index of the current activity.
+    pub index: usize,
+    pub count: usize,
+}
+
+/// The presenter's and the participants' view: the current activity only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PublicView {
+    pub title: String,
+    /// Participants who have ever joined.
+    pub participants: u64,
+    /// Participants connected right now.
+    pub online: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+    /// The current activity; absent in the lobby (before the first activity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<ActivityView>,
+}
+
+/// The facilitator's view: the whole deck with specs and full results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HostView {
+    pub title: String,
+    pub participants: u64,
+    pub online: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<ActivityId>,
+    pub created_at: Millis,
+    pub last_activity_at: Millis,
+    pub deck: Vec<HostActivity>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HostActivity {
+    /// What the edit form starts from.
+    pub spec: ActivitySpec,
+    #[serde(flatten)]
+    pub view: ActivityView,
+}
+
+pub fn public_view(room: &Room, audience: Audience, online: u64) -> PublicView {
+    let index = room
+        .current
+        .and_then(|id| room.deck.iter().position(|a| a.id == id));
+    PublicView {
+        title: room.title.clone(),
+        participants: room.participant_count(),
+        online,
+        position: index.map(|index| Position {
+            index,
+            count: room.deck.len(),
+        }),
+        activity: index.map(|i| room.deck[i].view(audience)),
+    }
+}
+
+pub fn host_view(room: &Room, online: u64) -> HostView {
+    HostView {
+        title: room.title.clone(),
+        participants: room.participant_count(),
+        online,
+        current: room.current,
+        created_at: room.created_at,
+        last_activity_at: room.last_command_at,
+        deck: room
+            .deck
+            .iter()
+            .map(|activity| HostActivity {
+                spec: activity.spec(),
+                view: activity.view(Audience::Host),
+            })
+            .collect(),
+    }
+}

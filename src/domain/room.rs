@@ -1,0 +1,529 @@
+//! The room: a deck of activities, the facilitator's position in it, and the participants.
+//!
+//! [`Room::apply`] is the only way to change a room. It either applies a whole command or returns a
+//! [`Rejection`] and leaves the room exactly as it was, so the command log (every accepted command,
+//! in order, with its `at`) rebuilds the same room on replay.
+
+use super::activity::{Activity, ActivityKind, ActivitySpec, Answer, ideas::IdeasPhase};
+use super::{
+    ActivityId, Millis, ParticipantId, RejectCode, Rejection, clean_optional_text, reject,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const MAX_TITLE_CHARS: usize = 120;
+pub const MAX_NAME_CHARS: usize = 40;
+
+/// Limits fixed when the room is created and stored in its first command, so a later change of
+/// server configuration can never make a replay refuse what was once accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomLimits {
+    pub max_participants: u32,
+    pub max_activities: u32,
+}
+
+impl Default for RoomLimits {
+    fn default() -> Self {
+        RoomLimits {
+            max_participants: 20_000,
+            max_activities: 200,
+        }
+    }
+}
+
+/// Where the facilitator moves the room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Navigate {
+    Next,
+    Prev,
+    /// Back to the waiting screen: no activity is current.
+    Lobby,
+    Activity(ActivityId),
+}
+
+/// Every change to a room. Host commands carry no identity: the hub checks the host key before a
+/// host command gets here. Participant commands name the participant the hub authenticated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Command {
+    Create {
+        title: String,
+        seed: u64,
+        limits: RoomLimits,
+    },
+    SetTitle {
+        title: String,
+    },
+    AddActivity {
+        spec: ActivitySpec,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position: Option<usize>,
+    },
+    EditActivity {
+        activity: ActivityId,
+        spec: ActivitySpec,
+    },
+    MoveActivity {
+        activity: ActivityId,
+        position: usize,
+    },
+    DeleteActivity {
+        activity: ActivityId,
+    },
+    Navigate {
+        to: Navigate,
+    },
+    SetVoting {
+        activity: ActivityId,
+        open: bool,
+    },
+    SetResults {
+        activity: ActivityId,
+        shown: bool,
+    },
+    SetIdeasPhase {
+        activity: ActivityId,
+        phase: IdeasPhase,
+    },
+    HideIdea {
+        activity: ActivityId,
+        idea: u32,
+        hidden: bool,
+    },
+    MergeIdeas {
+        activity: ActivityId,
+        from: u32,
+        into: u32,
+    },
+    Join {
+        participant: ParticipantId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    SetName {
+        participant: ParticipantId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    Vote {
+        participant: ParticipantId,
+        activity: ActivityId,
+        options: Vec<u32>,
+    },
+    SubmitIdea {
+        participant: ParticipantId,
+        activity: ActivityId,
+        text: String,
+    },
+    DotVote {
+        participant: ParticipantId,
+        activity: ActivityId,
+        ideas: Vec<u32>,
+    },
+    SubmitWords {
+        participant: ParticipantId,
+        activity: ActivityId,
+        words: Vec<String>,
+    },
+}
+
+impl Command {
+    /// The participant a command acts as, if it is a participant command.
+    pub fn participant(&self) -> Option<ParticipantId> {
+        match self {
+            Command::Join { participant, .. }
+            | Command::SetName { participant, .. }
+            | Command::Vote { participant, .. }
+            | Command::SubmitIdea { participant, .. }
+            | Command::DotVote { participant, .. }
+            | Command::SubmitWords { participant, .. } => Some(*participant),
+            _ => None,
+        }
+    }
+}
+
+/// What an accepted command did, for the reply to the client that sent it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Joined { new: bool },
+    ActivityAdded(ActivityId),
+    IdeaAdded { activity: ActivityId, idea: u32 },
+    Answered(ActivityId),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Participant {
+    pub name: Option<String>,
+    pub joined_at: Millis,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Room {
+    created: bool,
+    pub(crate) title: String,
+    pub(crate) seed: u64,
+    pub(crate) limits: RoomLimits,
+    pub(crate) created_at: Millis,
+    pub(crate) last_command_at: Millis,
+    pub(crate) deck: Vec<Activity>,
+    pub(crate) current: Option<ActivityId>,
+    pub(crate) participants: BTreeMap<ParticipantId, Participant>,
+    next_activity_id: u32,
+}
+
+impl Room {
+    /// A room before its `Create` command: every other command is refused.
+    pub fn empty() -> Self {
+        Room::default()
+    }
+
+    pub fn apply(&mut self, command: &Command, at: Millis) -> Result<Outcome, Rejection> {
+        let outcome = self.apply_inner(command, at)?;
+        self.last_command_at = self.last_command_at.max(at);
+        Ok(outcome)
+    }
+
+    fn apply_inner(&mut self, command: &Command, at: Millis) -> Result<Outcome, Rejection> {
+        if let Command::Create {
+            title,
+            seed,
+            limits,
+        } = command
+        {
+            if self.created {
+                return reject(RejectCode::RoomExists, "the room already exists");
+            }
+            self.title =
+                clean_optional_text(Some(title), MAX_TITLE_CHARS, "the title")?.unwrap_or_default();
+            self.seed = *seed;
+            self.limits = *limits;
+            self.created_at = at;
+            self.created = true;
+            return Ok(Outcome::Done);
+        }
+        if !self.created {
+            return reject(RejectCode::RoomNotCreated, "the room was never created");
+        }
+        match command {
+            Command::Create { .. } => unreachable_create(),
+            Command::SetTitle { title } => {
+                self.title = clean_optional_text(Some(title), MAX_TITLE_CHARS, "the title")?
+                    .unwrap_or_default();
+                Ok(Outcome::Done)
+            }
+            Command::AddActivity { spec, position } => {
+                if self.deck.len() as u32 >= self.limits.max_activities {
+                    return reject(
+                        RejectCode::DeckFull,
+                        format!(
+                            "a session holds at most {} activities",
+                            self.limits.max_activities
+                        ),
+                    );
+                }
+                let position = position.unwrap_or(self.deck.len());
+                if position > self.deck.len() {
+                    return reject(
+                        RejectCode::InvalidPosition,
+                        format!("position {position} is past the end of the deck"),
+                    );
+                }
+                let id = ActivityId(self.next_activity_id);
+                let activity = Activity::new(id, spec)?;
+                self.next_activity_id += 1;
+                self.deck.insert(position, activity);
+                Ok(Outcome::ActivityAdded(id))
+            }
+            Command::EditActivity { activity, spec } => {
+                self.activity_mut(*activity)?.edit(spec)?;
+                Ok(Outcome::Done)
+            }
+            Command::MoveActivity { activity, position } => {
+                let from = self.index_of(*activity)?;
+                if *position >= self.deck.len() {
+                    return reject(
+                        RejectCode::InvalidPosition,
+                        format!("position {position} is past the end of the deck"),
+                    );
+                }
+                let moved = self.deck.remove(from);
+                self.deck.insert(*position, moved);
+                Ok(Outcome::Done)
+            }
+            Command::DeleteActivity { activity } => {
+                let index = self.index_of(*activity)?;
+                self.deck.remove(index);
+                if self.current == Some(*activity) {
+                    // The next activity takes its place; after the last one, the one before.
+                    self.current = self
+                        .deck
+                        .get(index)
+                        .or_else(|| index.checked_sub(1).and_then(|i| self.deck.get(i)))
+                        .map(|a| a.id);
+                }
+                Ok(Outcome::Done)
+            }
+            Command::Navigate { to } => {
+                self.navigate(*to)?;
+                Ok(Outcome::Done)
+            }
+            Command::SetVoting { activity, open } => {
+                self.activity_mut(*activity)?.voting_open = *open;
+                Ok(Outcome::Done)
+            }
+            Command::SetResults { activity, shown } => {
+                self.activity_mut(*activity)?.results_shown = *shown;
+                Ok(Outcome::Done)
+            }
+            Command::SetIdeasPhase { activity, phase } => {
+                self.ideas_mut(*activity)?.set_phase(*phase);
+                Ok(Outcome::Done)
+            }
+            Command::HideIdea {
+                activity,
+                idea,
+                hidden,
+            } => {
+                self.ideas_mut(*activity)?.hide(*idea, *hidden)?;
+                Ok(Outcome::Done)
+            }
+            Command::MergeIdeas {
+                activity,
+                from,
+                into,
+            } => {
+                self.ideas_mut(*activity)?.merge(*from, *into)?;
+                Ok(Outcome::Done)
+            }
+            Command::Join { participant, name } => {
+                let name = clean_optional_text(name.as_deref(), MAX_NAME_CHARS, "the name")?;
+                if let Some(existing) = self.participants.get_mut(participant) {
+                    if name.is_some() {
+                        existing.name = name;
+                    }
+                    return Ok(Outcome::Joined { new: false });
+                }
+                if self.participants.len() as u32 >= self.limits.max_participants {
+                    return reject(
+                        RejectCode::RoomFull,
+                        format!(
+                            "this session is full ({} participants)",
+                            self.limits.max_participants
+                        ),
+                    );
+                }
+                self.participants.insert(
+                    *participant,
+                    Participant {
+                        name,
+                        joined_at: at,
+                    },
+                );
+                Ok(Outcome::Joined { new: true })
+            }
+            Command::SetName { participant, name } => {
+                let name = clean_optional_text(name.as_deref(), MAX_NAME_CHARS, "the name")?;
+                self.participant_mut(*participant)?.name = name;
+                Ok(Outcome::Done)
+            }
+            Command::Vote {
+                participant,
+                activity,
+                options,
+            } => {
+                let who = *participant;
+                match &mut self.answerable(who, *activity)?.kind {
+                    ActivityKind::Poll(poll) => poll.vote(who, options)?,
+                    _ => return wrong_kind(*activity, "poll"),
+                }
+                Ok(Outcome::Answered(*activity))
+            }
+            Command::SubmitIdea {
+                participant,
+                activity,
+                text,
+            } => {
+                let who = *participant;
+                let idea = match &mut self.answerable(who, *activity)?.kind {
+                    ActivityKind::Ideas(ideas) => ideas.submit(who, text)?,
+                    _ => return wrong_kind(*activity, "ideas"),
+                };
+                Ok(Outcome::IdeaAdded {
+                    activity: *activity,
+                    idea,
+                })
+            }
+            Command::DotVote {
+                participant,
+                activity,
+                ideas: chosen,
+            } => {
+                let who = *participant;
+                match &mut self.answerable(who, *activity)?.kind {
+                    ActivityKind::Ideas(ideas) => ideas.dot_vote(who, chosen)?,
+                    _ => return wrong_kind(*activity, "ideas"),
+                }
+                Ok(Outcome::Answered(*activity))
+            }
+            Command::SubmitWords {
+                participant,
+                activity,
+                words,
+            } => {
+                let who = *participant;
+                match &mut self.answerable(who, *activity)?.kind {
+                    ActivityKind::Wordcloud(cloud) => cloud.submit(who, words)?,
+                    _ => return wrong_kind(*activity, "wordcloud"),
+                }
+                Ok(Outcome::Answered(*activity))
+            }
+        }
+    }
+
+    fn navigate(&mut self, to: Navigate) -> Result<(), Rejection> {
+        if self.deck.is_empty() && to != Navigate::Lobby {
+            return reject(RejectCode::DeckEmpty, "the deck has no activities yet");
+        }
+        let current_index = self
+            .current
+            .and_then(|id| self.deck.iter().position(|a| a.id == id));
+        self.current = match to {
+            Navigate::Lobby => None,
+            Navigate::Activity(id) => Some(self.activity(id)?.id),
+            Navigate::Next => {
+                let next = current_index.map_or(0, |i| i + 1);
+                match self.deck.get(next) {
+                    Some(activity) => Some(activity.id),
+                    None => return reject(RejectCode::EndOfDeck, "this is the last activity"),
+                }
+            }
+            Navigate::Prev => match current_index {
+                Some(i) if i > 0 => Some(self.deck[i - 1].id),
+                _ => return reject(RejectCode::EndOfDeck, "this is the first activity"),
+            },
+        };
+        Ok(())
+    }
+
+    /// The activity a participant may answer now: it exists, it is the current one, voting is open.
+    fn answerable(
+        &mut self,
+        who: ParticipantId,
+        id: ActivityId,
+    ) -> Result<&mut Activity, Rejection> {
+        self.participant_mut(who)?;
+        let current = self.current;
+        let activity = self.activity_mut(id)?;
+        if current != Some(id) {
+            return reject(
+                RejectCode::ActivityNotCurrent,
+                format!("activity {id} is not the one being shown"),
+            );
+        }
+        if !activity.voting_open {
+            return reject(RejectCode::VotingClosed, "voting is closed");
+        }
+        Ok(activity)
+    }
+
+    fn participant_mut(&mut self, who: ParticipantId) -> Result<&mut Participant, Rejection> {
+        match self.participants.get_mut(&who) {
+            Some(p) => Ok(p),
+            None => reject(RejectCode::NotJoined, "join the session first"),
+        }
+    }
+
+    fn index_of(&self, id: ActivityId) -> Result<usize, Rejection> {
+        match self.deck.iter().position(|a| a.id == id) {
+            Some(i) => Ok(i),
+            None => reject(
+                RejectCode::ActivityNotFound,
+                format!("activity {id} is not in this session"),
+            ),
+        }
+    }
+
+    pub fn activity(&self, id: ActivityId) -> Result<&Activity, Rejection> {
+        let index = self.index_of(id)?;
+        Ok(&self.deck[index])
+    }
+
+    fn activity_mut(&mut self, id: ActivityId) -> Result<&mut Activity, Rejection> {
+        let index = self.index_of(id)?;
+        Ok(&mut self.deck[index])
+    }
+
+    fn ideas_mut(
+        &mut self,
+        id: ActivityId,
+    ) -> Result<&mut super::activity::ideas::Ideas, Rejection> {
+        match &mut self.activity_mut(id)?.kind {
+            ActivityKind::Ideas(ideas) => Ok(ideas),
+            _ => wrong_kind(id, "ideas"),
+        }
+    }
+
+    pub fn is_created(&self) -> bool {
+        self.created
+    }
+
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn created_at(&self) -> Millis {
+        self.created_at
+    }
+
+    /// When the last command was applied: what the retention clock counts from.
+    pub fn last_command_at(&self) -> Millis {
+        self.last_command_at
+    }
+
+    pub fn current(&self) -> Option<ActivityId> {
+        self.current
+    }
+
+    pub fn deck(&self) -> &[Activity] {
+        &self.deck
+    }
+
+    pub fn participant_count(&self) -> u64 {
+        self.participants.len() as u64
+    }
+
+    pub fn participant(&self, who: &ParticipantId) -> Option<&Participant> {
+        self.participants.get(who)
+    }
+
+    /// The participant's answers to every activity they have answered.
+    pub fn answers_of(&self, who: &ParticipantId) -> BTreeMap<ActivityId, Answer> {
+        self.deck
+            .iter()
+            .filter_map(|a| a.answer(who).map(|answer| (a.id, answer)))
+            .collect()
+    }
+
+    /// The participant's answer to one activity (`None` if they have not answered it).
+    pub fn answer_of(&self, who: &ParticipantId, id: ActivityId) -> Option<Answer> {
+        self.activity(id).ok().and_then(|a| a.answer(who))
+    }
+}
+
+fn wrong_kind<T>(id: ActivityId, expected: &str) -> Result<T, Rejection> {
+    reject(
+        RejectCode::WrongActivityKind,
+        format!("activity {id} is not a {expected} activity"),
+    )
+}
+
+fn unreachable_create() -> Result<Outcome, Rejection> {
+    // `Create` is handled before the match; keep the match total without a panic.
+    reject(RejectCode::RoomExists, "the room already exists")
+}
