@@ -1,7 +1,105 @@
 //! handsup: self-hosted real-time live voting.
 //!
 //! # Layout
-//! - [`domain`]: the pure room state machine (`Room::apply`), one file per activity type.
-//! - [`protocol`]: the WebSocket wire types and error codes.
+//! - [`domain`]: the pure room state machine (`Room::apply`), one file per activity type. No I/O,
+//!   no clocks, no tokio.
+//! - [`protocol`]: the WebSocket wire types, error codes and close codes.
+//! - [`store`]: the command log trait (its ordering and durability contract) and the SQLite log.
+//! - [`hub`]: live rooms in memory, command submission, the per-room ticker and `watch` fan-out,
+//!   identity (tokens, host keys), retention.
+//! - [`http`]: axum routes: REST API, WebSocket sessions, pages and assets, QR codes.
+//! - [`config`]: command-line flags with `HANDSUP_*` environment fallbacks.
+//!
+//! Dependencies point one way: `domain ← protocol ← hub ← http ← main`, with `store` beside the hub.
+
+pub mod config;
 pub mod domain;
+pub mod http;
+pub mod hub;
 pub mod protocol;
+pub mod store;
+
+use config::Config;
+use http::AppState;
+use hub::{Hub, HubSettings, identity::Secret};
+use std::future::Future;
+use std::sync::Arc;
+use store::sqlite::SqliteLog;
+use tokio::net::TcpListener;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot use the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot read or create the server secret in {path}: {source}")]
+    Secret {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the command log: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Opens the data directory, replays the log and returns the application state.
+pub fn open(config: Config) -> Result<AppState, StartError> {
+    let dir = &config.data_dir;
+    let shown = dir.display().to_string();
+    std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
+        path: shown.clone(),
+        source,
+    })?;
+    let secret = Secret::load_or_create(dir).map_err(|source| StartError::Secret {
+        path: shown,
+        source,
+    })?;
+    let log = SqliteLog::open(&dir.join("handsup.sqlite"))?;
+    let hub = Hub::load(Arc::new(log), HubSettings::from_config(&config), secret)?;
+    Ok(AppState {
+        hub: Arc::new(hub),
+        config: Arc::new(config),
+    })
+}
+
+/// Serves until `shutdown` resolves, then closes every session with "restarting" (clients
+/// reconnect), and returns once the log has flushed.
+pub async fn run(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let hub = Arc::clone(&state.hub);
+    let sweeper = {
+        let hub = Arc::clone(&hub);
+        let every = state.config.sweep_interval;
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            loop {
+                interval.tick().await;
+                hub.sweep_expired(hub::now_ms()).await;
+            }
+        })
+    };
+    let closing_hub = Arc::clone(&hub);
+    let result = axum::serve(listener, http::app(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing sessions and flushing the log");
+            closing_hub.close_connections(protocol::close::RESTARTING);
+        })
+        .await;
+    sweeper.abort();
+    // Give sessions a moment to send their close frames, then make everything durable.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while hub.connection_count() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    if let Err(err) = hub.flush().await {
+        tracing::error!(error = %err, "the log did not flush on shutdown");
+    }
+    result.map_err(StartError::Serve)
+}

@@ -1,0 +1,135 @@
+//! Typed configuration: command-line flags with `HANDSUP_*` environment fallbacks. Invalid values
+//! stop the server at start-up with the name of the offending flag; nothing falls back silently.
+
+use crate::domain::RoomLimits;
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Clone, Debug, Parser)]
+#[command(name = "handsup", version, about = "Self-hosted real-time live voting")]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "HANDSUP_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+
+    /// Where the command log and the server secret live.
+    #[arg(long, env = "HANDSUP_DATA_DIR", default_value = "./handsup-data")]
+    pub data_dir: PathBuf,
+
+    /// Public base address for join links and QR codes, e.g. https://vote.example.org
+    /// (default: derived from each request's Host header).
+    #[arg(long, env = "HANDSUP_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// Rooms with no activity for this long are deleted with their log (e.g. 30d, 12h).
+    #[arg(long, env = "HANDSUP_RETENTION", default_value = "30d", value_parser = parse_duration)]
+    pub retention: Duration,
+
+    /// How often to look for rooms past their retention.
+    #[arg(long, env = "HANDSUP_SWEEP_INTERVAL", default_value = "1h", value_parser = parse_duration)]
+    pub sweep_interval: Duration,
+
+    /// Largest WebSocket text message accepted, in bytes.
+    #[arg(long, env = "HANDSUP_MAX_MESSAGE_BYTES", default_value_t = 16 * 1024,
+          value_parser = clap::value_parser!(u32).range(1024..=1_048_576))]
+    pub max_message_bytes: u32,
+
+    /// Participants one room admits.
+    #[arg(long, env = "HANDSUP_MAX_PARTICIPANTS", default_value_t = 20_000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_participants: u32,
+
+    /// Activities one room's deck holds.
+    #[arg(long, env = "HANDSUP_MAX_ACTIVITIES", default_value_t = 200,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_activities: u32,
+
+    /// Rooms one server holds.
+    #[arg(long, env = "HANDSUP_MAX_ROOMS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rooms: u32,
+
+    /// Interval between presenter and host frames while a room changes (about 20 per second).
+    #[arg(long, env = "HANDSUP_PRESENTER_TICK", default_value = "50ms", value_parser = parse_duration)]
+    pub presenter_tick: Duration,
+
+    /// Shortest interval between participant frames of one room.
+    #[arg(long, env = "HANDSUP_PARTICIPANT_TICK", default_value = "200ms", value_parser = parse_duration)]
+    pub participant_tick: Duration,
+
+    /// Participant frames per second one room may send in all; large audiences get frames less
+    /// often so the total stays within it.
+    #[arg(long, env = "HANDSUP_PARTICIPANT_FRAME_BUDGET", default_value_t = 20_000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub participant_frame_budget: u32,
+
+    /// A connection whose frames cannot be written within this time is closed as a slow consumer.
+    #[arg(long, env = "HANDSUP_SEND_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub send_timeout: Duration,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("{e} (use a duration such as 30d, 12h, 50ms)"))?;
+    if duration.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(duration)
+}
+
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let trimmed = text.trim().trim_end_matches('/');
+    if !(trimmed.starts_with("http://") || trimmed.starts_with("https://"))
+        || trimmed.len() <= "https://".len()
+    {
+        return Err("must be an absolute http:// or https:// address".into());
+    }
+    Ok(trimmed.to_string())
+}
+
+impl Config {
+    /// Defaults for tests and embedding: every flag at its default, data in `data_dir`.
+    pub fn for_data_dir(data_dir: PathBuf) -> Config {
+        let mut config = Config::parse_from(["handsup"]);
+        config.data_dir = data_dir;
+        config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
+        config
+    }
+
+    pub fn room_limits(&self) -> RoomLimits {
+        RoomLimits {
+            max_participants: self.max_participants,
+            max_activities: self.max_activities,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_values_name_the_flag() {
+        let err = Config::try_parse_from(["handsup", "--retention", "soon"]).unwrap_err();
+        assert!(err.to_string().contains("--retention"), "{err}");
+        let err = Config::try_parse_from(["handsup", "--public-url", "vote.example"]).unwrap_err();
+        assert!(err.to_string().contains("--public-url"), "{err}");
+        let err = Config::try_parse_from(["handsup", "--bind", "nowhere"]).unwrap_err();
+        assert!(err.to_string().contains("--bind"), "{err}");
+    }
+
+    #[test]
+    fn defaults_match_the_readme() {
+        let config = Config::try_parse_from(["handsup"]).unwrap();
+        assert_eq!(config.bind.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.data_dir, PathBuf::from("./handsup-data"));
+        assert_eq!(config.retention, Duration::from_secs(30 * 24 * 3600));
+        assert_eq!(config.max_message_bytes, 16 * 1024);
+        let config =
+            Config::try_parse_from(["handsup", "--public-url", "https://vote.example.org/"])
+                .unwrap();
+        assert_eq!(config.public_url.as_deref(), Some("https://vote.example.org"));
+    }
+}

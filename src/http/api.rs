@@ -1,0 +1,147 @@
+//! The REST API: create, look up and delete rooms; the join QR code.
+
+use super::{ApiError, AppState, base_url, normalise_code};
+use crate::hub::CreateError;
+use crate::hub::identity::host_key_matches;
+use crate::protocol::close;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRoom {
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+pub async fn create_room(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let request: CreateRoom = if body.iter().all(u8::is_ascii_whitespace) {
+        CreateRoom::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                format!("expected {{\"title\": \"...\"}}: {e}"),
+            )
+        })?
+    };
+    let created = state
+        .hub
+        .create_room(request.title.as_deref().unwrap_or(""))
+        .await
+        .map_err(|err| match err {
+            CreateError::TooManyRooms(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too_many_rooms",
+                err.to_string(),
+            ),
+            CreateError::Invalid(rejection) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                rejection.code.as_str(),
+                rejection.detail,
+            ),
+            CreateError::Store(err) => ApiError::internal("creating a room", err),
+        })?;
+    let base = base_url(&state.config, &headers);
+    let code = &created.code;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "code": code,
+            "host_key": created.host_key,
+            "host_url": format!("/host/{code}#key={}", created.host_key),
+            "join_url": format!("{base}/{code}"),
+            "present_url": format!("/present/{code}"),
+            "expires_at": created.expires_at,
+        })),
+    )
+        .into_response())
+}
+
+pub async fn room_info(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let code = normalise_code(&code).ok_or_else(|| ApiError::room_not_found(&code))?;
+    let room = state
+        .hub
+        .get(&code)
+        .ok_or_else(|| ApiError::room_not_found(&code))?;
+    let title = room.lock().room.title().to_string();
+    let base = base_url(&state.config, &headers);
+    Ok(Json(json!({
+        "code": code,
+        "title": title,
+        "join_url": format!("{base}/{code}"),
+    }))
+    .into_response())
+}
+
+pub async fn delete_room(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let code = normalise_code(&code).ok_or_else(|| ApiError::room_not_found(&code))?;
+    let room = state
+        .hub
+        .get(&code)
+        .ok_or_else(|| ApiError::room_not_found(&code))?;
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !host_key_matches(presented, room.host_key_hash()) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_host",
+            "deleting a session needs its host key (Authorization: Bearer <host key>)",
+        ));
+    }
+    state
+        .hub
+        .delete_room(&code, close::ROOM_DELETED)
+        .await
+        .map_err(|e| ApiError::internal("deleting a room", e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn qr_svg(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let code = normalise_code(&code).ok_or_else(|| ApiError::room_not_found(&code))?;
+    if state.hub.get(&code).is_none() {
+        return Err(ApiError::room_not_found(&code));
+    }
+    let url = format!("{}/{code}", base_url(&state.config, &headers));
+    let qr = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| ApiError::internal("rendering a QR code", e))?;
+    let svg = qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(256, 256)
+        .quiet_zone(true)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        svg,
+    )
+        .into_response())
+}

@@ -1,0 +1,121 @@
+//! Pages and static assets, embedded in the binary at compile time (read from `web/` on disk in
+//! debug builds, so front-end work needs no rebuild). Assets carry ETags for revalidation.
+
+use super::{AppState, normalise_code};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "web/"]
+struct Web;
+
+fn serve(path: &str, headers: &HeaderMap, status: StatusCode) -> Response {
+    let Some(file) = Web::get(path) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let etag = format!(
+        "\"{}\"",
+        file.metadata
+            .sha256_hash()
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    if status == StatusCode::OK
+        && headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag))
+    {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    let content_type = if mime.type_() == "text" || mime.subtype() == "javascript" {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.to_string()
+    };
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, "no-cache".to_string()),
+        ],
+        file.data.into_owned(),
+    )
+        .into_response()
+}
+
+pub async fn index_page(headers: HeaderMap) -> Response {
+    serve("index.html", &headers, StatusCode::OK)
+}
+
+pub async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
+    serve(&format!("assets/{path}"), &headers, StatusCode::OK)
+}
+
+fn room_page(state: &AppState, code: &str, page: &str, headers: &HeaderMap) -> Response {
+    match normalise_code(code) {
+        Some(code) if state.hub.get(&code).is_some() => serve(page, headers, StatusCode::OK),
+        _ => missing_room(code),
+    }
+}
+
+pub async fn participant_page(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    room_page(&state, &code, "participant.html", &headers)
+}
+
+pub async fn host_page(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    room_page(&state, &code, "host.html", &headers)
+}
+
+pub async fn present_page(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    room_page(&state, &code, "present.html", &headers)
+}
+
+pub async fn not_found_page() -> Response {
+    missing_page(
+        "Page not found",
+        "There is nothing at this address.".to_string(),
+    )
+}
+
+fn missing_room(code: &str) -> Response {
+    let shown: String = code.chars().filter(char::is_ascii_digit).take(8).collect();
+    let message = if shown.is_empty() {
+        "There is nothing at this address.".to_string()
+    } else {
+        format!(
+            "No session has the code {}. Check the code on the screen and try again.",
+            shown
+        )
+    };
+    missing_page("Session not found", message)
+}
+
+fn missing_page(title: &str, message: String) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · handsup</title><link rel=\"stylesheet\" href=\"/assets/app.css\"></head>\
+         <body><main class=\"page narrow\"><h1>{title}</h1><p>{message}</p>\
+         <p><a href=\"/\">Go to the handsup home page</a></p></main></body></html>"
+    );
+    (StatusCode::NOT_FOUND, Html(body)).into_response()
+}

@@ -1,0 +1,495 @@
+//! One WebSocket session: `welcome`, then a `hello` that fixes the role, then requests answered
+//! in order and room frames forwarded from the room's `watch` channels (latest wins).
+
+use super::{AppState, normalise_code};
+use crate::domain::activity::Audience;
+use crate::domain::{Command, Outcome, ParticipantId};
+use crate::hub::identity::host_key_matches;
+use crate::hub::room::Connection;
+use crate::hub::{RoomHandle, SubmitError};
+use crate::protocol::{
+    ClientFrame, ClientMsg, ErrorCode, Needs, PROTOCOL_VERSION, Role, ServerMsg, close, decode,
+    error_msg,
+};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    Path(code): Path<String>,
+    State(state): State<AppState>,
+) -> Response {
+    // Frames past the hard limit are refused by the WebSocket layer itself (close 1009); frames
+    // between the soft and hard limit get a `message_too_large` error and the session goes on.
+    let soft = state.config.max_message_bytes as usize;
+    let hard = (soft * 4).max(64 * 1024);
+    let room = normalise_code(&code).and_then(|code| state.hub.get(&code));
+    ws.max_message_size(hard)
+        .max_frame_size(hard)
+        .on_upgrade(move |socket| async move {
+            match room {
+                Some(room) => Session::new(socket, room, state).run().await,
+                None => refuse_missing_room(socket).await,
+            }
+        })
+}
+
+async fn refuse_missing_room(mut socket: WebSocket) {
+    let error = error_msg(
+        None,
+        ErrorCode::RoomNotFound.as_str(),
+        "no session has this code",
+    );
+    let _ = socket.send(Message::Text(error.to_text().into())).await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: close::ROOM_NOT_FOUND,
+            reason: Utf8Bytes::from_static("room not found"),
+        })))
+        .await;
+}
+
+enum Stage {
+    AwaitingHello,
+    Participant(ParticipantId),
+    Host,
+    Presenter,
+}
+
+struct Session {
+    socket: WebSocket,
+    connection: Connection,
+    state: AppState,
+    stage: Stage,
+    frames: Option<watch::Receiver<Utf8Bytes>>,
+}
+
+/// How a session ends.
+enum End {
+    Quiet,
+    Close(u16, &'static str),
+}
+
+impl Session {
+    fn new(socket: WebSocket, room: Arc<RoomHandle>, state: AppState) -> Session {
+        Session {
+            socket,
+            connection: room.connect(),
+            state,
+            stage: Stage::AwaitingHello,
+            frames: None,
+        }
+    }
+
+    fn room(&self) -> &Arc<RoomHandle> {
+        self.connection.room()
+    }
+
+    async fn run(mut self) {
+        let (epoch, seq) = self.room().epoch_seq();
+        let welcome = ServerMsg::Welcome {
+            protocol: PROTOCOL_VERSION,
+            server: format!("handsup {}", env!("CARGO_PKG_VERSION")),
+            room: self.room().code.clone(),
+            epoch,
+            seq,
+            public_url: self.state.config.public_url.clone(),
+            max_message_bytes: self.state.config.max_message_bytes as usize,
+        };
+        let mut closing = self.room().closing();
+        let end = match self.send_msg(&welcome).await {
+            Err(end) => end,
+            Ok(()) => self.event_loop(&mut closing).await,
+        };
+        if let End::Close(code, reason) = end {
+            let frame = CloseFrame {
+                code,
+                reason: Utf8Bytes::from_static(reason),
+            };
+            let _ = tokio::time::timeout(
+                self.state.config.send_timeout,
+                self.socket.send(Message::Close(Some(frame))),
+            )
+            .await;
+        }
+    }
+
+    async fn event_loop(&mut self, closing: &mut watch::Receiver<Option<u16>>) -> End {
+        loop {
+            if let Some(code) = *closing.borrow_and_update() {
+                return End::Close(code, close_reason(code));
+            }
+            tokio::select! {
+                incoming = self.socket.recv() => {
+                    let message = match incoming {
+                        None => return End::Quiet,
+                        Some(Err(err)) => {
+                            return if is_capacity_error(&err) {
+                                End::Close(close::MESSAGE_TOO_BIG, "message too big")
+                            } else {
+                                End::Quiet
+                            };
+                        }
+                        Some(Ok(message)) => message,
+                    };
+                    if let Err(end) = self.on_message(message).await {
+                        return end;
+                    }
+                }
+                changed = next_frame(&mut self.frames) => {
+                    match changed {
+                        Some(frame) => {
+                            if let Err(end) = self.send_text(frame).await {
+                                return end;
+                            }
+                        }
+                        None => return End::Quiet,
+                    }
+                }
+                _ = closing.changed() => {}
+            }
+        }
+    }
+
+    async fn on_message(&mut self, message: Message) -> Result<(), End> {
+        match message {
+            Message::Text(text) => {
+                if text.len() > self.state.config.max_message_bytes as usize {
+                    let limit = self.state.config.max_message_bytes;
+                    return self
+                        .send_error(
+                            None,
+                            ErrorCode::MessageTooLarge.as_str(),
+                            format!("messages are limited to {limit} bytes"),
+                        )
+                        .await;
+                }
+                match decode(text.as_str()) {
+                    Ok(frame) => self.on_frame(frame).await,
+                    Err((rid, code, detail)) => {
+                        self.send_error(rid, code.as_str(), detail).await
+                    }
+                }
+            }
+            Message::Binary(_) => {
+                self.send_error(
+                    None,
+                    ErrorCode::BinaryNotSupported.as_str(),
+                    "send JSON text frames",
+                )
+                .await
+            }
+            Message::Close(_) => Err(End::Quiet),
+            // Pings are answered by the WebSocket layer; pongs need nothing.
+            Message::Ping(_) | Message::Pong(_) => Ok(()),
+        }
+    }
+
+    async fn on_frame(&mut self, frame: ClientFrame) -> Result<(), End> {
+        let rid = frame.rid;
+        let needs = frame.msg.needs();
+        match (&self.stage, needs) {
+            (Stage::AwaitingHello, Needs::Hello) => return self.on_hello(rid, frame.msg).await,
+            (Stage::AwaitingHello, _) => {
+                return self
+                    .send_error(
+                        rid,
+                        ErrorCode::HelloRequired.as_str(),
+                        "send hello first",
+                    )
+                    .await;
+            }
+            (_, Needs::Hello) => {
+                return self
+                    .send_error(
+                        rid,
+                        ErrorCode::AlreadyHello.as_str(),
+                        "this connection has already said hello",
+                    )
+                    .await;
+            }
+            (Stage::Host, Needs::Host) | (Stage::Participant(_), Needs::Participant) => {}
+            (_, Needs::Host) => {
+                return self
+                    .send_error(
+                        rid,
+                        ErrorCode::NotHost.as_str(),
+                        "only the host can do this",
+                    )
+                    .await;
+            }
+            (_, Needs::Participant) => {
+                return self
+                    .send_error(
+                        rid,
+                        ErrorCode::NotParticipant.as_str(),
+                        "join as a participant to do this",
+                    )
+                    .await;
+            }
+        }
+        let participant = match self.stage {
+            Stage::Participant(id) => Some(id),
+            _ => None,
+        };
+        let Some(command) = frame.msg.into_command(participant) else {
+            return Ok(());
+        };
+        self.submit(rid, command, participant).await
+    }
+
+    async fn submit(
+        &mut self,
+        rid: Option<u64>,
+        command: Command,
+        participant: Option<ParticipantId>,
+    ) -> Result<(), End> {
+        let set_name = matches!(command, Command::SetName { .. });
+        match self.room().submit(command).await {
+            Ok(applied) => {
+                let id = match applied.outcome {
+                    Outcome::ActivityAdded(id) => Some(id.0),
+                    Outcome::IdeaAdded { idea, .. } => Some(idea),
+                    _ => None,
+                };
+                self.send_msg(&ServerMsg::Ack {
+                    rid,
+                    epoch: applied.epoch,
+                    seq: applied.seq,
+                    id,
+                })
+                .await?;
+                if let Some(who) = participant {
+                    let only = match applied.outcome {
+                        Outcome::Answered(activity) | Outcome::IdeaAdded { activity, .. } => {
+                            Some(activity)
+                        }
+                        _ if set_name => None,
+                        _ => return Ok(()),
+                    };
+                    let me = self.room().me_frame(&who, only);
+                    self.send_text(me).await?;
+                }
+                Ok(())
+            }
+            Err(err) => self.on_submit_error(rid, err).await,
+        }
+    }
+
+    async fn on_submit_error(&mut self, rid: Option<u64>, err: SubmitError) -> Result<(), End> {
+        match err {
+            SubmitError::Rejected(rejection) => {
+                self.send_error(rid, rejection.code.as_str(), rejection.detail)
+                    .await
+            }
+            SubmitError::Gone => {
+                self.send_error(
+                    rid,
+                    ErrorCode::RoomNotFound.as_str(),
+                    "this session has been deleted",
+                )
+                .await?;
+                Err(End::Close(close::ROOM_DELETED, "room deleted"))
+            }
+            SubmitError::Store(store_error) => {
+                tracing::error!(room = %self.room().code, error = %store_error, "a command could not be saved");
+                self.send_error(
+                    rid,
+                    ErrorCode::Unavailable.as_str(),
+                    "the server could not save this; it was not counted",
+                )
+                .await
+            }
+        }
+    }
+
+    async fn on_hello(&mut self, rid: Option<u64>, msg: ClientMsg) -> Result<(), End> {
+        let ClientMsg::Hello {
+            role,
+            token,
+            name,
+            host_key,
+        } = msg
+        else {
+            return Ok(());
+        };
+        let room = Arc::clone(self.room());
+        let (epoch, seq) = room.epoch_seq();
+        match role {
+            Role::Host => {
+                let valid = host_key
+                    .as_deref()
+                    .is_some_and(|key| host_key_matches(key, room.host_key_hash()));
+                if !valid {
+                    self.send_error(
+                        rid,
+                        ErrorCode::InvalidHostKey.as_str(),
+                        "this host link is not valid for this session",
+                    )
+                    .await?;
+                    return Err(End::Close(close::HELLO_REFUSED, "invalid host key"));
+                }
+                let expires_at = {
+                    let state = room.lock();
+                    room.expires_at(&state.room)
+                };
+                self.stage = Stage::Host;
+                self.send_msg(&ServerMsg::Session {
+                    role,
+                    epoch,
+                    seq,
+                    participant: None,
+                    token: None,
+                    name: None,
+                    expires_at: Some(expires_at),
+                })
+                .await?;
+                self.follow(Audience::Host).await
+            }
+            Role::Presenter => {
+                self.stage = Stage::Presenter;
+                self.send_msg(&ServerMsg::Session {
+                    role,
+                    epoch,
+                    seq,
+                    participant: None,
+                    token: None,
+                    name: None,
+                    expires_at: None,
+                })
+                .await?;
+                self.follow(Audience::Presenter).await
+            }
+            Role::Participant => self.participant_hello(rid, token, name).await,
+        }
+    }
+
+    async fn participant_hello(
+        &mut self,
+        rid: Option<u64>,
+        token: Option<String>,
+        name: Option<String>,
+    ) -> Result<(), End> {
+        let room = Arc::clone(self.room());
+        let secret = self.state.hub.secret();
+        let participant = match token.as_deref() {
+            Some(token) => match secret.verify_token(&room.code, token) {
+                Some(participant) => participant,
+                None => {
+                    return self
+                        .send_error(
+                            rid,
+                            ErrorCode::InvalidToken.as_str(),
+                            "this token is not valid here; say hello without it to join anew",
+                        )
+                        .await;
+                }
+            },
+            None => ParticipantId(uuid::Uuid::new_v4()),
+        };
+        let name = name.filter(|n| !n.trim().is_empty());
+        // A returning participant with nothing new to say needs no log entry.
+        let needs_join = {
+            let state = room.lock();
+            match state.room.participant(&participant) {
+                None => true,
+                Some(known) => name.is_some() && known.name != name,
+            }
+        };
+        if needs_join {
+            let join = Command::Join {
+                participant,
+                name: name.clone(),
+            };
+            if let Err(err) = room.submit(join).await {
+                return self.on_submit_error(rid, err).await;
+            }
+        }
+        let (epoch, seq) = room.epoch_seq();
+        let known_name = room
+            .lock()
+            .room
+            .participant(&participant)
+            .and_then(|p| p.name.clone());
+        self.stage = Stage::Participant(participant);
+        self.connection.set_participant_online();
+        self.send_msg(&ServerMsg::Session {
+            role: Role::Participant,
+            epoch,
+            seq,
+            participant: Some(participant),
+            token: Some(secret.issue_token(&room.code, &participant)),
+            name: known_name,
+            expires_at: None,
+        })
+        .await?;
+        let me = room.me_frame(&participant, None);
+        self.send_text(me).await?;
+        self.follow(Audience::Participant).await
+    }
+
+    /// Subscribes to an audience's frames and sends a fresh snapshot; later frames follow.
+    async fn follow(&mut self, audience: Audience) -> Result<(), End> {
+        // Subscribe before rendering: a change in between is then delivered by the next tick.
+        let mut receiver = self.room().subscribe(audience);
+        receiver.mark_unchanged();
+        self.frames = Some(receiver);
+        let snapshot = self.room().render(audience);
+        self.send_text(snapshot).await
+    }
+
+    async fn send_error(
+        &mut self,
+        rid: Option<u64>,
+        code: &str,
+        message: impl Into<String>,
+    ) -> Result<(), End> {
+        self.send_msg(&error_msg(rid, code, message)).await
+    }
+
+    async fn send_msg(&mut self, msg: &ServerMsg) -> Result<(), End> {
+        self.send_text(Utf8Bytes::from(msg.to_text())).await
+    }
+
+    /// Sends one frame; a client that cannot take it within the send timeout is closed as slow.
+    async fn send_text(&mut self, text: Utf8Bytes) -> Result<(), End> {
+        match tokio::time::timeout(
+            self.state.config.send_timeout,
+            self.socket.send(Message::Text(text)),
+        )
+        .await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(End::Quiet),
+            Err(_) => Err(End::Close(close::SLOW_CONSUMER, "too slow")),
+        }
+    }
+}
+
+/// The next frame of the followed view; pending forever before the session follows one.
+async fn next_frame(frames: &mut Option<watch::Receiver<Utf8Bytes>>) -> Option<Utf8Bytes> {
+    match frames {
+        Some(receiver) => match receiver.changed().await {
+            Ok(()) => Some(receiver.borrow_and_update().clone()),
+            Err(_) => None,
+        },
+        None => std::future::pending().await,
+    }
+}
+
+fn is_capacity_error(err: &axum::Error) -> bool {
+    let text = err.to_string();
+    text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Capacity")
+}
+
+fn close_reason(code: u16) -> &'static str {
+    match code {
+        close::ROOM_DELETED => "room deleted",
+        close::RESTARTING => "server restarting",
+        close::REBUILT => "room rebuilt",
+        _ => "closing",
+    }
+}

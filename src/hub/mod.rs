@@ -1,0 +1,256 @@
+//! The async layer: the registry of live rooms, room creation and deletion, replay at start-up,
+//! and retention. Every room lives in memory; the command log is the source of truth.
+
+pub mod identity;
+pub mod room;
+
+use crate::config::Config;
+use crate::domain::{Command, Room, RoomLimits};
+use crate::store::{CommandLog, LogEntry, RoomRecord, StoreError};
+use dashmap::DashMap;
+use dashmap::mapref::entry::Entry;
+use identity::Secret;
+use rand::Rng;
+pub use room::{Applied, RoomHandle, SubmitError, now_ms};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// What the hub and its rooms need from the configuration.
+#[derive(Clone, Debug)]
+pub struct HubSettings {
+    pub retention: Duration,
+    pub presenter_tick: Duration,
+    pub participant_tick: Duration,
+    pub participant_frame_budget: u32,
+    pub room_limits: RoomLimits,
+    pub max_rooms: u32,
+}
+
+impl HubSettings {
+    pub fn from_config(config: &Config) -> HubSettings {
+        HubSettings {
+            retention: config.retention,
+            presenter_tick: config.presenter_tick,
+            participant_tick: config.participant_tick,
+            participant_frame_budget: config.participant_frame_budget,
+            room_limits: config.room_limits(),
+            max_rooms: config.max_rooms,
+        }
+    }
+}
+
+pub struct Hub {
+    rooms: DashMap<String, Arc<RoomHandle>>,
+    log: Arc<dyn CommandLog>,
+    settings: Arc<HubSettings>,
+    secret: Secret,
+    /// Epochs are unique per server run and per rebuild, so a client can tell a rebuilt room.
+    next_epoch: AtomicU64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("this server holds its maximum of {0} sessions")]
+    TooManyRooms(u32),
+    #[error("{0}")]
+    Invalid(crate::domain::Rejection),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A new room's credentials, shown to its creator once.
+#[derive(Clone, Debug)]
+pub struct CreatedRoom {
+    pub code: String,
+    pub host_key: String,
+    pub expires_at: i64,
+}
+
+impl Hub {
+    /// Builds the hub and replays every room in the log.
+    pub fn load(
+        log: Arc<dyn CommandLog>,
+        settings: HubSettings,
+        secret: Secret,
+    ) -> Result<Hub, StoreError> {
+        let hub = Hub {
+            rooms: DashMap::new(),
+            log,
+            settings: Arc::new(settings),
+            secret,
+            next_epoch: AtomicU64::new(now_ms().max(1) as u64),
+        };
+        let stored = hub.log.load_all()?;
+        let mut commands = 0usize;
+        for stored_room in stored {
+            let mut room = Room::empty();
+            let mut seq = 0;
+            for entry in &stored_room.entries {
+                seq = entry.seq;
+                commands += 1;
+                match serde_json::from_str::<Command>(&entry.command) {
+                    Ok(command) => {
+                        if let Err(rejection) = room.apply(&command, entry.at) {
+                            tracing::warn!(room = %entry.room, seq, %rejection,
+                                "a logged command was refused on replay");
+                        }
+                    }
+                    Err(err) => tracing::warn!(room = %entry.room, seq, error = %err,
+                        "a logged command could not be read"),
+                }
+            }
+            if !room.is_created() {
+                tracing::warn!(room = %stored_room.record.code, "skipping a room with no create command");
+                continue;
+            }
+            let handle = hub.handle(stored_room.record.code.clone(), stored_room.record.host_key_hash, room, seq);
+            hub.rooms.insert(stored_room.record.code, handle);
+        }
+        tracing::info!(rooms = hub.rooms.len(), commands, "replayed the command log");
+        Ok(hub)
+    }
+
+    fn handle(&self, code: String, host_key_hash: String, room: Room, seq: u64) -> Arc<RoomHandle> {
+        RoomHandle::new(
+            code,
+            host_key_hash,
+            room,
+            seq,
+            self.next_epoch.fetch_add(1, Ordering::Relaxed),
+            Arc::clone(&self.log),
+            Arc::clone(&self.settings),
+        )
+    }
+
+    pub fn settings(&self) -> &HubSettings {
+        &self.settings
+    }
+
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
+    pub fn get(&self, code: &str) -> Option<Arc<RoomHandle>> {
+        self.rooms.get(code).map(|r| Arc::clone(r.value()))
+    }
+
+    pub fn room_count(&self) -> usize {
+        self.rooms.len()
+    }
+
+    /// Creates a room with a fresh random code and host key; resolves once it is durable.
+    pub async fn create_room(&self, title: &str) -> Result<CreatedRoom, CreateError> {
+        if self.rooms.len() as u32 >= self.settings.max_rooms {
+            return Err(CreateError::TooManyRooms(self.settings.max_rooms));
+        }
+        let host_key = identity::new_host_key();
+        let host_key_hash = identity::hash_host_key(&host_key);
+        let at = now_ms();
+        let create = Command::Create {
+            title: title.to_string(),
+            seed: rand::rng().random(),
+            limits: self.settings.room_limits,
+        };
+        let mut room = Room::empty();
+        room.apply(&create, at).map_err(CreateError::Invalid)?;
+        let command = serde_json::to_string(&create).unwrap_or_default();
+        for _ in 0..32 {
+            let code = format!("{}", rand::rng().random_range(10_000_000u32..100_000_000));
+            // Reserve the code in memory first: codes are never reused while a room exists.
+            let handle = match self.rooms.entry(code.clone()) {
+                Entry::Occupied(_) => continue,
+                Entry::Vacant(slot) => {
+                    let handle = self.handle(code.clone(), host_key_hash.clone(), room.clone(), 1);
+                    slot.insert(Arc::clone(&handle));
+                    handle
+                }
+            };
+            let record = RoomRecord {
+                code: code.clone(),
+                host_key_hash: host_key_hash.clone(),
+                created_at: at,
+            };
+            let first = LogEntry {
+                room: code.clone(),
+                seq: 1,
+                at,
+                command: command.clone(),
+            };
+            match self.log.create_room(record, first).await {
+                Ok(()) => {
+                    let expires_at = handle.expires_at(&room);
+                    return Ok(CreatedRoom {
+                        code,
+                        host_key,
+                        expires_at,
+                    });
+                }
+                Err(StoreError::RoomExists(_)) => {
+                    self.rooms.remove(&code);
+                    continue;
+                }
+                Err(err) => {
+                    self.rooms.remove(&code);
+                    return Err(err.into());
+                }
+            }
+        }
+        Err(StoreError::Io("no free join code found".into()).into())
+    }
+
+    /// Deletes a room: its connections are closed and its log removed.
+    pub async fn delete_room(&self, code: &str, close_code: u16) -> Result<bool, StoreError> {
+        let Some((_, handle)) = self.rooms.remove(code) else {
+            return Ok(false);
+        };
+        handle.close_all(close_code);
+        self.log.delete_room(code).await?;
+        Ok(true)
+    }
+
+    /// Deletes every room idle for longer than the retention time. Returns how many.
+    pub async fn sweep_expired(&self, now: i64) -> usize {
+        let expired: Vec<String> = self
+            .rooms
+            .iter()
+            .filter(|entry| {
+                let handle = entry.value();
+                let state = handle.lock();
+                handle.expires_at(&state.room) <= now
+            })
+            .map(|entry| entry.key().clone())
+            .collect();
+        let mut removed = 0;
+        for code in expired {
+            match self.delete_room(&code, crate::protocol::close::ROOM_DELETED).await {
+                Ok(true) => removed += 1,
+                Ok(false) => {}
+                Err(err) => tracing::error!(room = %code, error = %err, "could not delete an expired room"),
+            }
+        }
+        if removed > 0 {
+            tracing::info!(removed, "deleted rooms past their retention time");
+        }
+        removed
+    }
+
+    /// Waits until everything queued in the log is durable.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.log.flush().await
+    }
+
+    /// Tells every connection of every room to close with `code` (shutdown).
+    pub fn close_connections(&self, code: u16) {
+        for entry in self.rooms.iter() {
+            entry.value().closing_signal(code);
+        }
+    }
+}
+
+impl Hub {
+    /// Open WebSocket connections over all rooms.
+    pub fn connection_count(&self) -> u64 {
+        self.rooms.iter().map(|r| r.value().connection_count()).sum()
+    }
+}
