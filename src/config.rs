@@ -130,6 +130,9 @@ mod tests {
         let config =
             Config::try_parse_from(["handsup", "--public-url", "https://vote.example.org/"])
                 .unwrap();
-        assert_eq!(config.public_url.as_deref(), Some("https://vote.example.org"));
+        assert_eq!(
+            config.public_url.as_deref(),
+            Some("https://vote.example.org")
+        );
     }
 }

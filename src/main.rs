@@ -26,7 +26,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let shown = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let shown = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     tracing::info!("handsup is running at http://{shown}/");
     match handsup::run(state, listener, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,

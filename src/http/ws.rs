@@ -169,9 +169,7 @@ impl Session {
                 }
                 match decode(text.as_str()) {
                     Ok(frame) => self.on_frame(frame).await,
-                    Err((rid, code, detail)) => {
-                        self.send_error(rid, code.as_str(), detail).await
-                    }
+                    Err((rid, code, detail)) => self.send_error(rid, code.as_str(), detail).await,
                 }
             }
             Message::Binary(_) => {
@@ -195,11 +193,7 @@ impl Session {
             (Stage::AwaitingHello, Needs::Hello) => return self.on_hello(rid, frame.msg).await,
             (Stage::AwaitingHello, _) => {
                 return self
-                    .send_error(
-                        rid,
-                        ErrorCode::HelloRequired.as_str(),
-                        "send hello first",
-                    )
+                    .send_error(rid, ErrorCode::HelloRequired.as_str(), "send hello first")
                     .await;
             }
             (_, Needs::Hello) => {

@@ -122,11 +122,7 @@ mod tests {
         assert_eq!(secret.verify_token("87654321", &token), None);
         assert_eq!(Secret::fixed(8).verify_token("12345678", &token), None);
         let other = ParticipantId(uuid::Uuid::from_u128(43));
-        let forged = format!(
-            "{}.{}",
-            other.0.simple(),
-            token.split_once('.').unwrap().1
-        );
+        let forged = format!("{}.{}", other.0.simple(), token.split_once('.').unwrap().1);
         assert_eq!(secret.verify_token("12345678", &forged), None);
         assert_eq!(secret.verify_token("12345678", "garbage"), None);
     }

@@ -104,10 +104,19 @@ impl Hub {
                 tracing::warn!(room = %stored_room.record.code, "skipping a room with no create command");
                 continue;
             }
-            let handle = hub.handle(stored_room.record.code.clone(), stored_room.record.host_key_hash, room, seq);
+            let handle = hub.handle(
+                stored_room.record.code.clone(),
+                stored_room.record.host_key_hash,
+                room,
+                seq,
+            );
             hub.rooms.insert(stored_room.record.code, handle);
         }
-        tracing::info!(rooms = hub.rooms.len(), commands, "replayed the command log");
+        tracing::info!(
+            rooms = hub.rooms.len(),
+            commands,
+            "replayed the command log"
+        );
         Ok(hub)
     }
 
@@ -223,10 +232,15 @@ impl Hub {
             .collect();
         let mut removed = 0;
         for code in expired {
-            match self.delete_room(&code, crate::protocol::close::ROOM_DELETED).await {
+            match self
+                .delete_room(&code, crate::protocol::close::ROOM_DELETED)
+                .await
+            {
                 Ok(true) => removed += 1,
                 Ok(false) => {}
-                Err(err) => tracing::error!(room = %code, error = %err, "could not delete an expired room"),
+                Err(err) => {
+                    tracing::error!(room = %code, error = %err, "could not delete an expired room")
+                }
             }
         }
         if removed > 0 {
@@ -251,6 +265,9 @@ impl Hub {
 impl Hub {
     /// Open WebSocket connections over all rooms.
     pub fn connection_count(&self) -> u64 {
-        self.rooms.iter().map(|r| r.value().connection_count()).sum()
+        self.rooms
+            .iter()
+            .map(|r| r.value().connection_count())
+            .sum()
     }
 }

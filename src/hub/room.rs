@@ -103,7 +103,9 @@ impl RoomHandle {
     /// The room's state. Poisoning is recovered from: `apply` leaves the room consistent even if
     /// a panic happened elsewhere while the lock was held.
     pub fn lock(&self) -> MutexGuard<'_, RoomState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn host_key_hash(&self) -> &str {

@@ -140,9 +140,8 @@ fn write_batch(
             "INSERT INTO rooms (code, host_key_hash, created_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (code) DO NOTHING",
         )?;
-        let mut insert_entry = tx.prepare_cached(
-            "INSERT INTO log (room, seq, at, command) VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let mut insert_entry =
+            tx.prepare_cached("INSERT INTO log (room, seq, at, command) VALUES (?1, ?2, ?3, ?4)")?;
         for op in batch {
             match op {
                 Op::Create(record, first, _) => {
@@ -286,7 +285,9 @@ mod tests {
             log.create_room(record("11112222"), entry("11112222", 1))
                 .await
                 .unwrap();
-            let commits: Vec<Commit> = (2..=500).map(|seq| log.append(entry("11112222", seq))).collect();
+            let commits: Vec<Commit> = (2..=500)
+                .map(|seq| log.append(entry("11112222", seq)))
+                .collect();
             for commit in commits {
                 commit.await.unwrap();
             }

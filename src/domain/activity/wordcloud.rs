@@ -28,11 +28,13 @@ pub struct WordcloudSpec {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct WordStat {
     count: u64,
-    spellings: BTreeMap<String, u64>,
+    /// Each spelling with its count, in the order first seen.
+    spellings: Vec<(String, u64)>,
 }
 
 impl WordStat {
-    /// The most common spelling; among equals, the one that sorts first (deterministic).
+    /// The most common spelling; among equals, the one seen first (deterministic: the log fixes
+    /// the order).
     fn display(&self) -> &str {
         let mut best: Option<(&String, u64)> = None;
         for (spelling, n) in &self.spellings {
@@ -41,6 +43,14 @@ impl WordStat {
             }
         }
         best.map(|(s, _)| s.as_str()).unwrap_or("")
+    }
+
+    fn add(&mut self, spelling: &str) {
+        self.count += 1;
+        match self.spellings.iter_mut().find(|(s, _)| s == spelling) {
+            Some((_, n)) => *n += 1,
+            None => self.spellings.push((spelling.to_string(), 1)),
+        }
     }
 }
 
@@ -144,9 +154,7 @@ impl Wordcloud {
             cleaned.push(word);
         }
         for word in &cleaned {
-            let stat = self.words.entry(fold(word)).or_default();
-            stat.count += 1;
-            *stat.spellings.entry(word.clone()).or_insert(0) += 1;
+            self.words.entry(fold(word)).or_default().add(word);
         }
         self.entries.entry(who).or_default().extend(cleaned);
         Ok(())
@@ -246,7 +254,10 @@ mod tests {
             }
         );
         assert_eq!(ranked[1].count, 2);
-        assert_eq!(ranked[1].text, "Damp and Mould");
+        assert_eq!(
+            ranked[1].text, "damp and mould",
+            "ties go to the spelling seen first"
+        );
         assert_eq!(c.total_words(), 5);
     }
 

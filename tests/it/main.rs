@@ -1,0 +1,9 @@
+//! Integration tests: the real server on port 0, driven by real WebSocket and HTTP clients.
+
+mod bad_input;
+mod deck;
+mod ideas_words;
+mod restart;
+mod rooms_api;
+mod support;
+mod voting;
