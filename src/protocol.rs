@@ -289,7 +289,9 @@ pub enum ServerMsg {
         full: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
-        answers: BTreeMap<ActivityId, Answer>,
+        /// Keyed by activity id, as a decimal string (JSON object keys are strings). `null`: the
+        /// participant has no answer there (any more).
+        answers: BTreeMap<String, Option<Answer>>,
     },
 }
 

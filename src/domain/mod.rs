@@ -8,6 +8,9 @@ pub mod activity;
 pub mod results;
 pub mod room;
 
+#[cfg(test)]
+mod proptests;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -221,12 +221,15 @@ impl RoomHandle {
     pub fn me_frame(&self, participant: &ParticipantId, only: Option<ActivityId>) -> Utf8Bytes {
         let state = self.lock();
         let answers = match only {
-            None => state.room.answers_of(participant),
-            Some(id) => state
+            None => state
                 .room
-                .answer_of(participant, id)
-                .map(|answer| [(id, answer)].into_iter().collect())
-                .unwrap_or_default(),
+                .answers_of(participant)
+                .into_iter()
+                .map(|(id, answer)| (id.to_string(), Some(answer)))
+                .collect(),
+            Some(id) => [(id.to_string(), state.room.answer_of(participant, id))]
+                .into_iter()
+                .collect(),
         };
         let msg = ServerMsg::Me {
             epoch: state.epoch,
