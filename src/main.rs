@@ -11,6 +11,11 @@ async fn main() -> ExitCode {
         )
         .init();
     let config = Config::parse();
+    // Every phone is an open socket: take all the file descriptors the system allows.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, "open file limit"),
+        Err(err) => tracing::warn!(error = %err, "could not raise the open file limit"),
+    }
     let bind = config.bind;
     let state = match handsup::open(config) {
         Ok(state) => state,
