@@ -68,6 +68,59 @@ pub struct Config {
     /// A connection whose frames cannot be written within this time is closed as a slow consumer.
     #[arg(long, env = "HANDSUP_SEND_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub send_timeout: Duration,
+
+    /// An idle connection is pinged after this long without a frame from the client.
+    #[arg(long, env = "HANDSUP_PING_INTERVAL", default_value = "25s", value_parser = parse_duration)]
+    pub ping_interval: Duration,
+
+    /// A pinged connection that stays silent this long after the ping is closed.
+    #[arg(long, env = "HANDSUP_PING_TIMEOUT", default_value = "8s", value_parser = parse_duration)]
+    pub ping_timeout: Duration,
+
+    /// Requests one connection may send per second (sustained).
+    #[arg(long, env = "HANDSUP_COMMAND_RATE", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub command_rate: u32,
+
+    /// Requests one connection may send in a burst.
+    #[arg(long, env = "HANDSUP_COMMAND_BURST", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub command_burst: u32,
+
+    /// `rate_limited` replies one connection may earn before it is closed (code 4029).
+    #[arg(long, env = "HANDSUP_ABUSE_LIMIT", default_value_t = 50,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub abuse_limit: u32,
+
+    /// New WebSocket connections per second from one IP address (a venue's Wi-Fi is one address).
+    #[arg(long, env = "HANDSUP_CONNECT_RATE", default_value_t = 200,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub connect_rate: u32,
+
+    /// New WebSocket connections one IP address may open in a burst.
+    #[arg(long, env = "HANDSUP_CONNECT_BURST", default_value_t = 2_000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub connect_burst: u32,
+
+    /// Sessions one IP address may create per minute.
+    #[arg(long, env = "HANDSUP_ROOM_CREATE_PER_MINUTE", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub room_create_per_minute: u32,
+
+    /// Lookups of join codes that do not exist (and wrong host keys) one IP address may make per
+    /// minute; past it, every lookup from that address is refused for a while.
+    #[arg(long, env = "HANDSUP_FAILED_JOINS_PER_MINUTE", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub failed_joins_per_minute: u32,
+
+    /// Extra origins (scheme://host[:port]) whose pages may open WebSocket connections, besides
+    /// the server's own; comma-separated.
+    #[arg(long, env = "HANDSUP_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run).
+    #[arg(long, env = "HANDSUP_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

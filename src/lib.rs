@@ -59,10 +59,7 @@ pub fn open(config: Config) -> Result<AppState, StartError> {
     })?;
     let log = SqliteLog::open(&dir.join("handsup.sqlite"))?;
     let hub = Hub::load(Arc::new(log), HubSettings::from_config(&config), secret)?;
-    Ok(AppState {
-        hub: Arc::new(hub),
-        config: Arc::new(config),
-    })
+    Ok(AppState::new(Arc::new(hub), Arc::new(config)))
 }
 
 /// Serves until `shutdown` resolves, then closes every session with "restarting" (clients
@@ -75,17 +72,20 @@ pub async fn run(
     let hub = Arc::clone(&state.hub);
     let sweeper = {
         let hub = Arc::clone(&hub);
+        let limits = Arc::clone(&state.limits);
         let every = state.config.sweep_interval;
         tokio::spawn(async move {
             let mut interval = tokio::time::interval(every);
             loop {
                 interval.tick().await;
                 hub.sweep_expired(hub::now_ms()).await;
+                limits.forget_idle();
             }
         })
     };
     let closing_hub = Arc::clone(&hub);
-    let result = axum::serve(listener, http::app(state))
+    let app = http::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down: closing sessions and flushing the log");

@@ -21,12 +21,17 @@ pub mod close {
     pub const ROOM_NOT_FOUND: u16 = 4004;
     /// The `hello` was refused (wrong host key, bad role): reconnecting would not help.
     pub const HELLO_REFUSED: u16 = 4003;
+    /// The client kept sending after being rate limited: it is closed and should not reconnect
+    /// automatically.
+    pub const TOO_MANY_REQUESTS: u16 = 4029;
     /// The server is shutting down or restarting: reconnect.
     pub const RESTARTING: u16 = 4100;
     /// The client did not read its frames fast enough: reconnect and take a fresh snapshot.
     pub const SLOW_CONSUMER: u16 = 4101;
     /// The room was rebuilt (new epoch): reconnect for a fresh snapshot.
     pub const REBUILT: u16 = 4102;
+    /// The client did not answer pings: reconnect.
+    pub const HEARTBEAT_TIMEOUT: u16 = 4103;
     /// Standard code for a frame larger than the hard limit.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
 }
@@ -266,6 +271,9 @@ pub enum ServerMsg {
         rid: Option<u64>,
         code: String,
         message: String,
+        /// With `rate_limited`: how long to wait before trying again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
     /// The presenter's and participants' view of the room (latest wins; frames may be skipped).
     State {
@@ -319,6 +327,7 @@ error_codes! {
     MessageTooLarge => "message_too_large",
     BinaryNotSupported => "binary_not_supported",
     HelloRequired => "hello_required",
+    OriginNotAllowed => "origin_not_allowed",
     AlreadyHello => "already_hello",
     NotHost => "not_host",
     NotParticipant => "not_participant",
@@ -335,6 +344,18 @@ pub fn error_msg(rid: Option<u64>, code: &str, message: impl Into<String>) -> Se
         rid,
         code: code.to_string(),
         message: message.into(),
+        retry_after_ms: None,
+    }
+}
+
+/// A `rate_limited` error with its retry hint.
+pub fn rate_limited_msg(rid: Option<u64>, wait: std::time::Duration) -> ServerMsg {
+    let ms = wait.as_millis().max(1) as u64;
+    ServerMsg::Error {
+        rid,
+        code: ErrorCode::RateLimited.as_str().to_string(),
+        message: format!("too many requests; try again in {ms} ms"),
+        retry_after_ms: Some(ms),
     }
 }
 

@@ -1,15 +1,17 @@
 //! The REST API: create, look up and delete rooms; the join QR code.
 
-use super::{ApiError, AppState, base_url, normalise_code};
+use super::limits::client_ip;
+use super::{ApiError, AppState, base_url};
 use crate::hub::CreateError;
 use crate::hub::identity::host_key_matches;
 use crate::protocol::close;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use std::net::SocketAddr;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,9 +22,15 @@ pub struct CreateRoom {
 
 pub async fn create_room(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    let ip = client_ip(&state.config, peer, &headers);
+    state
+        .limits
+        .check_create_room(ip)
+        .map_err(ApiError::rate_limited)?;
     let request: CreateRoom = if body.iter().all(u8::is_ascii_whitespace) {
         CreateRoom::default()
     } else {
@@ -69,14 +77,12 @@ pub async fn create_room(
 
 pub async fn room_info(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let code = normalise_code(&code).ok_or_else(|| ApiError::room_not_found(&code))?;
-    let room = state
-        .hub
-        .get(&code)
-        .ok_or_else(|| ApiError::room_not_found(&code))?;
+    let room = state.lookup_room(client_ip(&state.config, peer, &headers), &code)?;
+    let code = &room.code;
     let title = room.lock().room.title().to_string();
     let base = base_url(&state.config, &headers);
     Ok(Json(json!({
@@ -89,20 +95,23 @@ pub async fn room_info(
 
 pub async fn delete_room(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let code = normalise_code(&code).ok_or_else(|| ApiError::room_not_found(&code))?;
-    let room = state
-        .hub
-        .get(&code)
-        .ok_or_else(|| ApiError::room_not_found(&code))?;
+    let ip = client_ip(&state.config, peer, &headers);
+    let room = state.lookup_room(ip, &code)?;
+    let code = room.code.clone();
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
         .unwrap_or("");
     if !host_key_matches(presented, room.host_key_hash()) {
+        state
+            .limits
+            .record_miss(ip)
+            .map_err(ApiError::rate_limited)?;
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "not_host",
@@ -119,13 +128,12 @@ pub async fn delete_room(
 
 pub async fn qr_svg(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let code = normalise_code(&code).ok_or_else(|| ApiError::room_not_found(&code))?;
-    if state.hub.get(&code).is_none() {
-        return Err(ApiError::room_not_found(&code));
-    }
+    let room = state.lookup_room(client_ip(&state.config, peer, &headers), &code)?;
+    let code = &room.code;
     let url = format!("{}/{code}", base_url(&state.config, &headers));
     let qr = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| ApiError::internal("rendering a QR code", e))?;

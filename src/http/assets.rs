@@ -1,11 +1,13 @@
 //! Pages and static assets, embedded in the binary at compile time (read from `web/` on disk in
 //! debug builds, so front-end work needs no rebuild). Assets carry ETags for revalidation.
 
-use super::{AppState, normalise_code};
-use axum::extract::{Path, State};
+use super::AppState;
+use super::limits::client_ip;
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use rust_embed::RustEmbed;
+use std::net::SocketAddr;
 
 #[derive(RustEmbed)]
 #[folder = "web/"]
@@ -58,35 +60,49 @@ pub async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     serve(&format!("assets/{path}"), &headers, StatusCode::OK)
 }
 
-fn room_page(state: &AppState, code: &str, page: &str, headers: &HeaderMap) -> Response {
-    match normalise_code(code) {
-        Some(code) if state.hub.get(&code).is_some() => serve(page, headers, StatusCode::OK),
-        _ => missing_room(code),
+/// What a room page request carries.
+type PageRequest = (
+    State<AppState>,
+    ConnectInfo<SocketAddr>,
+    Path<String>,
+    HeaderMap,
+);
+
+fn room_page(request: PageRequest, page: &str) -> Response {
+    let (State(state), ConnectInfo(peer), Path(code), headers) = request;
+    let ip = client_ip(&state.config, peer, &headers);
+    match state.lookup_room(ip, &code) {
+        Ok(_) => serve(page, &headers, StatusCode::OK),
+        Err(err) if err.status == StatusCode::NOT_FOUND => missing_room(&code),
+        Err(err) => err.into_response(),
     }
 }
 
 pub async fn participant_page(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
+    state: State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
+    code: Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    room_page(&state, &code, "participant.html", &headers)
+    room_page((state, peer, code, headers), "participant.html")
 }
 
 pub async fn host_page(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
+    state: State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
+    code: Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    room_page(&state, &code, "host.html", &headers)
+    room_page((state, peer, code, headers), "host.html")
 }
 
 pub async fn present_page(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
+    state: State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
+    code: Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    room_page(&state, &code, "present.html", &headers)
+    room_page((state, peer, code, headers), "present.html")
 }
 
 pub async fn not_found_page() -> Response {

@@ -3,22 +3,54 @@
 
 mod api;
 mod assets;
+pub mod limits;
 mod ws;
 
 use crate::config::Config;
-use crate::hub::Hub;
+use crate::hub::{Hub, RoomHandle};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use limits::Limits;
 use serde_json::json;
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Shared by every handler: a cheap handle.
 #[derive(Clone)]
 pub struct AppState {
     pub hub: Arc<Hub>,
     pub config: Arc<Config>,
+    pub limits: Arc<Limits>,
+}
+
+impl AppState {
+    pub fn new(hub: Arc<Hub>, config: Arc<Config>) -> AppState {
+        let limits = Arc::new(Limits::from_config(&config));
+        AppState {
+            hub,
+            config,
+            limits,
+        }
+    }
+
+    /// Finds a room by its code as typed, counting misses against the address's guessing budget.
+    pub fn lookup_room(&self, ip: IpAddr, raw_code: &str) -> Result<Arc<RoomHandle>, ApiError> {
+        self.limits
+            .check_lookup(ip)
+            .map_err(ApiError::rate_limited)?;
+        match normalise_code(raw_code).and_then(|code| self.hub.get(&code)) {
+            Some(room) => Ok(room),
+            None => {
+                self.limits
+                    .record_miss(ip)
+                    .map_err(ApiError::rate_limited)?;
+                Err(ApiError::room_not_found(raw_code))
+            }
+        }
+    }
 }
 
 /// The whole application, without a socket: tests can drive it directly.
@@ -77,6 +109,7 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    pub retry_after: Option<Duration>,
 }
 
 impl ApiError {
@@ -85,6 +118,19 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn rate_limited(wait: Duration) -> Self {
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        ApiError {
+            retry_after: Some(Duration::from_secs(secs)),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests from your address; try again in {secs} s"),
+            )
         }
     }
 
@@ -108,11 +154,17 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             axum::Json(json!({"error": {"code": self.code, "message": self.message}})),
         )
-            .into_response()
+            .into_response();
+        if let Some(wait) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+        }
+        response
     }
 }
 
@@ -144,6 +196,7 @@ pub fn base_url(config: &Config, headers: &axum::http::HeaderMap) -> String {
 /// Accepts a join code as people type it ("1234 5678", "1234-5678") and returns its 8 digits.
 pub fn normalise_code(raw: &str) -> Option<String> {
     let digits: String = raw
+        .trim()
         .chars()
         .filter(|c| !matches!(c, ' ' | '-' | '+'))
         .collect();

@@ -1,7 +1,8 @@
 //! One WebSocket session: `welcome`, then a `hello` that fixes the role, then requests answered
 //! in order and room frames forwarded from the room's `watch` channels (latest wins).
 
-use super::{AppState, normalise_code};
+use super::limits::client_ip;
+use super::{ApiError, AppState};
 use crate::domain::activity::Audience;
 use crate::domain::{Command, Outcome, ParticipantId};
 use crate::hub::identity::host_key_matches;
@@ -9,32 +10,82 @@ use crate::hub::room::Connection;
 use crate::hub::{RoomHandle, SubmitError};
 use crate::protocol::{
     ClientFrame, ClientMsg, ErrorCode, Needs, PROTOCOL_VERSION, Role, ServerMsg, close, decode,
-    error_msg,
+    error_msg, rate_limited_msg,
 };
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use governor::DefaultDirectRateLimiter;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::watch;
 
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     Path(code): Path<String>,
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
 ) -> Response {
+    if !origin_allowed(&state, &headers) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::OriginNotAllowed.as_str(),
+            "pages from other sites may not open a session connection",
+        )
+        .into_response();
+    }
+    let ip = client_ip(&state.config, peer, &headers);
+    if let Err(wait) = state.limits.check_connect(ip) {
+        return ApiError::rate_limited(wait).into_response();
+    }
+    let room = match state.lookup_room(ip, &code) {
+        Ok(room) => Some(room),
+        Err(err) if err.status == StatusCode::NOT_FOUND => None,
+        Err(err) => return err.into_response(),
+    };
     // Frames past the hard limit are refused by the WebSocket layer itself (close 1009); frames
     // between the soft and hard limit get a `message_too_large` error and the session goes on.
     let soft = state.config.max_message_bytes as usize;
     let hard = (soft * 4).max(64 * 1024);
-    let room = normalise_code(&code).and_then(|code| state.hub.get(&code));
     ws.max_message_size(hard)
         .max_frame_size(hard)
         .on_upgrade(move |socket| async move {
             match room {
-                Some(room) => Session::new(socket, room, state).run().await,
+                Some(room) => Session::new(socket, room, state, ip).run().await,
                 None => refuse_missing_room(socket).await,
             }
         })
+}
+
+/// Browsers send `Origin` with every WebSocket upgrade. Only the server's own pages (and any
+/// configured extra origins) may connect; clients that send no `Origin` are not browsers and gain
+/// nothing from forging one.
+fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let origin = origin.trim_end_matches('/');
+    if state
+        .config
+        .allowed_origins
+        .iter()
+        .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    {
+        return true;
+    }
+    if let Some(public) = &state.config.public_url {
+        if public.eq_ignore_ascii_case(origin) {
+            return true;
+        }
+    }
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
 async fn refuse_missing_room(mut socket: WebSocket) {
@@ -63,24 +114,38 @@ struct Session {
     socket: WebSocket,
     connection: Connection,
     state: AppState,
+    ip: IpAddr,
     stage: Stage,
     frames: Option<watch::Receiver<Utf8Bytes>>,
+    limiter: DefaultDirectRateLimiter,
+    /// `rate_limited` replies so far; past the abuse limit the connection is closed.
+    limited: u32,
+    /// When the client last sent anything (a frame or a pong).
+    last_heard: Instant,
+    pinged: bool,
 }
 
-/// How a session ends.
+/// How a session ends (or, for `Skip`, that a frame is dropped and the session goes on).
 enum End {
     Quiet,
     Close(u16, &'static str),
+    Skip,
 }
 
 impl Session {
-    fn new(socket: WebSocket, room: Arc<RoomHandle>, state: AppState) -> Session {
+    fn new(socket: WebSocket, room: Arc<RoomHandle>, state: AppState, ip: IpAddr) -> Session {
+        let limiter = state.limits.command_limiter();
         Session {
             socket,
             connection: room.connect(),
             state,
+            ip,
             stage: Stage::AwaitingHello,
             frames: None,
+            limiter,
+            limited: 0,
+            last_heard: Instant::now(),
+            pinged: false,
         }
     }
 
@@ -118,11 +183,31 @@ impl Session {
     }
 
     async fn event_loop(&mut self, closing: &mut watch::Receiver<Option<u16>>) -> End {
+        let ping_interval = self.state.config.ping_interval;
+        let ping_timeout = self.state.config.ping_timeout;
+        let mut heartbeat = tokio::time::interval(ping_interval / 4);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             if let Some(code) = *closing.borrow_and_update() {
                 return End::Close(code, close_reason(code));
             }
             tokio::select! {
+                _ = heartbeat.tick() => {
+                    let silent = self.last_heard.elapsed();
+                    if silent >= ping_interval + ping_timeout {
+                        return End::Close(close::HEARTBEAT_TIMEOUT, "no answer to ping");
+                    }
+                    if silent >= ping_interval && !self.pinged {
+                        self.pinged = true;
+                        let ping = tokio::time::timeout(
+                            self.state.config.send_timeout,
+                            self.socket.send(Message::Ping(Default::default())),
+                        );
+                        if !matches!(ping.await, Ok(Ok(()))) {
+                            return End::Quiet;
+                        }
+                    }
+                }
                 incoming = self.socket.recv() => {
                     let message = match incoming {
                         None => return End::Quiet,
@@ -135,8 +220,11 @@ impl Session {
                         }
                         Some(Ok(message)) => message,
                     };
-                    if let Err(end) = self.on_message(message).await {
-                        return end;
+                    self.last_heard = Instant::now();
+                    self.pinged = false;
+                    match self.on_message(message).await {
+                        Ok(()) | Err(End::Skip) => {}
+                        Err(end) => return end,
                     }
                 }
                 changed = next_frame(&mut self.frames) => {
@@ -155,6 +243,9 @@ impl Session {
     }
 
     async fn on_message(&mut self, message: Message) -> Result<(), End> {
+        if matches!(message, Message::Text(_) | Message::Binary(_)) {
+            self.check_rate(&message).await?;
+        }
         match message {
             Message::Text(text) => {
                 if text.len() > self.state.config.max_message_bytes as usize {
@@ -184,6 +275,25 @@ impl Session {
             // Pings are answered by the WebSocket layer; pongs need nothing.
             Message::Ping(_) | Message::Pong(_) => Ok(()),
         }
+    }
+
+    /// Every text or binary frame spends from the connection's budget. Over it, the client gets
+    /// `rate_limited` with a retry hint; a client that keeps going is closed (4029).
+    async fn check_rate(&mut self, message: &Message) -> Result<(), End> {
+        let Err(wait) = self.state.limits.check_direct(&self.limiter) else {
+            return Ok(());
+        };
+        self.limited += 1;
+        if self.limited > self.state.config.abuse_limit {
+            return Err(End::Close(close::TOO_MANY_REQUESTS, "too many requests"));
+        }
+        let rid = match message {
+            Message::Text(text) => decode(text.as_str()).ok().and_then(|f| f.rid),
+            _ => None,
+        };
+        self.send_msg(&rate_limited_msg(rid, wait)).await?;
+        // The frame is not processed.
+        Err(End::Skip)
     }
 
     async fn on_frame(&mut self, frame: ClientFrame) -> Result<(), End> {
@@ -318,6 +428,7 @@ impl Session {
                     .as_deref()
                     .is_some_and(|key| host_key_matches(key, room.host_key_hash()));
                 if !valid {
+                    let _ = self.state.limits.record_miss(self.ip);
                     self.send_error(
                         rid,
                         ErrorCode::InvalidHostKey.as_str(),

@@ -3,6 +3,7 @@
 mod bad_input;
 mod deck;
 mod ideas_words;
+mod limits;
 mod protocol_doc;
 mod restart;
 mod rooms_api;

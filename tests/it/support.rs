@@ -385,3 +385,13 @@ impl Client {
         }
     }
 }
+
+impl TestServer {
+    /// A server with its own temp dir and some configuration changed.
+    pub async fn start_tweaked(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let mut server = TestServer::start_with(temp.path(), tweak).await;
+        server._temp = Some(temp);
+        server
+    }
+}
