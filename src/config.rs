@@ -118,6 +118,11 @@ pub struct Config {
     #[arg(long, env = "HANDSUP_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
+    /// Kernel send buffer per connection, in bytes (0: the kernel's own autotuning). Bounds the
+    /// memory a phone that stopped reading can hold, and lets it be detected as slow.
+    #[arg(long, env = "HANDSUP_SOCKET_SEND_BUFFER", default_value_t = 128 * 1024)]
+    pub socket_send_buffer: usize,
+
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run).
     #[arg(long, env = "HANDSUP_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,

@@ -84,6 +84,14 @@ pub async fn run(
         })
     };
     let closing_hub = Arc::clone(&hub);
+    let send_buffer = state.config.socket_send_buffer;
+    let listener = axum::serve::ListenerExt::tap_io(listener, move |tcp| {
+        // Small frames should leave at once; a failure here only costs latency.
+        let _ = tcp.set_nodelay(true);
+        if send_buffer > 0 {
+            let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer);
+        }
+    });
     let app = http::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -58,6 +58,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(assets::index_page))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .route("/api/rooms", axum::routing::post(api::create_room))
         .route(
             "/api/rooms/{code}",
@@ -76,6 +77,17 @@ pub fn app(state: AppState) -> Router {
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     axum::Json(json!({"status": "ok", "rooms": state.hub.room_count()})).into_response()
+}
+
+async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.hub.metrics().render(),
+    )
+        .into_response()
 }
 
 /// Headers every response carries: no framing, no sniffing, no referrer, same-origin content only.

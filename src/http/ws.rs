@@ -50,8 +50,13 @@ pub async fn upgrade(
     // between the soft and hard limit get a `message_too_large` error and the session goes on.
     let soft = state.config.max_message_bytes as usize;
     let hard = (soft * 4).max(64 * 1024);
+    // tungstenite's defaults (128 KiB read buffer and 128 KiB write-buffer target per socket) would
+    // cost a quarter of a megabyte per phone. Client messages are small: read in 4 KiB chunks;
+    // write each frame out at once rather than gathering 128 KiB first.
     ws.max_message_size(hard)
         .max_frame_size(hard)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             match room {
                 Some(room) => Session::new(socket, room, state, ip).run().await,
@@ -195,6 +200,7 @@ impl Session {
                 _ = heartbeat.tick() => {
                     let silent = self.last_heard.elapsed();
                     if silent >= ping_interval + ping_timeout {
+                        self.room().metrics().heartbeat_timeouts.inc();
                         return End::Close(close::HEARTBEAT_TIMEOUT, "no answer to ping");
                     }
                     if silent >= ping_interval && !self.pinged {
@@ -284,6 +290,7 @@ impl Session {
             return Ok(());
         };
         self.limited += 1;
+        self.room().metrics().rate_limited.inc();
         if self.limited > self.state.config.abuse_limit {
             return Err(End::Close(close::TOO_MANY_REQUESTS, "too many requests"));
         }
@@ -567,9 +574,15 @@ impl Session {
         )
         .await
         {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(())) => {
+                self.room().metrics().frames_sent.inc();
+                Ok(())
+            }
             Ok(Err(_)) => Err(End::Quiet),
-            Err(_) => Err(End::Close(close::SLOW_CONSUMER, "too slow")),
+            Err(_) => {
+                self.room().metrics().slow_consumers_dropped.inc();
+                Err(End::Close(close::SLOW_CONSUMER, "too slow"))
+            }
         }
     }
 }

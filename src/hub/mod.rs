@@ -2,6 +2,7 @@
 //! and retention. Every room lives in memory; the command log is the source of truth.
 
 pub mod identity;
+pub mod metrics;
 pub mod room;
 
 use crate::config::Config;
@@ -10,6 +11,7 @@ use crate::store::{CommandLog, LogEntry, RoomRecord, StoreError};
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 use identity::Secret;
+use metrics::Metrics;
 use rand::Rng;
 pub use room::{Applied, RoomHandle, SubmitError, now_ms};
 use std::sync::Arc;
@@ -47,6 +49,7 @@ pub struct Hub {
     secret: Secret,
     /// Epochs are unique per server run and per rebuild, so a client can tell a rebuilt room.
     next_epoch: AtomicU64,
+    metrics: Arc<Metrics>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +83,7 @@ impl Hub {
             settings: Arc::new(settings),
             secret,
             next_epoch: AtomicU64::new(now_ms().max(1) as u64),
+            metrics: Arc::new(Metrics::default()),
         };
         let stored = hub.log.load_all()?;
         let mut commands = 0usize;
@@ -117,6 +121,7 @@ impl Hub {
             commands,
             "replayed the command log"
         );
+        hub.metrics.rooms.set(hub.rooms.len() as i64);
         Ok(hub)
     }
 
@@ -129,7 +134,12 @@ impl Hub {
             self.next_epoch.fetch_add(1, Ordering::Relaxed),
             Arc::clone(&self.log),
             Arc::clone(&self.settings),
+            Arc::clone(&self.metrics),
         )
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     pub fn settings(&self) -> &HubSettings {
@@ -188,6 +198,7 @@ impl Hub {
             };
             match self.log.create_room(record, first).await {
                 Ok(()) => {
+                    self.metrics.rooms.set(self.rooms.len() as i64);
                     let expires_at = handle.expires_at(&room);
                     return Ok(CreatedRoom {
                         code,
@@ -214,6 +225,7 @@ impl Hub {
             return Ok(false);
         };
         handle.close_all(close_code);
+        self.metrics.rooms.set(self.rooms.len() as i64);
         self.log.delete_room(code).await?;
         Ok(true)
     }

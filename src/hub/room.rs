@@ -6,6 +6,7 @@
 //! and published on `watch` channels: a slow phone skips stale frames instead of queueing them.
 
 use super::HubSettings;
+use super::metrics::Metrics;
 use crate::domain::activity::Audience;
 use crate::domain::results::{host_view, public_view};
 use crate::domain::{ActivityId, Command, Millis, Outcome, ParticipantId, Rejection, Room};
@@ -30,6 +31,7 @@ pub struct RoomHandle {
     state: Mutex<RoomState>,
     log: Arc<dyn CommandLog>,
     settings: Arc<HubSettings>,
+    metrics: Arc<Metrics>,
     online_participants: AtomicU64,
     connections: AtomicU64,
     /// Set by every change; cleared by the ticker when it renders.
@@ -76,6 +78,7 @@ impl RoomHandle {
         epoch: u64,
         log: Arc<dyn CommandLog>,
         settings: Arc<HubSettings>,
+        metrics: Arc<Metrics>,
     ) -> Arc<RoomHandle> {
         let empty = || watch::channel(Utf8Bytes::from_static("")).0;
         Arc::new(RoomHandle {
@@ -89,6 +92,7 @@ impl RoomHandle {
             }),
             log,
             settings,
+            metrics,
             online_participants: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             dirty: AtomicBool::new(true),
@@ -116,6 +120,10 @@ impl RoomHandle {
         &self.settings
     }
 
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
     /// Applies a command, appends it to the log in the same critical section, and resolves once
     /// the log has made it durable. Only then may the caller acknowledge it.
     pub async fn submit(&self, command: Command) -> Result<Applied, SubmitError> {
@@ -126,10 +134,10 @@ impl RoomHandle {
             }
             // `at` never goes backwards within a room, whatever the wall clock does.
             let at = now_ms().max(state.room.last_command_at());
-            let outcome = state
-                .room
-                .apply(&command, at)
-                .map_err(SubmitError::Rejected)?;
+            let outcome = state.room.apply(&command, at).map_err(|rejection| {
+                self.metrics.commands_rejected.inc();
+                SubmitError::Rejected(rejection)
+            })?;
             state.seq += 1;
             let entry = LogEntry {
                 room: self.code.clone(),
@@ -148,7 +156,12 @@ impl RoomHandle {
                 },
             )
         };
+        let started = Instant::now();
         commit.await.map_err(SubmitError::Store)?;
+        self.metrics
+            .log_commit_seconds
+            .observe(started.elapsed().as_secs_f64());
+        self.metrics.commands_applied.inc();
         Ok(applied)
     }
 
@@ -167,6 +180,7 @@ impl RoomHandle {
     /// Registers a connection; starts the room's ticker if it is not running.
     pub fn connect(self: &Arc<Self>) -> Connection {
         self.connections.fetch_add(1, Ordering::AcqRel);
+        self.metrics.connections.inc();
         if !self.ticker_running.swap(true, Ordering::AcqRel) {
             let room = Arc::clone(self);
             tokio::spawn(async move { room.run_ticker().await });
@@ -343,6 +357,7 @@ impl Drop for Connection {
             self.room.mark_dirty();
         }
         self.room.connections.fetch_sub(1, Ordering::AcqRel);
+        self.room.metrics.connections.dec();
     }
 }
 

@@ -5,6 +5,7 @@ mod deck;
 mod ideas_words;
 mod limits;
 mod protocol_doc;
+mod resilience;
 mod restart;
 mod rooms_api;
 mod support;

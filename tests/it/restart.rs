@@ -2,8 +2,6 @@
 
 use crate::support::*;
 use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 #[tokio::test]
@@ -89,52 +87,10 @@ async fn rooms_idle_past_their_retention_are_deleted_with_their_log() {
     );
 }
 
-/// The server binary on a free port, with its data in `dir`.
-struct Process {
-    child: Child,
-    base: String,
-}
-
-impl Process {
-    fn start(dir: &std::path::Path) -> Process {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_handsup"))
-            .args(["--bind", "127.0.0.1:0", "--data-dir"])
-            .arg(dir)
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the server binary");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("the server prints its address")
-                .expect("read");
-            if let Some(at) = line.find("running at ") {
-                break line[at + "running at ".len()..]
-                    .trim()
-                    .trim_end_matches('/')
-                    .to_string();
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Process { child, base }
-    }
-
-    fn kill_9(mut self) {
-        let _ = self.child.kill(); // SIGKILL
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_loses_no_acknowledged_vote() {
     let dir = tempfile::tempdir().unwrap();
-    let process = Process::start(dir.path());
+    let process = ServerProcess::start(dir.path(), &[]);
     let http = reqwest::Client::new();
     let body: serde_json::Value = http
         .post(format!("{}/api/rooms", process.base))
@@ -147,15 +103,8 @@ async fn kill_9_loses_no_acknowledged_vote() {
         .unwrap();
     let code = body["code"].as_str().unwrap().to_string();
     let key = body["host_key"].as_str().unwrap().to_string();
-    let ws_base = process.base.replace("http://", "ws://");
-    let connect = |ws_base: String, code: String| async move {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("{ws_base}/ws/{code}"))
-            .await
-            .unwrap();
-        let mut client = Client::new(ws);
-        client.recv().await;
-        client
-    };
+    let ws_base = process.ws_base.clone();
+    let connect = |ws_base: String, code: String| async move { connect_to(&ws_base, &code).await };
     let mut host = connect(ws_base.clone(), code.clone()).await;
     host.request(json!({"type": "hello", "role": "host", "host_key": key}))
         .await;
@@ -197,8 +146,8 @@ async fn kill_9_loses_no_acknowledged_vote() {
     assert_eq!(acked.iter().sum::<u64>(), 60);
     process.kill_9();
 
-    let process = Process::start(dir.path());
-    let ws_base = process.base.replace("http://", "ws://");
+    let process = ServerProcess::start(dir.path(), &[]);
+    let ws_base = process.ws_base.clone();
     let mut host = connect(ws_base.clone(), code.clone()).await;
     host.request(json!({"type": "hello", "role": "host", "host_key": key}))
         .await;

@@ -255,3 +255,41 @@ async fn assets_revalidate_with_etags() {
         404
     );
 }
+
+#[tokio::test]
+async fn metrics_count_connections_commands_and_commits() {
+    let server = TestServer::start().await;
+    let room = server.create_room("").await;
+    let mut host = server.host(&room).await;
+    let id = add(&mut host, poll("Q", &["A", "B"])).await;
+    go_to(&mut host, id).await;
+    let mut phone = server.participant(&room.code, None, None).await;
+    phone
+        .ok(json!({"type": "vote", "activity": id, "options": [0]}))
+        .await;
+    phone
+        .err(json!({"type": "vote", "activity": id, "options": [5]}))
+        .await;
+    let text = server
+        .http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing in\n{text}"))
+    };
+    assert_eq!(value("handsup_connections"), 2.0);
+    assert_eq!(value("handsup_rooms"), 1.0);
+    // add_activity, navigate, the participant's join, the vote.
+    assert_eq!(value("handsup_commands_applied_total"), 4.0);
+    assert_eq!(value("handsup_commands_rejected_total"), 1.0);
+    assert_eq!(value("handsup_log_commit_seconds_count"), 4.0);
+    assert!(value("handsup_frames_sent_total") >= 8.0);
+}

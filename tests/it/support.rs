@@ -395,3 +395,107 @@ impl TestServer {
         server
     }
 }
+
+/// The server binary as a child process on a free port, with its data in `dir`.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub base: String,
+    pub ws_base: String,
+}
+
+impl ServerProcess {
+    pub fn start(dir: &Path, extra: &[&str]) -> ServerProcess {
+        use std::io::{BufRead, BufReader};
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_handsup"))
+            .args(["--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(dir)
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the server binary");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("the server prints its address")
+                .expect("read");
+            if let Some(at) = line.find("running at ") {
+                break line[at + "running at ".len()..]
+                    .trim()
+                    .trim_end_matches('/')
+                    .to_string();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let ws_base = base.replace("http://", "ws://");
+        ServerProcess {
+            child,
+            base,
+            ws_base,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory of the server process, from /proc.
+    pub fn rss_bytes(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+            .unwrap_or(0)
+    }
+
+    pub fn kill_9(mut self) {
+        let _ = self.child.kill(); // SIGKILL
+        let _ = self.child.wait();
+    }
+
+    pub async fn create_room(&self) -> (String, String) {
+        let body: Value = reqwest::Client::new()
+            .post(format!("{}/api/rooms", self.base))
+            .json(&json!({"title": "process"}))
+            .send()
+            .await
+            .expect("create")
+            .json()
+            .await
+            .expect("json");
+        (
+            body["code"].as_str().expect("code").to_string(),
+            body["host_key"].as_str().expect("key").to_string(),
+        )
+    }
+
+    pub async fn connect(&self, code: &str) -> Client {
+        connect_to(&self.ws_base, code).await
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A client connected to `ws_base` that has read its `welcome`.
+pub async fn connect_to(ws_base: &str, code: &str) -> Client {
+    let (ws, _) = tokio_tungstenite::connect_async(format!("{ws_base}/ws/{code}"))
+        .await
+        .expect("websocket connect");
+    let mut client = Client::new(ws);
+    let welcome = client.recv().await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    client
+}
