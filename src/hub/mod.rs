@@ -132,9 +132,11 @@ impl Hub {
             room,
             seq,
             self.next_epoch.fetch_add(1, Ordering::Relaxed),
-            Arc::clone(&self.log),
-            Arc::clone(&self.settings),
-            Arc::clone(&self.metrics),
+            room::RoomServices {
+                log: Arc::clone(&self.log),
+                settings: Arc::clone(&self.settings),
+                metrics: Arc::clone(&self.metrics),
+            },
         )
     }
 

@@ -62,6 +62,14 @@ pub struct Applied {
     pub outcome: Outcome,
 }
 
+/// What every room shares with the hub.
+#[derive(Clone)]
+pub struct RoomServices {
+    pub log: Arc<dyn CommandLog>,
+    pub settings: Arc<HubSettings>,
+    pub metrics: Arc<Metrics>,
+}
+
 pub fn now_ms() -> Millis {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -76,10 +84,13 @@ impl RoomHandle {
         room: Room,
         seq: u64,
         epoch: u64,
-        log: Arc<dyn CommandLog>,
-        settings: Arc<HubSettings>,
-        metrics: Arc<Metrics>,
+        services: RoomServices,
     ) -> Arc<RoomHandle> {
+        let RoomServices {
+            log,
+            settings,
+            metrics,
+        } = services;
         let empty = || watch::channel(Utf8Bytes::from_static("")).0;
         Arc::new(RoomHandle {
             code,

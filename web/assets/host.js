@@ -1,0 +1,841 @@
+// The facilitator's console: build the deck, move through it, open and close voting, reveal
+// results, moderate ideas, share the join link and the presenter screen.
+
+import {
+  h, $, put, api, codeFromPath, formatCode, announcer, sig, keepFocus, keyed, setText, copyText,
+  rememberSession, forgetSession, listSessions, joinUrlParts,
+} from './util.js';
+import { initI18n, t, translatePage, errorText, dateTime } from './i18n.js';
+import { Conn, bindStatus } from './conn.js';
+import { renderBars, renderCloud, renderWall, pollRows, ideaRows } from './charts.js';
+
+const code = codeFromPath();
+const main = $('#main');
+const say = announcer($('#live'));
+const hostKey = findKey();
+
+let conn = null;
+let view = null; // HostView
+let expiresAt = null;
+let join = joinUrlParts(null);
+let selectedId = null; // the activity shown in the detail panel
+let follow = true; // the detail panel follows what is on screen
+let mergeFrom = null; // idea id picked first when merging
+const els = {};
+
+function findKey() {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('key');
+  if (fromHash) return fromHash;
+  // A host link opened without its fragment: use the key this browser remembered.
+  const known = listSessions().find((s) => s.code === code && s.host_url);
+  const m = known && known.host_url.match(/#key=([^&]+)/);
+  return m ? decodeURIComponent(m[1]) : null;
+}
+
+async function start() {
+  await initI18n();
+  translatePage();
+  document.title = t('host.page_title');
+  if (!code) return showFatal('room_not_found');
+  if (!hostKey) return showFatal('invalid_host_key');
+  if (!location.hash.includes('key=')) history.replaceState(null, '', `${location.pathname}#key=${encodeURIComponent(hostKey)}`);
+  layout();
+  conn = new Conn(code, {
+    hello: () => ({ type: 'hello', role: 'host', host_key: hostKey }),
+    onSession(msg, welcome) {
+      join = joinUrlParts(welcome?.public_url);
+      if (msg.expires_at) expiresAt = msg.expires_at;
+      renderShare();
+    },
+    onStatus: bindStatus($('#conn')),
+    onFatal: showFatal,
+    onMessage(msg) {
+      if (msg.type === 'host_state') {
+        view = msg.view;
+        expiresAt = msg.expires_at ?? expiresAt;
+        render();
+      } else if (msg.type === 'error') {
+        flash(errorText(msg), 'error');
+      }
+    },
+  }).start();
+}
+
+function showFatal(reason) {
+  const key =
+    { room_deleted: 'ended', room_not_found: 'not_found', invalid_host_key: 'bad_key', hello_refused: 'bad_key', too_many_requests: 'too_fast' }[
+      reason
+    ] || 'bad_key';
+  if (conn) conn.stop();
+  put(
+    main,
+    h(
+      'section',
+      { class: 'panel end narrow' },
+      h('h1', { text: t(`host.${key}_title`) }),
+      h('p', { text: t(`host.${key}_text`, { code: formatCode(code || '') }) }),
+      key === 'too_fast'
+        ? h('p', {}, h('button', { class: 'btn primary', type: 'button', text: t('host.reconnect'), onclick: () => location.reload() }))
+        : h('p', {}, h('a', { class: 'btn', href: '/', text: t('host.go_home') })),
+    ),
+  );
+  if (reason === 'room_deleted' || reason === 'room_not_found') forgetSession(code);
+}
+
+/** Shows a short message near the top (errors stay until replaced). */
+let flashTimer;
+function flash(text, kind = 'ok') {
+  const el = els.msg;
+  if (!el) return;
+  el.textContent = text;
+  el.dataset.kind = kind;
+  el.hidden = !text;
+  clearTimeout(flashTimer);
+  if (kind !== 'error') say(text);
+  flashTimer = setTimeout(() => (el.hidden = true), kind === 'error' ? 8000 : 3000);
+}
+
+/** Sends a host command; shows the error if it is refused. Resolves to the ack or null. */
+async function cmd(msg, button) {
+  if (button) button.disabled = true;
+  try {
+    return await conn.send(msg);
+  } catch (err) {
+    flash(errorText(err), 'error');
+    return null;
+  } finally {
+    if (button && button.isConnected) button.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout
+
+function layout() {
+  const titleInput = h('input', { id: 'title-input', type: 'text', maxlength: 120, autocomplete: 'off', placeholder: t('host.title_placeholder') });
+  const titleForm = h(
+    'form',
+    { class: 'titlebar' },
+    h('label', { for: 'title-input', text: t('host.title_label') }),
+    titleInput,
+    h('button', { class: 'btn', type: 'submit', text: t('common.save') }),
+  );
+  titleInput.addEventListener('input', () => (titleInput.dataset.dirty = '1'));
+  titleForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const title = titleInput.value.trim();
+    if (await cmd({ type: 'set_title', title }, titleForm.querySelector('button'))) {
+      delete titleInput.dataset.dirty;
+      rememberSession({ code, title });
+      flash(t('host.title_saved'));
+    }
+  });
+  els.title = titleInput;
+  els.nav = h('div', { class: 'navbox' });
+  els.deck = h('ol', { class: 'deck', role: 'list' });
+  els.deckEmpty = h('p', { class: 'muted', hidden: true, text: t('host.deck_empty') });
+  const add = (kind) => h('button', { class: 'btn', type: 'button', 'data-key': `add-${kind}`, text: t(`host.add_${kind}`), onclick: () => openEditor(kind) });
+  els.detail = h('section', { class: 'col detail-col', 'aria-labelledby': 'detail-h' });
+  els.share = h('aside', { class: 'col share-col', 'aria-labelledby': 'share-h' });
+  els.msg = h('p', { class: 'flash', role: 'status', hidden: true });
+  put(
+    main,
+    h('h1', { class: 'sr-only', text: t('host.page_title') }),
+    titleForm,
+    els.msg,
+    h(
+      'div',
+      { class: 'host-grid' },
+      h(
+        'section',
+        { class: 'col deck-col', 'aria-labelledby': 'deck-h' },
+        h('h2', { id: 'deck-h', text: t('host.deck') }),
+        els.nav,
+        els.deck,
+        els.deckEmpty,
+        h('div', { class: 'add-row', role: 'group', 'aria-label': t('host.add_label') }, h('span', { class: 'muted', text: t('host.add_label') }), add('poll'), add('ideas'), add('wordcloud')),
+      ),
+      els.detail,
+      els.share,
+    ),
+  );
+  renderShare();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+function render() {
+  if (!view) return;
+  $('#room-title').textContent = view.title || '';
+  document.title = `${view.title || t('host.untitled')} · ${t('host.page_title')}`;
+  $('#counts').textContent = t('host.counts', { n: view.participants, online: view.online });
+  if (document.activeElement !== els.title && !els.title.dataset.dirty) els.title.value = view.title || '';
+  if (follow || !view.deck.some((a) => a.id === selectedId)) {
+    selectedId = view.current ?? selectedId;
+    if (!view.deck.some((a) => a.id === selectedId)) selectedId = view.deck[0]?.id ?? null;
+  }
+  renderNav();
+  renderDeck();
+  renderDetail();
+  renderExpiry();
+}
+
+function textOf(a) {
+  return a.question || a.prompt || '';
+}
+
+function renderNav() {
+  const deck = view.deck;
+  const index = deck.findIndex((a) => a.id === view.current);
+  const s = sig([index, deck.length, index >= 0 ? textOf(deck[index]) : '']);
+  if (els.nav.dataset.sig === s) return;
+  els.nav.dataset.sig = s;
+  const nav = (to, label, key, disabled) =>
+    h('button', {
+      class: 'btn',
+      type: 'button',
+      'data-key': key,
+      disabled,
+      text: label,
+      onclick: async (e) => {
+        follow = true;
+        if (await cmd({ type: 'navigate', to }, e.currentTarget)) say(t('host.navigated'));
+      },
+    });
+  keepFocus(els.nav, () =>
+    put(
+      els.nav,
+      h(
+        'p',
+        { class: 'onscreen' },
+        h('span', { class: 'muted', text: t('host.on_screen') }),
+        ' ',
+        h('strong', { text: index >= 0 ? `${index + 1}. ${textOf(deck[index])}` : t('host.lobby_name') }),
+      ),
+      h(
+        'div',
+        { class: 'nav-buttons', role: 'group', 'aria-label': t('host.nav_label') },
+        nav('prev', t('host.prev'), 'nav-prev', index <= 0),
+        nav('lobby', t('host.lobby'), 'nav-lobby', index < 0),
+        nav('next', index < 0 ? t('host.start') : t('host.next'), 'nav-next', !deck.length || index >= deck.length - 1),
+      ),
+    ),
+  );
+}
+
+function metaOf(a) {
+  const bits = [t('host.responses', { n: a.responses })];
+  if (!a.voting_open) bits.push(t('host.closed_short'));
+  if (!a.results_shown) bits.push(t('host.hidden_short'));
+  if (a.kind === 'ideas') bits.push(t(a.phase === 'vote' ? 'host.phase_vote_short' : 'host.phase_collect_short'));
+  return bits.join(' · ');
+}
+
+function renderDeck() {
+  const deck = view.deck;
+  els.deckEmpty.hidden = deck.length > 0;
+  keyed(els.deck, deck, (a) => a.id, deckItem, (li, a, i) => {
+    li._a = a;
+    li._i = i;
+    const text = textOf(a);
+    const live = a.id === view.current;
+    const sel = a.id === selectedId;
+    li.className = `deck-item${live ? ' live' : ''}${sel ? ' selected' : ''}`;
+    const r = li._refs;
+    r.select.setAttribute('aria-pressed', sel ? 'true' : 'false');
+    setText(r.num, String(i + 1));
+    setText(r.kind, t(`kind.${a.kind}`));
+    r.live.hidden = !live;
+    setText(r.text, text);
+    setText(r.meta, metaOf(a));
+    r.go.hidden = live;
+    r.go.setAttribute('aria-label', t('host.present_label', { text }));
+    r.up.disabled = i === 0;
+    r.up.setAttribute('aria-label', t('host.up_label', { text }));
+    r.down.disabled = i === deck.length - 1;
+    r.down.setAttribute('aria-label', t('host.down_label', { text }));
+    r.edit.setAttribute('aria-label', t('host.edit_label', { text }));
+    r.del.setAttribute('aria-label', t('host.delete_label', { text }));
+  });
+}
+
+/** One deck row. Its handlers read the row's latest activity (`li._a`), so rows are only ever
+ * updated in place and a click is never lost to a live update. */
+function deckItem(a) {
+  const li = h('li', { class: 'deck-item' });
+  const small = (label, key, onclick) =>
+    h('button', { class: 'btn small', type: 'button', 'data-key': `${key}-${a.id}`, text: label, onclick: (e) => onclick(e.currentTarget) });
+  const r = {
+    num: h('span', { class: 'deck-num' }),
+    kind: h('span'),
+    live: h('span', { class: 'pill live', text: t('host.live') }),
+    text: h('span', { class: 'deck-text' }),
+    meta: h('span', { class: 'deck-meta' }),
+    go: small(t('host.present'), 'go', () => navigateTo(li._a.id)),
+    up: small('↑', 'up', (b) => move(li._a, li._i - 1, b)),
+    down: small('↓', 'down', (b) => move(li._a, li._i + 1, b)),
+    edit: small(t('host.edit'), 'edit', () => openEditor(li._a.kind, li._a)),
+    del: small(t('host.delete'), 'del', (b) => remove(li._a, b)),
+  };
+  r.select = h(
+    'button',
+    {
+      class: 'deck-select',
+      type: 'button',
+      'data-key': `sel-${a.id}`,
+      onclick: () => {
+        selectedId = li._a.id;
+        follow = li._a.id === view.current;
+        mergeFrom = null;
+        render();
+        els.detail.querySelector('h2')?.focus();
+      },
+    },
+    r.num,
+    h('span', { class: 'deck-body' }, h('span', { class: 'deck-kind' }, r.kind, r.live), r.text, r.meta),
+  );
+  li._refs = r;
+  li.append(r.select, h('div', { class: 'deck-actions' }, r.go, r.up, r.down, r.edit, r.del));
+  return li;
+}
+
+async function navigateTo(id) {
+  follow = true;
+  selectedId = id;
+  if (await cmd({ type: 'navigate', to: { activity: id } })) say(t('host.navigated'));
+}
+
+async function move(a, position, button) {
+  if (await cmd({ type: 'move_activity', activity: a.id, position }, button)) {
+    // Keep the keyboard on the moved item.
+    requestAnimationFrame(() => {
+      const dir = button?.dataset.key?.startsWith('up') ? 'up' : 'down';
+      const again = els.deck.querySelector(`[data-key="${dir}-${a.id}"]`);
+      (again && !again.disabled ? again : els.deck.querySelector(`[data-key="sel-${a.id}"]`))?.focus();
+    });
+    say(t('host.moved', { n: position + 1 }));
+  }
+}
+
+async function remove(a, button) {
+  const responses = a.responses ? ` ${t('host.delete_activity_responses', { n: a.responses })}` : '';
+  if (!confirm(t('host.delete_activity_confirm', { text: textOf(a) }) + responses)) return;
+  if (await cmd({ type: 'delete_activity', activity: a.id }, button)) {
+    if (selectedId === a.id) {
+      selectedId = null;
+      follow = true;
+    }
+    flash(t('host.deleted_activity'));
+  }
+}
+
+function renderDetail() {
+  const a = view.deck.find((x) => x.id === selectedId);
+  const box = els.detail;
+  if (!a) {
+    if (box.dataset.sig !== 'none') {
+      box.dataset.sig = 'none';
+      put(
+        box,
+        h('h2', { id: 'detail-h', tabindex: -1, text: t('host.getting_started') }),
+        h('p', { text: t('host.getting_started_text') }),
+      );
+    }
+    return;
+  }
+  const live = a.id === view.current;
+  const index = view.deck.indexOf(a);
+  const s = sig([a.id, a.kind, textOf(a), live, a.voting_open, a.results_shown, a.phase, index, view.deck.length]);
+  if (box.dataset.sig !== s) {
+    box.dataset.sig = s;
+    const button = (label, key, onclick, cls = 'btn') => h('button', { class: cls, type: 'button', 'data-key': key, text: label, onclick });
+    const controls = [
+      live ? null : button(t('host.present_this'), 'd-present', () => navigateTo(a.id), 'btn primary'),
+      button(a.voting_open ? t('host.close_voting') : t('host.open_voting'), 'd-voting', (e) =>
+        cmd({ type: 'set_voting', activity: a.id, open: !a.voting_open }, e.currentTarget).then(
+          (ok) => ok && say(t(a.voting_open ? 'host.voting_now_closed' : 'host.voting_now_open')),
+        ),
+      ),
+      button(a.results_shown ? t('host.hide_results') : t('host.show_results'), 'd-results', (e) =>
+        cmd({ type: 'set_results', activity: a.id, shown: !a.results_shown }, e.currentTarget).then(
+          (ok) => ok && say(t(a.results_shown ? 'host.results_now_hidden' : 'host.results_now_shown')),
+        ),
+      ),
+    ];
+    if (a.kind === 'ideas') {
+      const toVote = a.phase !== 'vote';
+      controls.push(
+        button(toVote ? t('host.start_dot_voting') : t('host.back_to_collecting'), 'd-phase', (e) =>
+          cmd({ type: 'set_ideas_phase', activity: a.id, phase: toVote ? 'vote' : 'collect' }, e.currentTarget).then(
+            (ok) => ok && say(t(toVote ? 'host.phase_now_vote' : 'host.phase_now_collect')),
+          ),
+        ),
+      );
+    }
+    controls.push(button(t('host.edit'), 'd-edit', () => openEditor(a.kind, a)));
+    const states = [
+      live ? h('span', { class: 'pill live', text: t('host.on_screen_now') }) : h('span', { class: 'pill', text: t('host.not_on_screen') }),
+      h('span', { class: a.voting_open ? 'pill ok' : 'pill', text: a.voting_open ? t('host.voting_open') : t('host.voting_closed') }),
+      h('span', { class: a.results_shown ? 'pill ok' : 'pill', text: a.results_shown ? t('host.results_visible') : t('host.results_hidden') }),
+    ];
+    if (a.kind === 'ideas') states.push(h('span', { class: 'pill', text: t(a.phase === 'vote' ? 'host.phase_vote' : 'host.phase_collect') }));
+    els.stats = h('p', { class: 'stats' });
+    els.preview = h('div', { class: 'preview' });
+    els.previewHead = h('h3');
+    els.moderation = h('div', { class: 'moderation' });
+    keepFocus(box, () =>
+      put(
+        box,
+        h('p', { class: 'eyebrow', text: `${t(`kind.${a.kind}`)} · ${t('host.position', { i: index + 1, n: view.deck.length })}` }),
+        h('h2', { id: 'detail-h', class: 'question', tabindex: -1, text: textOf(a) }),
+        h('p', { class: 'states' }, states),
+        h('div', { class: 'controls', role: 'group', 'aria-label': t('host.controls_label') }, controls),
+        els.stats,
+        h('section', { class: 'preview-box', 'aria-labelledby': 'preview-h' }, els.previewHead, els.preview),
+        els.moderation,
+      ),
+    );
+    els.previewHead.id = 'preview-h';
+    els.preview.dataset.mode = '';
+  }
+  els.stats.textContent = t('host.stats', { n: a.responses, total: view.participants });
+  els.previewHead.textContent = a.results_shown ? t('host.preview_live') : t('host.preview_hidden');
+  renderPreview(a);
+  if (a.kind === 'ideas') renderModeration(a);
+  else els.moderation.replaceChildren();
+}
+
+function renderPreview(a) {
+  const box = els.preview;
+  let mode;
+  if (a.kind === 'poll') mode = 'bars';
+  else if (a.kind === 'ideas') mode = a.phase === 'vote' ? 'ranking' : 'wall';
+  else mode = 'cloud';
+  if (box.dataset.mode !== mode) {
+    box.dataset.mode = mode;
+    box.replaceChildren();
+  }
+  if (mode === 'bars') {
+    const r = a.results || { voters: 0, counts: [] };
+    renderBars(box, pollRows({ ...a, results: r }), { total: r.voters, unit: 'votes' });
+  } else if (mode === 'ranking') {
+    renderBars(box, ideaRows(a), { scale: 'max', unit: 'dots', ranked: true });
+    if (!ideaRows(a).length) put(box, h('p', { class: 'muted', text: t('host.no_ideas') }));
+  } else if (mode === 'wall') {
+    renderWall(box, a.ideas || []);
+    if (!(a.ideas || []).some((i) => !i.hidden && i.merged_into == null)) put(box, h('p', { class: 'muted', text: t('host.no_ideas') }));
+  } else {
+    renderCloud(box, a.words || [], { min: 0.9, max: 2.8 });
+    if (!(a.words || []).length) put(box, h('p', { class: 'muted', text: t('host.no_words') }));
+  }
+}
+
+function renderModeration(a) {
+  const box = els.moderation;
+  const ideas = [...(a.ideas || [])].sort((x, y) => x.id - y.id);
+  if (mergeFrom != null && !ideas.some((i) => i.id === mergeFrom && i.merged_into == null)) mergeFrom = null;
+  const byId = new Map(ideas.map((i) => [i.id, i]));
+  const from = mergeFrom != null ? byId.get(mergeFrom) : null;
+  const mergeable = ideas.filter((x) => x.merged_into == null).length >= 2;
+  if (box._activity !== a.id) {
+    box._activity = a.id;
+    box._head = h('h3');
+    box._banner = h('p', { class: 'merge-banner', role: 'status', hidden: true });
+    box._list = h('ul', { class: 'mod-list', role: 'list' });
+    box._empty = h('p', { class: 'muted', text: t('host.no_ideas') });
+    put(box, box._head, h('p', { class: 'hint', text: t('host.moderate_hint') }), box._banner, box._list, box._empty);
+  }
+  setText(box._head, t('host.moderate', { n: ideas.filter((i) => i.merged_into == null && !i.hidden).length }));
+  const bannerSig = from ? `${from.id}:${from.text}` : '';
+  if (box._bannerSig !== bannerSig) {
+    box._bannerSig = bannerSig;
+    box._banner.hidden = !from;
+    if (from) {
+      keepFocus(box._banner, () =>
+        put(
+          box._banner,
+          t('host.merge_pick', { text: from.text }),
+          ' ',
+          h('button', {
+            class: 'btn small',
+            type: 'button',
+            'data-key': 'merge-cancel',
+            text: t('common.cancel'),
+            onclick: () => {
+              mergeFrom = null;
+              renderModeration(view.deck.find((x) => x.id === a.id) || a);
+              box._list.querySelector('button')?.focus();
+            },
+          }),
+        ),
+      );
+    }
+  }
+  box._empty.hidden = ideas.length > 0;
+  keyed(
+    box._list,
+    ideas,
+    (i) => i.id,
+    () => {
+      const li = h('li', { class: 'mod-item' });
+      li._text = h('span');
+      li._meta = h('span', { class: 'mod-meta' });
+      li._actions = h('span', { class: 'mod-actions' });
+      li.append(h('span', { class: 'mod-text' }, li._text, li._meta), li._actions);
+      return li;
+    },
+    (li, i) => {
+      const merged = i.merged_into != null;
+      li.className = `mod-item${i.hidden ? ' is-hidden' : ''}${merged ? ' is-merged' : ''}${from && from.id === i.id ? ' picked' : ''}`;
+      setText(li._text, i.text);
+      const meta = [];
+      if (i.votes != null) meta.push(t('chart.dots', { n: i.votes }));
+      if (i.authors > 1) meta.push(t('host.authors', { n: i.authors }));
+      if (merged) meta.push(t('host.merged_into', { text: byId.get(i.merged_into)?.text || `#${i.merged_into}` }));
+      if (i.hidden) meta.push(t('host.hidden_tag'));
+      setText(li._meta, meta.join(' · '));
+      li._meta.hidden = !meta.length;
+      const mode = merged ? 'none' : from ? (from.id === i.id ? 'none' : 'into') : 'normal';
+      const actionsSig = `${mode}|${i.hidden}|${mergeable}|${i.text}|${from ? `${from.id}:${from.text}` : ''}`;
+      if (li._sig === actionsSig) return;
+      li._sig = actionsSig;
+      keepFocus(li._actions, () => put(li._actions, modActions(a, i, mode, from, mergeable)));
+    },
+  );
+}
+
+function modActions(a, i, mode, from, mergeable) {
+  if (mode === 'into')
+    return h('button', {
+      class: 'btn small primary',
+      type: 'button',
+      'data-key': `into-${i.id}`,
+      text: t('host.merge_into_this'),
+      'aria-label': t('host.merge_into_label', { from: from.text, into: i.text }),
+      onclick: async (e) => {
+        if (await cmd({ type: 'merge_ideas', activity: a.id, from: from.id, into: i.id }, e.currentTarget)) {
+          mergeFrom = null;
+          flash(t('host.merged'));
+        }
+      },
+    });
+  if (mode !== 'normal') return null;
+  return [
+    h('button', {
+      class: 'btn small',
+      type: 'button',
+      'data-key': `hide-${i.id}`,
+      text: i.hidden ? t('host.unhide') : t('host.hide'),
+      'aria-label': t(i.hidden ? 'host.unhide_label' : 'host.hide_label', { text: i.text }),
+      onclick: (e) => cmd({ type: 'hide_idea', activity: a.id, idea: i.id, hidden: !i.hidden }, e.currentTarget),
+    }),
+    h('button', {
+      class: 'btn small',
+      type: 'button',
+      'data-key': `merge-${i.id}`,
+      text: t('host.merge'),
+      'aria-label': t('host.merge_label', { text: i.text }),
+      disabled: !mergeable,
+      onclick: () => {
+        mergeFrom = i.id;
+        renderModeration(view.deck.find((x) => x.id === a.id) || a);
+        els.moderation.querySelector('[data-key="merge-cancel"]')?.focus();
+      },
+    }),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sharing, expiry, deleting
+
+function renderShare() {
+  const box = els.share;
+  if (!box) return;
+  const joinUrl = `${join.base}/${code}`;
+  const presentUrl = `${location.origin}/present/${code}`;
+  const hostUrl = `${location.origin}/host/${code}#key=${encodeURIComponent(hostKey)}`;
+  const s = sig([joinUrl]);
+  if (box.dataset.sig === s) return;
+  box.dataset.sig = s;
+  const copyBtn = (text, label, aria) =>
+    h('button', {
+      class: 'btn small',
+      type: 'button',
+      'aria-label': aria,
+      text: label,
+      onclick: async (e) => {
+        const b = e.currentTarget;
+        const ok = await copyText(text);
+        b.textContent = ok ? t('common.copied') : t('common.copy_failed');
+        say(ok ? t('common.copied') : t('common.copy_failed'));
+        setTimeout(() => (b.textContent = label), 2000);
+      },
+    });
+  els.expiry = h('p', { class: 'hint expiry' });
+  put(
+    box,
+    h('h2', { id: 'share-h', text: t('host.invite') }),
+    h('p', { class: 'big-code', text: formatCode(code) }),
+    h('p', { class: 'url-row' }, h('a', { href: joinUrl, target: '_blank', rel: 'noopener', text: joinUrl.replace(/^https?:\/\//, '') }), ' ', copyBtn(joinUrl, t('common.copy'), t('host.copy_join'))),
+    h('img', { class: 'qr', src: `/api/rooms/${code}/qr.svg`, alt: t('host.qr_alt', { url: joinUrl }), width: 180, height: 180 }),
+    h('h2', { text: t('host.presenter') }),
+    h('p', { class: 'hint', text: t('host.presenter_hint') }),
+    h(
+      'p',
+      { class: 'url-row' },
+      h('a', { class: 'btn primary', href: `/present/${code}`, target: '_blank', rel: 'noopener', text: t('host.open_presenter') }),
+      ' ',
+      copyBtn(presentUrl, t('common.copy_link'), t('host.copy_presenter')),
+    ),
+    h('h2', { text: t('host.host_link') }),
+    h('p', { class: 'hint', text: t('host.host_link_hint') }),
+    h('p', {}, copyBtn(hostUrl, t('host.copy_host'), t('host.copy_host'))),
+    h('h2', { text: t('host.session') }),
+    els.expiry,
+    h('button', { class: 'btn danger', type: 'button', text: t('host.delete_session'), onclick: deleteSession }),
+  );
+  renderExpiry();
+}
+
+function renderExpiry() {
+  if (!els.expiry) return;
+  els.expiry.textContent = expiresAt ? t('host.expires', { date: dateTime(expiresAt) }) : '';
+  if (view) rememberSession({ code, title: view.title || '', host_url: `/host/${code}#key=${encodeURIComponent(hostKey)}`, expires_at: expiresAt });
+}
+
+async function deleteSession(e) {
+  if (!confirm(t('host.delete_session_confirm'))) return;
+  const b = e.currentTarget;
+  b.disabled = true;
+  try {
+    await api('DELETE', `/api/rooms/${code}`, null, { Authorization: `Bearer ${hostKey}` });
+    forgetSession(code);
+    conn?.stop();
+    location.href = '/';
+  } catch (err) {
+    b.disabled = false;
+    flash(errorText(err), 'error');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adding and editing activities
+
+const LIMITS = { question: 300, option: 200, options: 30, prompt: 300 };
+
+function openEditor(kind, existing) {
+  const dialog = $('#editor');
+  const spec = existing?.spec || null;
+  const errors = new Map();
+  const fieldError = (id) => {
+    const el = h('p', { class: 'field-error', id: `${id}-err`, hidden: true });
+    errors.set(id, el);
+    return el;
+  };
+  const formError = h('p', { class: 'field-error', role: 'alert', hidden: true });
+  const fields = [];
+  let collect;
+
+  const num = (id, label, value, min, max, hint) => {
+    const input = h('input', { id, type: 'number', inputmode: 'numeric', min, max, value, required: true, 'aria-describedby': `${id}-hint ${id}-err` });
+    fields.push(h('div', { class: 'field' }, h('label', { for: id, text: label }), input, h('p', { class: 'hint', id: `${id}-hint`, text: hint }), fieldError(id)));
+    return input;
+  };
+  const textArea = (id, label, value, max) => {
+    const input = h('textarea', { id, rows: 2, maxlength: max, required: true, 'aria-describedby': `${id}-err` });
+    input.value = value || '';
+    fields.push(h('div', { class: 'field' }, h('label', { for: id, text: label }), input, fieldError(id)));
+    return input;
+  };
+
+  if (kind === 'poll') {
+    const q = textArea('f-question', t('host.f_question'), spec?.question, LIMITS.question);
+    const list = h('ol', { class: 'option-list', role: 'list' });
+    const addOption = (text = '', id = null, focus = false) => {
+      const n = list.children.length + 1;
+      const input = h('input', { type: 'text', maxlength: LIMITS.option, value: text, 'aria-label': t('host.f_option_n', { n }) });
+      if (id != null) input.dataset.id = id;
+      input.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter') {
+          e.preventDefault();
+          if (input.parentElement === list.lastElementChild) addOption('', null, true);
+          else input.parentElement.nextElementSibling?.querySelector('input')?.focus();
+        }
+      });
+      const li = h(
+        'li',
+        {},
+        input,
+        h('button', {
+          class: 'btn small',
+          type: 'button',
+          text: '✕',
+          'aria-label': t('host.f_remove_option', { n }),
+          onclick: () => {
+            if (list.children.length <= 2) {
+              input.value = '';
+              input.focus();
+              return;
+            }
+            const next = li.nextElementSibling || li.previousElementSibling;
+            li.remove();
+            renumber();
+            next?.querySelector('input')?.focus();
+          },
+        }),
+      );
+      list.append(li);
+      if (focus) input.focus();
+    };
+    const renumber = () =>
+      [...list.children].forEach((li, i) => {
+        li.querySelector('input').setAttribute('aria-label', t('host.f_option_n', { n: i + 1 }));
+        li.querySelector('button').setAttribute('aria-label', t('host.f_remove_option', { n: i + 1 }));
+      });
+    if (spec) for (const o of spec.options) typeof o === 'string' ? addOption(o) : addOption(o.text, o.id ?? null);
+    else for (let i = 0; i < 2; i++) addOption();
+    fields.push(
+      h(
+        'fieldset',
+        { class: 'field', 'aria-describedby': 'f-options-err' },
+        h('legend', { text: t('host.f_options') }),
+        list,
+        h('button', { class: 'btn small', type: 'button', text: t('host.f_add_option'), onclick: () => addOption('', null, true) }),
+        existing ? h('p', { class: 'hint', text: t('host.f_options_edit_hint') }) : null,
+        fieldError('f-options'),
+      ),
+    );
+    const multiple = h('input', { id: 'f-multiple', type: 'checkbox', checked: !!spec?.multiple });
+    const maxChoices = h('input', { id: 'f-max', type: 'number', inputmode: 'numeric', min: 1, max: 30, value: spec?.max_choices ?? '', 'aria-describedby': 'f-max-hint f-max-err' });
+    const maxBox = h('div', { class: 'field', hidden: !spec?.multiple }, h('label', { for: 'f-max', text: t('host.f_max_choices') }), maxChoices, h('p', { class: 'hint', id: 'f-max-hint', text: t('host.f_max_choices_hint') }), fieldError('f-max'));
+    multiple.addEventListener('change', () => (maxBox.hidden = !multiple.checked));
+    const allowChange = h('input', { id: 'f-change', type: 'checkbox', checked: spec ? spec.allow_change !== false : true });
+    fields.push(
+      h('div', { class: 'check' }, multiple, h('label', { for: 'f-multiple', text: t('host.f_multiple') })),
+      maxBox,
+      h('div', { class: 'check' }, allowChange, h('label', { for: 'f-change', text: t('host.f_allow_change') })),
+    );
+    collect = () => {
+      const question = q.value.trim();
+      if (!question) errors.get('f-question').textContent = t('host.v_required');
+      const rows = [...list.querySelectorAll('input')].map((i) => ({ text: i.value.trim().replace(/\s+/g, ' '), id: i.dataset.id }));
+      const filled = rows.filter((r) => r.text);
+      const seen = new Set();
+      let optErr = '';
+      if (filled.length < 2) optErr = t('host.v_two_options');
+      else if (filled.length > LIMITS.options) optErr = t('host.v_too_many_options', { n: LIMITS.options });
+      for (const r of filled) {
+        const k = r.text.toLowerCase();
+        if (seen.has(k)) optErr = t('host.v_duplicate_option', { text: r.text });
+        seen.add(k);
+      }
+      if (optErr) errors.get('f-options').textContent = optErr;
+      let max = null;
+      if (multiple.checked && maxChoices.value !== '') {
+        max = Number(maxChoices.value);
+        if (!Number.isInteger(max) || max < 1 || max > filled.length) errors.get('f-max').textContent = t('host.v_range', { min: 1, max: filled.length });
+      }
+      const out = {
+        kind: 'poll',
+        question,
+        options: filled.map((r) => (r.id != null ? { id: Number(r.id), text: r.text } : r.text)),
+        multiple: multiple.checked,
+        allow_change: allowChange.checked,
+      };
+      if (multiple.checked && max) out.max_choices = max;
+      return out;
+    };
+  } else if (kind === 'ideas') {
+    const p = textArea('f-prompt', t('host.f_prompt'), spec?.prompt, LIMITS.prompt);
+    const per = num('f-per', t('host.f_per_participant'), spec?.max_per_participant ?? 3, 1, 20, t('host.f_per_participant_hint'));
+    const dots = num('f-dots', t('host.f_dots'), spec?.dots ?? 3, 1, 20, t('host.f_dots_hint'));
+    const perItem = num('f-per-item', t('host.f_dots_per_item'), spec?.max_dots_per_item ?? 1, 1, 20, t('host.f_dots_per_item_hint'));
+    collect = () => {
+      const prompt = p.value.trim();
+      if (!prompt) errors.get('f-prompt').textContent = t('host.v_required');
+      const check = (input, id, min, max) => {
+        const v = Number(input.value);
+        if (!Number.isInteger(v) || v < min || v > max) errors.get(id).textContent = t('host.v_range', { min, max });
+        return v;
+      };
+      const d = check(dots, 'f-dots', 1, 20);
+      return {
+        kind: 'ideas',
+        prompt,
+        max_per_participant: check(per, 'f-per', 1, 20),
+        dots: d,
+        max_dots_per_item: check(perItem, 'f-per-item', 1, Math.max(1, Math.min(20, d || 1))),
+      };
+    };
+  } else {
+    const p = textArea('f-prompt', t('host.f_prompt'), spec?.prompt, LIMITS.prompt);
+    const mw = num('f-words', t('host.f_max_words'), spec?.max_words ?? 3, 1, 3, t('host.f_max_words_hint'));
+    collect = () => {
+      const prompt = p.value.trim();
+      if (!prompt) errors.get('f-prompt').textContent = t('host.v_required');
+      const v = Number(mw.value);
+      if (!Number.isInteger(v) || v < 1 || v > 3) errors.get('f-words').textContent = t('host.v_range', { min: 1, max: 3 });
+      return { kind: 'wordcloud', prompt, max_words: v };
+    };
+  }
+
+  const save = h('button', { class: 'btn primary', type: 'submit', text: existing ? t('common.save') : t('host.f_add') });
+  const form = h(
+    'form',
+    { class: 'stack', novalidate: true, method: 'dialog' },
+    h('h2', { id: 'editor-h', text: t(existing ? `host.edit_${kind}` : `host.new_${kind}`) }),
+    fields,
+    formError,
+    h(
+      'div',
+      { class: 'dialog-actions' },
+      save,
+      h('button', { class: 'btn', type: 'button', text: t('common.cancel'), onclick: () => dialog.close() }),
+    ),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    for (const el of errors.values()) el.textContent = '';
+    formError.hidden = true;
+    const spec = collect();
+    let first = null;
+    for (const [id, el] of errors) {
+      el.hidden = !el.textContent;
+      const input = form.querySelector(`#${id}`) || el.closest('.field')?.querySelector('input,textarea');
+      if (input) input.setAttribute('aria-invalid', el.textContent ? 'true' : 'false');
+      if (el.textContent && !first) first = input || el;
+    }
+    if (first) {
+      first.focus?.();
+      return;
+    }
+    save.disabled = true;
+    try {
+      const ack = existing
+        ? await conn.send({ type: 'edit_activity', activity: existing.id, spec })
+        : await conn.send({ type: 'add_activity', spec });
+      dialog.close();
+      if (!existing && ack?.id != null) {
+        selectedId = ack.id;
+        follow = false;
+        render();
+      }
+      flash(t(existing ? 'host.saved_activity' : 'host.added_activity'));
+    } catch (err) {
+      formError.textContent = errorText(err);
+      formError.hidden = false;
+    } finally {
+      save.disabled = false;
+    }
+  });
+  const opener = document.activeElement;
+  dialog.onclose = () => {
+    if (opener && opener.isConnected) opener.focus();
+  };
+  put(dialog, form);
+  dialog.showModal();
+  form.querySelector('textarea, input')?.focus();
+}
+
+start();
