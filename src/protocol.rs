@@ -34,6 +34,8 @@ pub mod close {
     pub const HEARTBEAT_TIMEOUT: u16 = 4103;
     /// Standard code for a frame larger than the hard limit.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// Standard code for a text frame that is not valid UTF-8.
+    pub const INVALID_PAYLOAD: u16 = 1007;
 }
 
 /// Who a connection speaks for, chosen in its `hello`.
@@ -428,6 +430,33 @@ mod tests {
         let ok = decode(r#"{"type":"vote","rid":3,"activity":1,"options":[0]}"#).unwrap();
         assert_eq!(ok.rid, Some(3));
         assert_eq!(ok.msg.needs(), Needs::Participant);
+    }
+
+    proptest::proptest! {
+        /// Whatever arrives, decoding answers with a frame or a classified error; it never panics.
+        #[test]
+        fn decoding_never_panics(text in ".{0,200}") {
+            let _ = decode(&text);
+        }
+
+        /// JSON-shaped noise with known field names still decodes or is classified.
+        #[test]
+        fn decoding_json_noise_never_panics(
+            kind in proptest::sample::select(vec!["hello", "vote", "submit_idea", "dot_vote",
+                "submit_words", "add_activity", "navigate", "merge_ideas", "x"]),
+            rid in proptest::option::of(proptest::num::i64::ANY),
+            activity in proptest::num::i64::ANY,
+            options in proptest::collection::vec(proptest::num::i64::ANY, 0..4),
+            text in ".{0,30}",
+        ) {
+            let frame = serde_json::json!({"type": kind, "rid": rid, "activity": activity,
+                "options": options, "text": text, "ideas": options, "words": [text],
+                "to": "next", "from": activity, "into": activity, "role": "participant"});
+            match decode(&frame.to_string()) {
+                Ok(decoded) => proptest::prop_assert!(rid.is_none_or(|r| r >= 0) || decoded.rid.is_none()),
+                Err((_, code, _)) => proptest::prop_assert!(code != ErrorCode::BadJson),
+            }
+        }
     }
 
     #[test]

@@ -217,13 +217,7 @@ impl Session {
                 incoming = self.socket.recv() => {
                     let message = match incoming {
                         None => return End::Quiet,
-                        Some(Err(err)) => {
-                            return if is_capacity_error(&err) {
-                                End::Close(close::MESSAGE_TOO_BIG, "message too big")
-                            } else {
-                                End::Quiet
-                            };
-                        }
+                        Some(Err(err)) => return read_error_end(&err),
                         Some(Ok(message)) => message,
                     };
                     self.last_heard = Instant::now();
@@ -598,9 +592,18 @@ async fn next_frame(frames: &mut Option<watch::Receiver<Utf8Bytes>>) -> Option<U
     }
 }
 
-fn is_capacity_error(err: &axum::Error) -> bool {
+/// How to end a session whose socket failed to read. axum hides tungstenite's error type, so its
+/// message is what tells a frame over the hard limit, or a text frame that is not UTF-8, from a
+/// dropped connection.
+fn read_error_end(err: &axum::Error) -> End {
     let text = err.to_string();
-    text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Capacity")
+    if text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Capacity") {
+        End::Close(close::MESSAGE_TOO_BIG, "message too big")
+    } else if text.contains("UTF-8") || text.contains("utf-8") || text.contains("Utf8") {
+        End::Close(close::INVALID_PAYLOAD, "text frames must be UTF-8")
+    } else {
+        End::Quiet
+    }
 }
 
 fn close_reason(code: u16) -> &'static str {
