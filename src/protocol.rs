@@ -98,6 +98,9 @@ pub enum ClientMsg {
     SetTitle {
         title: String,
     },
+    SetLanguage {
+        language: String,
+    },
     AddActivity {
         spec: ActivitySpec,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,6 +198,7 @@ impl ClientMsg {
                 words,
             },
             M::SetTitle { title } => Command::SetTitle { title },
+            M::SetLanguage { language } => Command::SetLanguage { language },
             M::AddActivity { spec, position } => Command::AddActivity { spec, position },
             M::EditActivity { activity, spec } => Command::EditActivity { activity, spec },
             M::MoveActivity { activity, position } => Command::MoveActivity { activity, position },

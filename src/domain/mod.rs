@@ -115,6 +115,7 @@ reject_codes! {
     WordTooLong => "word_too_long",
     NotJoined => "not_joined",
     RoomFull => "room_full",
+    InvalidLanguage => "invalid_language",
 }
 
 pub(crate) fn reject<T>(code: RejectCode, detail: impl Into<String>) -> Result<T, Rejection> {

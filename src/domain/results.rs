@@ -17,6 +17,9 @@ pub struct Position {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PublicView {
     pub title: String,
+    /// The facilitator's choice of language for participants' pages; absent: the phone decides.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub language: String,
     /// Participants who have ever joined.
     pub participants: u64,
     /// Participants connected right now.
@@ -32,6 +35,8 @@ pub struct PublicView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HostView {
     pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub language: String,
     pub participants: u64,
     pub online: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -55,6 +60,7 @@ pub fn public_view(room: &Room, audience: Audience, online: u64) -> PublicView {
         .and_then(|id| room.deck.iter().position(|a| a.id == id));
     PublicView {
         title: room.title.clone(),
+        language: room.language.clone(),
         participants: room.participant_count(),
         online,
         position: index.map(|index| Position {
@@ -68,6 +74,7 @@ pub fn public_view(room: &Room, audience: Audience, online: u64) -> PublicView {
 pub fn host_view(room: &Room, online: u64) -> HostView {
     HostView {
         title: room.title.clone(),
+        language: room.language.clone(),
         participants: room.participant_count(),
         online,
         current: room.current,

@@ -55,6 +55,10 @@ pub enum Command {
     SetTitle {
         title: String,
     },
+    /// The language participants' pages use (a BCP 47 tag such as `en` or `cy`).
+    SetLanguage {
+        language: String,
+    },
     AddActivity {
         spec: ActivitySpec,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,6 +167,8 @@ pub struct Participant {
 pub struct Room {
     created: bool,
     pub(crate) title: String,
+    /// Empty until the facilitator picks one: each phone then uses its own preference.
+    pub(crate) language: String,
     pub(crate) seed: u64,
     pub(crate) limits: RoomLimits,
     pub(crate) created_at: Millis,
@@ -211,6 +217,24 @@ impl Room {
             Command::SetTitle { title } => {
                 self.title = clean_optional_text(Some(title), MAX_TITLE_CHARS, "the title")?
                     .unwrap_or_default();
+                Ok(Outcome::Done)
+            }
+            Command::SetLanguage { language } => {
+                let valid = (2..=12).contains(&language.len())
+                    && language
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && language
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_lowercase());
+                if !valid {
+                    return reject(
+                        RejectCode::InvalidLanguage,
+                        "use a language tag such as en, cy or pt-br",
+                    );
+                }
+                self.language = language.clone();
                 Ok(Outcome::Done)
             }
             Command::AddActivity { spec, position } => {
@@ -471,6 +495,10 @@ impl Room {
 
     pub fn title(&self) -> &str {
         &self.title
+    }
+
+    pub fn language(&self) -> &str {
+        &self.language
     }
 
     pub fn seed(&self) -> u64 {

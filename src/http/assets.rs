@@ -56,6 +56,11 @@ pub async fn index_page(headers: HeaderMap) -> Response {
     serve("index.html", &headers, StatusCode::OK)
 }
 
+/// Browsers ask for /favicon.ico on every page that names no icon.
+pub async fn favicon(headers: HeaderMap) -> Response {
+    serve("assets/icon.svg", &headers, StatusCode::OK)
+}
+
 pub async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     serve(&format!("assets/{path}"), &headers, StatusCode::OK)
 }
@@ -129,7 +134,8 @@ fn missing_page(title: &str, message: String) -> Response {
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · handsup</title><link rel=\"stylesheet\" href=\"/assets/app.css\"></head>\
+         <title>{title} · handsup</title><link rel=\"icon\" href=\"/assets/icon.svg\">\
+         <link rel=\"stylesheet\" href=\"/assets/app.css\"></head>\
          <body><main class=\"page narrow\"><h1>{title}</h1><p>{message}</p>\
          <p><a href=\"/\">Go to the handsup home page</a></p></main></body></html>"
     );

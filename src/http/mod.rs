@@ -55,8 +55,11 @@ impl AppState {
 
 /// The whole application, without a socket: tests can drive it directly.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    // Pages, assets and API answers are compressed (brotli or gzip, as the client accepts);
+    // WebSocket upgrades are kept out of the compression layer.
+    let compressed = Router::new()
         .route("/", get(assets::index_page))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/rooms", axum::routing::post(api::create_room))
@@ -65,12 +68,15 @@ pub fn app(state: AppState) -> Router {
             get(api::room_info).delete(api::delete_room),
         )
         .route("/api/rooms/{code}/qr.svg", get(api::qr_svg))
-        .route("/ws/{code}", get(ws::upgrade))
         .route("/host/{code}", get(assets::host_page))
         .route("/present/{code}", get(assets::present_page))
         .route("/assets/{*path}", get(assets::asset))
         .route("/{code}", get(assets::participant_page))
         .fallback(assets::not_found_page)
+        .layer(tower_http::compression::CompressionLayer::new());
+    Router::new()
+        .route("/ws/{code}", get(ws::upgrade))
+        .merge(compressed)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }

@@ -597,7 +597,10 @@ async fn next_frame(frames: &mut Option<watch::Receiver<Utf8Bytes>>) -> Option<U
 /// dropped connection.
 fn read_error_end(err: &axum::Error) -> End {
     let text = err.to_string();
-    if text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Capacity") {
+    if text.contains("Space limit exceeded")
+        || text.contains("too long")
+        || text.contains("Capacity")
+    {
         End::Close(close::MESSAGE_TOO_BIG, "message too big")
     } else if text.contains("UTF-8") || text.contains("utf-8") || text.contains("Utf8") {
         End::Close(close::INVALID_PAYLOAD, "text frames must be UTF-8")

@@ -190,3 +190,28 @@ async fn results_can_be_hidden_and_revealed_and_voting_closed() {
     let view = screen.wait_state(|v| counts(v) == vec![0, 1]).await;
     assert_eq!(view["activity"]["results"]["voters"], 1);
 }
+
+#[tokio::test]
+async fn the_facilitator_picks_the_session_language() {
+    let server = TestServer::start().await;
+    let room = server.create_room("").await;
+    let mut host = server.host(&room).await;
+    let mut phone = server.participant(&room.code, None, None).await;
+    let lobby = phone.wait_state(|_| true).await;
+    assert!(
+        lobby.get("language").is_none(),
+        "until chosen, phones decide"
+    );
+    host.ok(json!({"type": "set_language", "language": "cy"}))
+        .await;
+    phone.wait_state(|v| v["language"] == "cy").await;
+    for bad in ["", "c", "EN", "en_GB", "toolonglanguage", "-en"] {
+        assert_eq!(
+            host.err(json!({"type": "set_language", "language": bad}))
+                .await,
+            "invalid_language",
+            "{bad}"
+        );
+    }
+    host.wait_host_state(|v| v["language"] == "cy").await;
+}

@@ -38,6 +38,7 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         DotVote { .. } => "dot_vote",
         SubmitWords { .. } => "submit_words",
         SetTitle { .. } => "set_title",
+        SetLanguage { .. } => "set_language",
         AddActivity { .. } => "add_activity",
         EditActivity { .. } => "edit_activity",
         MoveActivity { .. } => "move_activity",
@@ -50,7 +51,7 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         MergeIdeas { .. } => "merge_ideas",
     }
 }
-const CLIENT_TYPES: usize = 17;
+const CLIENT_TYPES: usize = 18;
 
 fn server_type(msg: &ServerMsg) -> &'static str {
     match msg {
