@@ -45,6 +45,8 @@ pub enum Role {
     Participant,
     Host,
     Presenter,
+    /// Read-only live results for a page embedded in another site.
+    Embed,
 }
 
 /// A client frame: an optional request id and the message. Every request with a `rid` is answered
@@ -100,6 +102,11 @@ pub enum ClientMsg {
     },
     SetLanguage {
         language: String,
+    },
+    SetEmbed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        activity: Option<ActivityId>,
+        voting: bool,
     },
     AddActivity {
         spec: ActivitySpec,
@@ -199,6 +206,7 @@ impl ClientMsg {
             },
             M::SetTitle { title } => Command::SetTitle { title },
             M::SetLanguage { language } => Command::SetLanguage { language },
+            M::SetEmbed { activity, voting } => Command::SetEmbed { activity, voting },
             M::AddActivity { spec, position } => Command::AddActivity { spec, position },
             M::EditActivity { activity, spec } => Command::EditActivity { activity, spec },
             M::MoveActivity { activity, position } => Command::MoveActivity { activity, position },
@@ -334,6 +342,7 @@ error_codes! {
     BinaryNotSupported => "binary_not_supported",
     HelloRequired => "hello_required",
     OriginNotAllowed => "origin_not_allowed",
+    ReadOnly => "read_only",
     AlreadyHello => "already_hello",
     NotHost => "not_host",
     NotParticipant => "not_participant",

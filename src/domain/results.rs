@@ -2,6 +2,7 @@
 //! per participant: a view must not depend on who is looking, only on the audience.
 
 use super::activity::{ActivitySpec, ActivityView, Audience};
+use super::room::EmbedSettings;
 use super::{ActivityId, Millis, Room};
 use serde::{Deserialize, Serialize};
 
@@ -26,9 +27,12 @@ pub struct PublicView {
     pub online: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<Position>,
-    /// The current activity; absent in the lobby (before the first activity).
+    /// The current activity (for embeds: the pinned one); absent in the lobby.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<ActivityView>,
+    /// Embeds only: whether visitors may vote from the embed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub embed_voting: bool,
 }
 
 /// The facilitator's view: the whole deck with specs and full results.
@@ -43,6 +47,7 @@ pub struct HostView {
     pub current: Option<ActivityId>,
     pub created_at: Millis,
     pub last_activity_at: Millis,
+    pub embed: EmbedSettings,
     pub deck: Vec<HostActivity>,
 }
 
@@ -55,9 +60,11 @@ pub struct HostActivity {
 }
 
 pub fn public_view(room: &Room, audience: Audience, online: u64) -> PublicView {
-    let index = room
-        .current
-        .and_then(|id| room.deck.iter().position(|a| a.id == id));
+    let shown = match (audience, room.embed.activity) {
+        (Audience::Embed, Some(pinned)) => Some(pinned),
+        _ => room.current,
+    };
+    let index = shown.and_then(|id| room.deck.iter().position(|a| a.id == id));
     PublicView {
         title: room.title.clone(),
         language: room.language.clone(),
@@ -68,6 +75,7 @@ pub fn public_view(room: &Room, audience: Audience, online: u64) -> PublicView {
             count: room.deck.len(),
         }),
         activity: index.map(|i| room.deck[i].view(audience)),
+        embed_voting: audience == Audience::Embed && room.embed.voting,
     }
 }
 
@@ -80,6 +88,7 @@ pub fn host_view(room: &Room, online: u64) -> HostView {
         current: room.current,
         created_at: room.created_at,
         last_activity_at: room.last_command_at,
+        embed: room.embed,
         deck: room
             .deck
             .iter()

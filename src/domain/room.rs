@@ -59,6 +59,13 @@ pub enum Command {
     SetLanguage {
         language: String,
     },
+    /// What embedded pages show: a pinned activity (or the current one), and whether visitors may
+    /// vote from the embed.
+    SetEmbed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        activity: Option<ActivityId>,
+        voting: bool,
+    },
     AddActivity {
         spec: ActivitySpec,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -157,6 +164,16 @@ pub enum Outcome {
     Answered(ActivityId),
 }
 
+/// What pages embedded in other sites show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbedSettings {
+    /// A pinned activity; `None` follows the current one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<ActivityId>,
+    /// Whether visitors may vote from the embed (otherwise it shows results only).
+    pub voting: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Participant {
     pub name: Option<String>,
@@ -169,6 +186,7 @@ pub struct Room {
     pub(crate) title: String,
     /// Empty until the facilitator picks one: each phone then uses its own preference.
     pub(crate) language: String,
+    pub(crate) embed: EmbedSettings,
     pub(crate) seed: u64,
     pub(crate) limits: RoomLimits,
     pub(crate) created_at: Millis,
@@ -237,6 +255,16 @@ impl Room {
                 self.language = language.clone();
                 Ok(Outcome::Done)
             }
+            Command::SetEmbed { activity, voting } => {
+                if let Some(id) = activity {
+                    self.activity(*id)?;
+                }
+                self.embed = EmbedSettings {
+                    activity: *activity,
+                    voting: *voting,
+                };
+                Ok(Outcome::Done)
+            }
             Command::AddActivity { spec, position } => {
                 if self.deck.len() as u32 >= self.limits.max_activities {
                     return reject(
@@ -279,6 +307,9 @@ impl Room {
             Command::DeleteActivity { activity } => {
                 let index = self.index_of(*activity)?;
                 self.deck.remove(index);
+                if self.embed.activity == Some(*activity) {
+                    self.embed.activity = None;
+                }
                 if self.current == Some(*activity) {
                     // The next activity takes its place; after the last one, the one before.
                     self.current = self
@@ -499,6 +530,10 @@ impl Room {
 
     pub fn language(&self) -> &str {
         &self.language
+    }
+
+    pub fn embed(&self) -> EmbedSettings {
+        self.embed
     }
 
     pub fn seed(&self) -> u64 {

@@ -76,6 +76,7 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::compression::CompressionLayer::new());
     Router::new()
         .route("/ws/{code}", get(ws::upgrade))
+        .route("/ws/{code}/embed", get(ws::upgrade_embed))
         .merge(compressed)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)

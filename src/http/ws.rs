@@ -29,7 +29,36 @@ pub async fn upgrade(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    if !origin_allowed(&state, &headers) {
+    open(ws, code, state, peer, headers, Channel::Full).await
+}
+
+/// `/ws/{code}/embed`: open to pages of any origin, because it can only watch: the one `hello` it
+/// accepts is `embed`, and nothing that changes state is possible on it.
+pub async fn upgrade_embed(
+    ws: WebSocketUpgrade,
+    Path(code): Path<String>,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    open(ws, code, state, peer, headers, Channel::EmbedOnly).await
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Channel {
+    Full,
+    EmbedOnly,
+}
+
+async fn open(
+    ws: WebSocketUpgrade,
+    code: String,
+    state: AppState,
+    peer: SocketAddr,
+    headers: HeaderMap,
+    channel: Channel,
+) -> Response {
+    if channel == Channel::Full && !origin_allowed(&state, &headers) {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             ErrorCode::OriginNotAllowed.as_str(),
@@ -59,7 +88,7 @@ pub async fn upgrade(
         .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             match room {
-                Some(room) => Session::new(socket, room, state, ip).run().await,
+                Some(room) => Session::new(socket, room, state, ip, channel).run().await,
                 None => refuse_missing_room(socket).await,
             }
         })
@@ -120,6 +149,7 @@ struct Session {
     connection: Connection,
     state: AppState,
     ip: IpAddr,
+    channel: Channel,
     stage: Stage,
     frames: Option<watch::Receiver<Utf8Bytes>>,
     limiter: DefaultDirectRateLimiter,
@@ -138,13 +168,20 @@ enum End {
 }
 
 impl Session {
-    fn new(socket: WebSocket, room: Arc<RoomHandle>, state: AppState, ip: IpAddr) -> Session {
+    fn new(
+        socket: WebSocket,
+        room: Arc<RoomHandle>,
+        state: AppState,
+        ip: IpAddr,
+        channel: Channel,
+    ) -> Session {
         let limiter = state.limits.command_limiter();
         Session {
             socket,
             connection: room.connect(),
             state,
             ip,
+            channel,
             stage: Stage::AwaitingHello,
             frames: None,
             limiter,
@@ -423,6 +460,15 @@ impl Session {
         };
         let room = Arc::clone(self.room());
         let (epoch, seq) = room.epoch_seq();
+        if self.channel == Channel::EmbedOnly && role != Role::Embed {
+            return self
+                .send_error(
+                    rid,
+                    ErrorCode::ReadOnly.as_str(),
+                    "this channel is for embedded results only: say hello as embed",
+                )
+                .await;
+        }
         match role {
             Role::Host => {
                 let valid = host_key
@@ -455,7 +501,7 @@ impl Session {
                 .await?;
                 self.follow(Audience::Host).await
             }
-            Role::Presenter => {
+            Role::Presenter | Role::Embed => {
                 self.stage = Stage::Presenter;
                 self.send_msg(&ServerMsg::Session {
                     role,
@@ -467,7 +513,12 @@ impl Session {
                     expires_at: None,
                 })
                 .await?;
-                self.follow(Audience::Presenter).await
+                let audience = if role == Role::Embed {
+                    Audience::Embed
+                } else {
+                    Audience::Presenter
+                };
+                self.follow(audience).await
             }
             Role::Participant => self.participant_hello(rid, token, name).await,
         }

@@ -40,6 +40,7 @@ pub struct RoomHandle {
     host_frames: watch::Sender<Utf8Bytes>,
     presenter_frames: watch::Sender<Utf8Bytes>,
     participant_frames: watch::Sender<Utf8Bytes>,
+    embed_frames: watch::Sender<Utf8Bytes>,
     /// A close code for every connection of the room (room deleted).
     closing: watch::Sender<Option<u16>>,
 }
@@ -111,6 +112,7 @@ impl RoomHandle {
             host_frames: empty(),
             presenter_frames: empty(),
             participant_frames: empty(),
+            embed_frames: empty(),
             closing: watch::channel(None).0,
         })
     }
@@ -211,6 +213,7 @@ impl RoomHandle {
             Audience::Host => self.host_frames.subscribe(),
             Audience::Presenter => self.presenter_frames.subscribe(),
             Audience::Participant => self.participant_frames.subscribe(),
+            Audience::Embed => self.embed_frames.subscribe(),
         }
     }
 
@@ -316,6 +319,10 @@ impl RoomHandle {
                 if self.presenter_frames.receiver_count() > 0 {
                     let frame = self.render_locked(&state, Audience::Presenter, online);
                     self.presenter_frames.send_replace(frame);
+                }
+                if self.embed_frames.receiver_count() > 0 {
+                    let frame = self.render_locked(&state, Audience::Embed, online);
+                    self.embed_frames.send_replace(frame);
                 }
             }
             if participant_pending

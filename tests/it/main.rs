@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod deck;
+mod embed;
 mod ideas_words;
 mod limits;
 mod protocol_doc;

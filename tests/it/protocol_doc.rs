@@ -39,6 +39,7 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         SubmitWords { .. } => "submit_words",
         SetTitle { .. } => "set_title",
         SetLanguage { .. } => "set_language",
+        SetEmbed { .. } => "set_embed",
         AddActivity { .. } => "add_activity",
         EditActivity { .. } => "edit_activity",
         MoveActivity { .. } => "move_activity",
@@ -51,7 +52,7 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         MergeIdeas { .. } => "merge_ideas",
     }
 }
-const CLIENT_TYPES: usize = 18;
+const CLIENT_TYPES: usize = 19;
 
 fn server_type(msg: &ServerMsg) -> &'static str {
     match msg {

@@ -20,6 +20,8 @@ pub enum Audience {
     Host,
     Presenter,
     Participant,
+    /// A live poll or live results embedded in another site's page.
+    Embed,
 }
 
 /// An activity as the facilitator writes it (in `add_activity` and `edit_activity`).
