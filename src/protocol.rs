@@ -5,7 +5,12 @@
 use crate::domain::activity::ActivitySpec;
 use crate::domain::activity::Answer;
 use crate::domain::activity::ideas::IdeasPhase;
+use crate::domain::activity::points::Allocation;
+use crate::domain::activity::qna::Moderation;
+use crate::domain::activity::scales::Rating;
+use crate::domain::activity::timer::TimerAction;
 use crate::domain::results::{HostView, PublicView};
+use crate::domain::room::{Pacing, Reaction};
 use crate::domain::{ActivityId, Command, Millis, Navigate, ParticipantId, RejectCode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -96,6 +101,38 @@ pub enum ClientMsg {
         activity: ActivityId,
         words: Vec<String>,
     },
+    Rate {
+        activity: ActivityId,
+        ratings: Vec<Rating>,
+    },
+    Ask {
+        activity: ActivityId,
+        text: String,
+        #[serde(default)]
+        anonymous: bool,
+    },
+    Upvote {
+        activity: ActivityId,
+        question: u32,
+        up: bool,
+    },
+    Rank {
+        activity: ActivityId,
+        order: Vec<u32>,
+    },
+    Allocate {
+        activity: ActivityId,
+        points: Vec<Allocation>,
+    },
+    QuizAnswer {
+        activity: ActivityId,
+        options: Vec<u32>,
+    },
+    React {
+        reaction: Reaction,
+    },
+    /// Asks for a full `me` frame (e.g. a leaderboard standing after the slide changed).
+    Sync,
     // Host messages.
     SetTitle {
         title: String,
@@ -149,6 +186,37 @@ pub enum ClientMsg {
         from: u32,
         into: u32,
     },
+    SetCountdown {
+        activity: ActivityId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seconds: Option<u32>,
+    },
+    SetPhoneResults {
+        activity: ActivityId,
+        shown: bool,
+    },
+    ResetResults {
+        activity: ActivityId,
+    },
+    SetPacing {
+        pacing: Pacing,
+    },
+    SetSideQna {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        activity: Option<ActivityId>,
+    },
+    StartQuiz {
+        activity: ActivityId,
+    },
+    Timer {
+        activity: ActivityId,
+        action: TimerAction,
+    },
+    Moderate {
+        activity: ActivityId,
+        question: u32,
+        action: Moderation,
+    },
 }
 
 /// What a message needs from the connection that sent it.
@@ -168,7 +236,15 @@ impl ClientMsg {
             | Vote { .. }
             | SubmitIdea { .. }
             | DotVote { .. }
-            | SubmitWords { .. } => Needs::Participant,
+            | SubmitWords { .. }
+            | Rate { .. }
+            | Ask { .. }
+            | Upvote { .. }
+            | Rank { .. }
+            | Allocate { .. }
+            | QuizAnswer { .. }
+            | React { .. }
+            | Sync => Needs::Participant,
             _ => Needs::Host,
         }
     }
@@ -203,6 +279,67 @@ impl ClientMsg {
                 participant: p?,
                 activity,
                 words,
+            },
+            M::Rate { activity, ratings } => Command::Rate {
+                participant: p?,
+                activity,
+                ratings,
+            },
+            M::Ask {
+                activity,
+                text,
+                anonymous,
+            } => Command::Ask {
+                participant: p?,
+                activity,
+                text,
+                anonymous,
+            },
+            M::Upvote {
+                activity,
+                question,
+                up,
+            } => Command::Upvote {
+                participant: p?,
+                activity,
+                question,
+                up,
+            },
+            M::Rank { activity, order } => Command::Rank {
+                participant: p?,
+                activity,
+                order,
+            },
+            M::Allocate { activity, points } => Command::Allocate {
+                participant: p?,
+                activity,
+                points,
+            },
+            M::QuizAnswer { activity, options } => Command::QuizAnswer {
+                participant: p?,
+                activity,
+                options,
+            },
+            M::React { reaction } => Command::React {
+                participant: p?,
+                reaction,
+            },
+            M::Sync => return None,
+            M::SetCountdown { activity, seconds } => Command::SetCountdown { activity, seconds },
+            M::SetPhoneResults { activity, shown } => Command::SetPhoneResults { activity, shown },
+            M::ResetResults { activity } => Command::ResetResults { activity },
+            M::SetPacing { pacing } => Command::SetPacing { pacing },
+            M::SetSideQna { activity } => Command::SetSideQna { activity },
+            M::StartQuiz { activity } => Command::StartQuiz { activity },
+            M::Timer { activity, action } => Command::Timer { activity, action },
+            M::Moderate {
+                activity,
+                question,
+                action,
+            } => Command::Moderate {
+                activity,
+                question,
+                action,
             },
             M::SetTitle { title } => Command::SetTitle { title },
             M::SetLanguage { language } => Command::SetLanguage { language },
@@ -293,15 +430,19 @@ pub enum ServerMsg {
     State {
         epoch: u64,
         seq: u64,
-        view: PublicView,
+        /// The server's clock when this frame was rendered (ms since the Unix epoch): screens
+        /// use it to run countdowns in step, whatever their own clocks say.
+        server_time: Millis,
+        view: Box<PublicView>,
     },
     /// The host's view of the room (latest wins).
     HostState {
         epoch: u64,
         seq: u64,
+        server_time: Millis,
         /// When the room will be deleted if nothing happens in it before then.
         expires_at: Millis,
-        view: HostView,
+        view: Box<HostView>,
     },
     /// The participant's own answers. `full: true` replaces everything the client holds;
     /// otherwise the listed activities are replaced and the rest kept.

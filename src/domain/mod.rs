@@ -116,6 +116,15 @@ reject_codes! {
     NotJoined => "not_joined",
     RoomFull => "room_full",
     InvalidLanguage => "invalid_language",
+    StatementNotFound => "statement_not_found",
+    OutOfRange => "out_of_range",
+    QuestionNotFound => "question_not_found",
+    AnonymousNotAllowed => "anonymous_not_allowed",
+    InvalidOrder => "invalid_order",
+    OverBudget => "over_budget",
+    QuizNotStarted => "quiz_not_started",
+    TimeUp => "time_up",
+    NotAnswerable => "not_answerable",
 }
 
 pub(crate) fn reject<T>(code: RejectCode, detail: impl Into<String>) -> Result<T, Rejection> {

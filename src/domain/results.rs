@@ -1,8 +1,9 @@
 //! What each screen may see, computed from a room. Rendered once per tick per view by the hub, never
 //! per participant: a view must not depend on who is looking, only on the audience.
 
-use super::activity::{ActivitySpec, ActivityView, Audience};
-use super::room::EmbedSettings;
+use super::activity::leaderboard::{LeaderboardEntry, TOP};
+use super::activity::{Activity, ActivityBody, ActivitySpec, ActivityView, Audience};
+use super::room::{EmbedSettings, Pacing, ReactionCounts};
 use super::{ActivityId, Millis, Room};
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +34,21 @@ pub struct PublicView {
     /// Embeds only: whether visitors may vote from the embed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub embed_voting: bool,
+    #[serde(default, skip_serializing_if = "is_presenter_paced")]
+    pub pacing: Pacing,
+    /// Participants, when the audience sets its own pace: every activity, in deck order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deck: Option<Vec<ActivityView>>,
+    /// The Q&A that stays open beside the current activity (when it is not the current one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<ActivityView>,
+    /// Presenter: reactions sent during the current activity (or the lobby).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reactions: Option<ReactionCounts>,
+}
+
+fn is_presenter_paced(pacing: &Pacing) -> bool {
+    *pacing == Pacing::Presenter
 }
 
 /// The facilitator's view: the whole deck with specs and full results.
@@ -48,6 +64,12 @@ pub struct HostView {
     pub created_at: Millis,
     pub last_activity_at: Millis,
     pub embed: EmbedSettings,
+    #[serde(default, skip_serializing_if = "is_presenter_paced")]
+    pub pacing: Pacing,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side_qna: Option<ActivityId>,
+    /// Reactions sent during the current activity (or the lobby).
+    pub reactions: ReactionCounts,
     pub deck: Vec<HostActivity>,
 }
 
@@ -59,12 +81,42 @@ pub struct HostActivity {
     pub view: ActivityView,
 }
 
+/// One activity's view, with what only the room knows filled in (leaderboard standings).
+fn activity_view(room: &Room, activity: &Activity, audience: Audience) -> ActivityView {
+    let mut view = activity.view(audience);
+    if let ActivityBody::Leaderboard(board) = &mut view.body {
+        let standings = room.standings();
+        board.players = standings.len() as u64;
+        board.top = standings
+            .into_iter()
+            .take(TOP)
+            .map(|(who, score, rank)| LeaderboardEntry {
+                rank,
+                name: room.participant(&who).and_then(|p| p.name.clone()),
+                score,
+            })
+            .collect();
+    }
+    view
+}
+
 pub fn public_view(room: &Room, audience: Audience, online: u64) -> PublicView {
     let shown = match (audience, room.embed.activity) {
         (Audience::Embed, Some(pinned)) => Some(pinned),
         _ => room.current,
     };
     let index = shown.and_then(|id| room.deck.iter().position(|a| a.id == id));
+    let side = room
+        .side_qna
+        .filter(|id| Some(*id) != shown)
+        .and_then(|id| room.deck.iter().find(|a| a.id == id))
+        .map(|a| activity_view(room, a, audience));
+    let deck = (audience == Audience::Participant && room.pacing == Pacing::Audience).then(|| {
+        room.deck
+            .iter()
+            .map(|a| activity_view(room, a, audience))
+            .collect()
+    });
     PublicView {
         title: room.title.clone(),
         language: room.language.clone(),
@@ -74,8 +126,12 @@ pub fn public_view(room: &Room, audience: Audience, online: u64) -> PublicView {
             index,
             count: room.deck.len(),
         }),
-        activity: index.map(|i| room.deck[i].view(audience)),
+        activity: index.map(|i| activity_view(room, &room.deck[i], audience)),
         embed_voting: audience == Audience::Embed && room.embed.voting,
+        pacing: room.pacing,
+        deck,
+        side,
+        reactions: (audience == Audience::Presenter).then(|| room.reactions(room.current)),
     }
 }
 
@@ -89,12 +145,15 @@ pub fn host_view(room: &Room, online: u64) -> HostView {
         created_at: room.created_at,
         last_activity_at: room.last_command_at,
         embed: room.embed,
+        pacing: room.pacing,
+        side_qna: room.side_qna,
+        reactions: room.reactions(room.current),
         deck: room
             .deck
             .iter()
             .map(|activity| HostActivity {
                 spec: activity.spec(),
-                view: activity.view(Audience::Host),
+                view: activity_view(room, activity, Audience::Host),
             })
             .collect(),
     }

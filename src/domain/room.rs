@@ -4,6 +4,11 @@
 //! [`Rejection`] and leaves the room exactly as it was, so the command log (every accepted command,
 //! in order, with its `at`) rebuilds the same room on replay.
 
+use super::activity::leaderboard::{self, Standing};
+use super::activity::points::Allocation;
+use super::activity::qna::Moderation;
+use super::activity::scales::Rating;
+use super::activity::timer::TimerAction;
 use super::activity::{Activity, ActivityKind, ActivitySpec, Answer, ideas::IdeasPhase};
 use super::{
     ActivityId, Millis, ParticipantId, RejectCode, Rejection, clean_optional_text, reject,
@@ -40,6 +45,50 @@ pub enum Navigate {
     /// Back to the waiting screen: no activity is current.
     Lobby,
     Activity(ActivityId),
+}
+
+/// Who moves through the deck: the facilitator for everyone, or each participant at their own
+/// pace (like a survey).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pacing {
+    #[default]
+    Presenter,
+    Audience,
+}
+
+/// The five reactions anyone can send at any time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reaction {
+    ThumbsUp,
+    Heart,
+    Laugh,
+    Wow,
+    Clap,
+}
+
+/// Reactions sent during one activity (or in the lobby).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionCounts {
+    pub thumbs_up: u64,
+    pub heart: u64,
+    pub laugh: u64,
+    pub wow: u64,
+    pub clap: u64,
+}
+
+impl ReactionCounts {
+    fn add(&mut self, reaction: Reaction) {
+        let slot = match reaction {
+            Reaction::ThumbsUp => &mut self.thumbs_up,
+            Reaction::Heart => &mut self.heart,
+            Reaction::Laugh => &mut self.laugh,
+            Reaction::Wow => &mut self.wow,
+            Reaction::Clap => &mut self.clap,
+        };
+        *slot += 1;
+    }
 }
 
 /// Every change to a room. Host commands carry no identity: the hub checks the host key before a
@@ -89,6 +138,40 @@ pub enum Command {
         activity: ActivityId,
         open: bool,
     },
+    /// Closes voting `seconds` from now (and opens it until then); `None` cancels the countdown.
+    SetCountdown {
+        activity: ActivityId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seconds: Option<u32>,
+    },
+    SetPhoneResults {
+        activity: ActivityId,
+        shown: bool,
+    },
+    /// Starts a new round; the earlier results are kept for exports.
+    ResetResults {
+        activity: ActivityId,
+    },
+    SetPacing {
+        pacing: Pacing,
+    },
+    /// A Q&A that stays open beside every other activity (`None` closes the side lane).
+    SetSideQna {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        activity: Option<ActivityId>,
+    },
+    StartQuiz {
+        activity: ActivityId,
+    },
+    Timer {
+        activity: ActivityId,
+        action: TimerAction,
+    },
+    Moderate {
+        activity: ActivityId,
+        question: u32,
+        action: Moderation,
+    },
     SetResults {
         activity: ActivityId,
         shown: bool,
@@ -137,6 +220,43 @@ pub enum Command {
         activity: ActivityId,
         words: Vec<String>,
     },
+    Rate {
+        participant: ParticipantId,
+        activity: ActivityId,
+        ratings: Vec<Rating>,
+    },
+    Ask {
+        participant: ParticipantId,
+        activity: ActivityId,
+        text: String,
+        #[serde(default)]
+        anonymous: bool,
+    },
+    Upvote {
+        participant: ParticipantId,
+        activity: ActivityId,
+        question: u32,
+        up: bool,
+    },
+    Rank {
+        participant: ParticipantId,
+        activity: ActivityId,
+        order: Vec<u32>,
+    },
+    Allocate {
+        participant: ParticipantId,
+        activity: ActivityId,
+        points: Vec<Allocation>,
+    },
+    QuizAnswer {
+        participant: ParticipantId,
+        activity: ActivityId,
+        options: Vec<u32>,
+    },
+    React {
+        participant: ParticipantId,
+        reaction: Reaction,
+    },
 }
 
 impl Command {
@@ -148,7 +268,14 @@ impl Command {
             | Command::Vote { participant, .. }
             | Command::SubmitIdea { participant, .. }
             | Command::DotVote { participant, .. }
-            | Command::SubmitWords { participant, .. } => Some(*participant),
+            | Command::SubmitWords { participant, .. }
+            | Command::Rate { participant, .. }
+            | Command::Ask { participant, .. }
+            | Command::Upvote { participant, .. }
+            | Command::Rank { participant, .. }
+            | Command::Allocate { participant, .. }
+            | Command::QuizAnswer { participant, .. }
+            | Command::React { participant, .. } => Some(*participant),
             _ => None,
         }
     }
@@ -161,6 +288,7 @@ pub enum Outcome {
     Joined { new: bool },
     ActivityAdded(ActivityId),
     IdeaAdded { activity: ActivityId, idea: u32 },
+    QuestionAsked { activity: ActivityId, question: u32 },
     Answered(ActivityId),
 }
 
@@ -194,6 +322,9 @@ pub struct Room {
     pub(crate) deck: Vec<Activity>,
     pub(crate) current: Option<ActivityId>,
     pub(crate) participants: BTreeMap<ParticipantId, Participant>,
+    pub(crate) pacing: Pacing,
+    pub(crate) side_qna: Option<ActivityId>,
+    pub(crate) reactions: BTreeMap<Option<ActivityId>, ReactionCounts>,
     next_activity_id: u32,
 }
 
@@ -310,6 +441,9 @@ impl Room {
                 if self.embed.activity == Some(*activity) {
                     self.embed.activity = None;
                 }
+                if self.side_qna == Some(*activity) {
+                    self.side_qna = None;
+                }
                 if self.current == Some(*activity) {
                     // The next activity takes its place; after the last one, the one before.
                     self.current = self
@@ -325,7 +459,77 @@ impl Room {
                 Ok(Outcome::Done)
             }
             Command::SetVoting { activity, open } => {
-                self.activity_mut(*activity)?.voting_open = *open;
+                let activity = self.activity_mut(*activity)?;
+                activity.voting_open = *open;
+                activity.closes_at = None;
+                Ok(Outcome::Done)
+            }
+            Command::SetCountdown { activity, seconds } => {
+                let activity = self.activity_mut(*activity)?;
+                match seconds {
+                    Some(s) if (1..=3600).contains(s) => {
+                        activity.voting_open = true;
+                        activity.closes_at = Some(at + i64::from(*s) * 1000);
+                    }
+                    Some(_) => {
+                        return reject(
+                            RejectCode::OutOfRange,
+                            "a countdown runs 1 second to 1 hour",
+                        );
+                    }
+                    None => activity.closes_at = None,
+                }
+                Ok(Outcome::Done)
+            }
+            Command::SetPhoneResults { activity, shown } => {
+                self.activity_mut(*activity)?.phones_see_results = *shown;
+                Ok(Outcome::Done)
+            }
+            Command::ResetResults { activity } => {
+                self.activity_mut(*activity)?.reset()?;
+                Ok(Outcome::Done)
+            }
+            Command::SetPacing { pacing } => {
+                self.pacing = *pacing;
+                Ok(Outcome::Done)
+            }
+            Command::SetSideQna { activity } => {
+                if let Some(id) = activity {
+                    if !matches!(self.activity(*id)?.kind, ActivityKind::Qna(_)) {
+                        return wrong_kind(*id, "qna");
+                    }
+                }
+                self.side_qna = *activity;
+                Ok(Outcome::Done)
+            }
+            Command::StartQuiz { activity } => {
+                let id = *activity;
+                let activity = self.activity_mut(id)?;
+                match &mut activity.kind {
+                    ActivityKind::Quiz(quiz) => quiz.start(at)?,
+                    _ => return wrong_kind(id, "quiz"),
+                }
+                activity.voting_open = true;
+                Ok(Outcome::Done)
+            }
+            Command::Timer { activity, action } => {
+                let id = *activity;
+                match &mut self.activity_mut(id)?.kind {
+                    ActivityKind::Timer(timer) => timer.control(*action, at),
+                    _ => return wrong_kind(id, "timer"),
+                }
+                Ok(Outcome::Done)
+            }
+            Command::Moderate {
+                activity,
+                question,
+                action,
+            } => {
+                let id = *activity;
+                match &mut self.activity_mut(id)?.kind {
+                    ActivityKind::Qna(qna) => qna.moderate(*question, *action)?,
+                    _ => return wrong_kind(id, "qna"),
+                }
                 Ok(Outcome::Done)
             }
             Command::SetResults { activity, shown } => {
@@ -389,7 +593,7 @@ impl Room {
                 options,
             } => {
                 let who = *participant;
-                match &mut self.answerable(who, *activity)?.kind {
+                match &mut self.answerable(who, *activity, at)?.kind {
                     ActivityKind::Poll(poll) => poll.vote(who, options)?,
                     _ => return wrong_kind(*activity, "poll"),
                 }
@@ -401,7 +605,7 @@ impl Room {
                 text,
             } => {
                 let who = *participant;
-                let idea = match &mut self.answerable(who, *activity)?.kind {
+                let idea = match &mut self.answerable(who, *activity, at)?.kind {
                     ActivityKind::Ideas(ideas) => ideas.submit(who, text)?,
                     _ => return wrong_kind(*activity, "ideas"),
                 };
@@ -416,7 +620,7 @@ impl Room {
                 ideas: chosen,
             } => {
                 let who = *participant;
-                match &mut self.answerable(who, *activity)?.kind {
+                match &mut self.answerable(who, *activity, at)?.kind {
                     ActivityKind::Ideas(ideas) => ideas.dot_vote(who, chosen)?,
                     _ => return wrong_kind(*activity, "ideas"),
                 }
@@ -428,11 +632,102 @@ impl Room {
                 words,
             } => {
                 let who = *participant;
-                match &mut self.answerable(who, *activity)?.kind {
+                match &mut self.answerable(who, *activity, at)?.kind {
                     ActivityKind::Wordcloud(cloud) => cloud.submit(who, words)?,
                     _ => return wrong_kind(*activity, "wordcloud"),
                 }
                 Ok(Outcome::Answered(*activity))
+            }
+            Command::Rate {
+                participant,
+                activity,
+                ratings,
+            } => {
+                let who = *participant;
+                match &mut self.answerable(who, *activity, at)?.kind {
+                    ActivityKind::Scales(scales) => scales.rate(who, ratings)?,
+                    _ => return wrong_kind(*activity, "scales"),
+                }
+                Ok(Outcome::Answered(*activity))
+            }
+            Command::Ask {
+                participant,
+                activity,
+                text,
+                anonymous,
+            } => {
+                let who = *participant;
+                let name = self.participants.get(&who).and_then(|p| p.name.clone());
+                let question = match &mut self.answerable(who, *activity, at)?.kind {
+                    ActivityKind::Qna(qna) => {
+                        qna.ask(who, name.as_deref(), text, *anonymous, at)?
+                    }
+                    _ => return wrong_kind(*activity, "qna"),
+                };
+                Ok(Outcome::QuestionAsked {
+                    activity: *activity,
+                    question,
+                })
+            }
+            Command::Upvote {
+                participant,
+                activity,
+                question,
+                up,
+            } => {
+                let who = *participant;
+                match &mut self.answerable(who, *activity, at)?.kind {
+                    ActivityKind::Qna(qna) => qna.upvote(who, *question, *up)?,
+                    _ => return wrong_kind(*activity, "qna"),
+                }
+                Ok(Outcome::Answered(*activity))
+            }
+            Command::Rank {
+                participant,
+                activity,
+                order,
+            } => {
+                let who = *participant;
+                match &mut self.answerable(who, *activity, at)?.kind {
+                    ActivityKind::Ranking(ranking) => ranking.rank(who, order)?,
+                    _ => return wrong_kind(*activity, "ranking"),
+                }
+                Ok(Outcome::Answered(*activity))
+            }
+            Command::Allocate {
+                participant,
+                activity,
+                points,
+            } => {
+                let who = *participant;
+                match &mut self.answerable(who, *activity, at)?.kind {
+                    ActivityKind::Points(state) => state.allocate(who, points)?,
+                    _ => return wrong_kind(*activity, "points"),
+                }
+                Ok(Outcome::Answered(*activity))
+            }
+            Command::QuizAnswer {
+                participant,
+                activity,
+                options,
+            } => {
+                let who = *participant;
+                match &mut self.answerable(who, *activity, at)?.kind {
+                    ActivityKind::Quiz(quiz) => quiz.answer(who, options, at)?,
+                    _ => return wrong_kind(*activity, "quiz"),
+                }
+                Ok(Outcome::Answered(*activity))
+            }
+            Command::React {
+                participant,
+                reaction,
+            } => {
+                self.participant_mut(*participant)?;
+                self.reactions
+                    .entry(self.current)
+                    .or_default()
+                    .add(*reaction);
+                Ok(Outcome::Done)
             }
         }
     }
@@ -463,21 +758,33 @@ impl Room {
     }
 
     /// The activity a participant may answer now: it exists, it is the current one, voting is open.
+    /// The activity a participant may answer now: it exists; it is the one being shown, or the
+    /// side-lane Q&A, or any activity when the audience sets its own pace; voting is open (and no
+    /// countdown has run out).
     fn answerable(
         &mut self,
         who: ParticipantId,
         id: ActivityId,
+        at: Millis,
     ) -> Result<&mut Activity, Rejection> {
         self.participant_mut(who)?;
-        let current = self.current;
+        let reachable = self.pacing == Pacing::Audience
+            || self.current == Some(id)
+            || self.side_qna == Some(id);
         let activity = self.activity_mut(id)?;
-        if current != Some(id) {
+        if !reachable {
             return reject(
                 RejectCode::ActivityNotCurrent,
                 format!("activity {id} is not the one being shown"),
             );
         }
-        if !activity.voting_open {
+        if matches!(
+            activity.kind,
+            ActivityKind::Info(_) | ActivityKind::Timer(_) | ActivityKind::Leaderboard(_)
+        ) {
+            return reject(RejectCode::NotAnswerable, "this slide takes no answers");
+        }
+        if !activity.open_at(at) {
             return reject(RejectCode::VotingClosed, "voting is closed");
         }
         Ok(activity)
@@ -565,17 +872,76 @@ impl Room {
         self.participants.get(who)
     }
 
-    /// The participant's answers to every activity they have answered.
+    /// The participant's answers to every activity they have answered (and their standing on
+    /// every leaderboard slide).
     pub fn answers_of(&self, who: &ParticipantId) -> BTreeMap<ActivityId, Answer> {
         self.deck
             .iter()
-            .filter_map(|a| a.answer(who).map(|answer| (a.id, answer)))
+            .filter_map(|a| self.answer_in(a, who).map(|answer| (a.id, answer)))
             .collect()
     }
 
     /// The participant's answer to one activity (`None` if they have not answered it).
     pub fn answer_of(&self, who: &ParticipantId, id: ActivityId) -> Option<Answer> {
-        self.activity(id).ok().and_then(|a| a.answer(who))
+        self.activity(id).ok().and_then(|a| self.answer_in(a, who))
+    }
+
+    fn answer_in(&self, activity: &Activity, who: &ParticipantId) -> Option<Answer> {
+        match activity.kind {
+            ActivityKind::Leaderboard(_) => self.standing(who).map(Answer::Leaderboard),
+            _ => activity.answer(who),
+        }
+    }
+
+    /// Total quiz score per participant, over every quiz question's current round.
+    pub fn quiz_totals(&self) -> BTreeMap<ParticipantId, u64> {
+        let mut totals = BTreeMap::new();
+        for activity in &self.deck {
+            if let ActivityKind::Quiz(quiz) = &activity.kind {
+                for (who, score) in quiz.scores() {
+                    *totals.entry(*who).or_insert(0) += score;
+                }
+            }
+        }
+        totals
+    }
+
+    /// Every participant who answered a quiz question: (who, score, rank), best first.
+    pub fn standings(&self) -> Vec<(ParticipantId, u64, u64)> {
+        leaderboard::standings(&self.quiz_totals())
+    }
+
+    pub fn standing(&self, who: &ParticipantId) -> Option<Standing> {
+        let standings = self.standings();
+        let players = standings.len() as u64;
+        standings
+            .into_iter()
+            .find(|(p, _, _)| p == who)
+            .map(|(_, score, rank)| Standing {
+                rank,
+                score,
+                players,
+            })
+    }
+
+    pub fn pacing(&self) -> Pacing {
+        self.pacing
+    }
+
+    pub fn side_qna(&self) -> Option<ActivityId> {
+        self.side_qna
+    }
+
+    /// Reactions sent while `activity` was shown (`None`: in the lobby).
+    pub fn reactions(&self, activity: Option<ActivityId>) -> ReactionCounts {
+        self.reactions.get(&activity).copied().unwrap_or_default()
+    }
+
+    /// The current activity, if a countdown has run out on it by `now` while voting is still
+    /// open: the hub then closes voting with a command of its own.
+    pub fn countdown_due(&self, now: Millis) -> Option<ActivityId> {
+        let current = self.activity(self.current?).ok()?;
+        (current.voting_open && current.closes_at.is_some_and(|c| now >= c)).then_some(current.id)
     }
 }
 

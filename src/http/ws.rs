@@ -377,6 +377,18 @@ impl Session {
             Stage::Participant(id) => Some(id),
             _ => None,
         };
+        if let (ClientMsg::Sync, Some(who)) = (&frame.msg, participant) {
+            let (epoch, seq) = self.room().epoch_seq();
+            let me = self.room().me_frame(&who, None);
+            self.send_msg(&ServerMsg::Ack {
+                rid,
+                epoch,
+                seq,
+                id: None,
+            })
+            .await?;
+            return self.send_text(me).await;
+        }
         let Some(command) = frame.msg.into_command(participant) else {
             return Ok(());
         };
@@ -395,6 +407,7 @@ impl Session {
                 let id = match applied.outcome {
                     Outcome::ActivityAdded(id) => Some(id.0),
                     Outcome::IdeaAdded { idea, .. } => Some(idea),
+                    Outcome::QuestionAsked { question, .. } => Some(question),
                     _ => None,
                 };
                 self.send_msg(&ServerMsg::Ack {
@@ -406,9 +419,9 @@ impl Session {
                 .await?;
                 if let Some(who) = participant {
                     let only = match applied.outcome {
-                        Outcome::Answered(activity) | Outcome::IdeaAdded { activity, .. } => {
-                            Some(activity)
-                        }
+                        Outcome::Answered(activity)
+                        | Outcome::IdeaAdded { activity, .. }
+                        | Outcome::QuestionAsked { activity, .. } => Some(activity),
                         _ if set_name => None,
                         _ => return Ok(()),
                     };

@@ -233,13 +233,15 @@ impl RoomHandle {
             Audience::Host => ServerMsg::HostState {
                 epoch: state.epoch,
                 seq: state.seq,
+                server_time: now_ms(),
                 expires_at: self.expires_at(&state.room),
-                view: host_view(&state.room, online),
+                view: Box::new(host_view(&state.room, online)),
             },
             _ => ServerMsg::State {
                 epoch: state.epoch,
                 seq: state.seq,
-                view: public_view(&state.room, audience, online),
+                server_time: now_ms(),
+                view: Box::new(public_view(&state.room, audience, online)),
             },
         };
         Utf8Bytes::from(msg.to_text())
@@ -306,6 +308,18 @@ impl RoomHandle {
                     || self.ticker_running.swap(true, Ordering::AcqRel)
                 {
                     return;
+                }
+            }
+            // A countdown that has run out closes voting through the log like any other change,
+            // so replay and every screen agree on when it closed.
+            let due = self.lock().room.countdown_due(now_ms());
+            if let Some(activity) = due {
+                let close = Command::SetVoting {
+                    activity,
+                    open: false,
+                };
+                if let Err(err) = self.submit(close).await {
+                    tracing::warn!(room = %self.code, ?err, "could not close voting at the end of a countdown");
                 }
             }
             if self.dirty.swap(false, Ordering::AcqRel) {

@@ -37,6 +37,22 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         SubmitIdea { .. } => "submit_idea",
         DotVote { .. } => "dot_vote",
         SubmitWords { .. } => "submit_words",
+        Rate { .. } => "rate",
+        Ask { .. } => "ask",
+        Upvote { .. } => "upvote",
+        Rank { .. } => "rank",
+        Allocate { .. } => "allocate",
+        QuizAnswer { .. } => "quiz_answer",
+        React { .. } => "react",
+        Sync => "sync",
+        SetCountdown { .. } => "set_countdown",
+        SetPhoneResults { .. } => "set_phone_results",
+        ResetResults { .. } => "reset_results",
+        SetPacing { .. } => "set_pacing",
+        SetSideQna { .. } => "set_side_qna",
+        StartQuiz { .. } => "start_quiz",
+        Timer { .. } => "timer",
+        Moderate { .. } => "moderate",
         SetTitle { .. } => "set_title",
         SetLanguage { .. } => "set_language",
         SetEmbed { .. } => "set_embed",
@@ -52,7 +68,7 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         MergeIdeas { .. } => "merge_ideas",
     }
 }
-const CLIENT_TYPES: usize = 19;
+const CLIENT_TYPES: usize = 35;
 
 fn server_type(msg: &ServerMsg) -> &'static str {
     match msg {

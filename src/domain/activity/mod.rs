@@ -1,12 +1,24 @@
 //! Activity types, one file each, dispatched by the enums here. Adding a type means one file, one
-//! variant in [`ActivitySpec`], [`ActivityKind`], [`ActivityBody`] and [`Answer`], and one example
-//! in docs/PROTOCOL.md.
+//! variant in [`ActivitySpec`], [`ActivityKind`], [`ActivityBody`] and (if people answer it)
+//! [`Answer`], and one example in docs/PROTOCOL.md.
+//!
+//! [`Activity`] wraps every kind with the controls they share: voting open or closed, a countdown
+//! that closes voting, results shown or hidden (and whether phones see them), and rounds (a reset
+//! keeps the earlier results).
 
 pub mod ideas;
+pub mod info;
+pub mod leaderboard;
+pub mod points;
 pub mod poll;
+pub mod qna;
+pub mod quiz;
+pub mod ranking;
+pub mod scales;
+pub mod timer;
 pub mod wordcloud;
 
-use crate::domain::{ActivityId, ParticipantId, Rejection};
+use crate::domain::{ActivityId, Millis, ParticipantId, RejectCode, Rejection};
 use serde::{Deserialize, Serialize};
 
 pub(crate) fn yes() -> bool {
@@ -14,7 +26,7 @@ pub(crate) fn yes() -> bool {
 }
 
 /// Who a view is rendered for. The host sees everything, always; presenter and participants see
-/// results only while the facilitator shows them.
+/// results only while the facilitator shows them (phones only if the activity allows).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Audience {
     Host,
@@ -31,6 +43,14 @@ pub enum ActivitySpec {
     Poll(poll::PollSpec),
     Ideas(ideas::IdeasSpec),
     Wordcloud(wordcloud::WordcloudSpec),
+    Scales(scales::ScalesSpec),
+    Qna(qna::QnaSpec),
+    Ranking(ranking::RankingSpec),
+    Points(points::PointsSpec),
+    Quiz(quiz::QuizSpec),
+    Leaderboard(leaderboard::LeaderboardSpec),
+    Info(info::InfoSpec),
+    Timer(timer::TimerSpec),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +58,14 @@ pub enum ActivityKind {
     Poll(poll::Poll),
     Ideas(ideas::Ideas),
     Wordcloud(wordcloud::Wordcloud),
+    Scales(scales::Scales),
+    Qna(qna::Qna),
+    Ranking(ranking::Ranking),
+    Points(points::Points),
+    Quiz(quiz::Quiz),
+    Leaderboard(leaderboard::Leaderboard),
+    Info(info::Info),
+    Timer(timer::Timer),
 }
 
 /// One slide of the deck with the controls every activity shares.
@@ -46,6 +74,14 @@ pub struct Activity {
     pub id: ActivityId,
     pub voting_open: bool,
     pub results_shown: bool,
+    /// Whether phones see results while they are shown (the screen always does).
+    pub phones_see_results: bool,
+    /// Voting closes at this moment (a countdown).
+    pub closes_at: Option<Millis>,
+    /// 1 at first; each reset starts the next round.
+    pub round: u32,
+    /// The results of earlier rounds, oldest first (kept for exports).
+    pub earlier: Vec<ActivityKind>,
     pub kind: ActivityKind,
 }
 
@@ -55,10 +91,25 @@ pub struct ActivityView {
     pub id: ActivityId,
     pub voting_open: bool,
     pub results_shown: bool,
+    #[serde(default = "yes", skip_serializing_if = "Clone::clone")]
+    pub phones_see_results: bool,
+    /// When a countdown will close voting (server time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closes_at: Option<Millis>,
+    #[serde(default = "first_round", skip_serializing_if = "is_first_round")]
+    pub round: u32,
     /// How many participants have answered (for ideas: suggested, then voted).
     pub responses: u64,
     #[serde(flatten)]
     pub body: ActivityBody,
+}
+
+fn first_round() -> u32 {
+    1
+}
+
+fn is_first_round(round: &u32) -> bool {
+    *round == 1
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,110 +118,255 @@ pub enum ActivityBody {
     Poll(poll::PollView),
     Ideas(ideas::IdeasView),
     Wordcloud(wordcloud::WordcloudView),
+    Scales(scales::ScalesView),
+    Qna(qna::QnaView),
+    Ranking(ranking::RankingView),
+    Points(points::PointsView),
+    Quiz(quiz::QuizView),
+    Leaderboard(leaderboard::LeaderboardView),
+    Info(info::InfoView),
+    Timer(timer::TimerView),
 }
 
 /// One participant's own answer to one activity, so their phone can show what they chose.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Answer {
-    Poll { options: Vec<u32> },
+    Poll {
+        options: Vec<u32>,
+    },
     Ideas(ideas::IdeasAnswer),
-    Wordcloud { words: Vec<String> },
+    Wordcloud {
+        words: Vec<String>,
+    },
+    Scales {
+        ratings: Vec<scales::Rating>,
+    },
+    Qna(qna::QnaAnswer),
+    Ranking {
+        order: Vec<u32>,
+    },
+    Points {
+        points: Vec<points::Allocation>,
+    },
+    Quiz(quiz::QuizAnswerView),
+    /// The participant's standing over every quiz question so far.
+    Leaderboard(leaderboard::Standing),
+}
+
+impl ActivityKind {
+    fn from_spec(spec: &ActivitySpec) -> Result<Self, Rejection> {
+        Ok(match spec {
+            ActivitySpec::Poll(s) => ActivityKind::Poll(poll::Poll::new(s)?),
+            ActivitySpec::Ideas(s) => ActivityKind::Ideas(ideas::Ideas::new(s)?),
+            ActivitySpec::Wordcloud(s) => ActivityKind::Wordcloud(wordcloud::Wordcloud::new(s)?),
+            ActivitySpec::Scales(s) => ActivityKind::Scales(scales::Scales::new(s)?),
+            ActivitySpec::Qna(s) => ActivityKind::Qna(qna::Qna::new(s)?),
+            ActivitySpec::Ranking(s) => ActivityKind::Ranking(ranking::Ranking::new(s)?),
+            ActivitySpec::Points(s) => ActivityKind::Points(points::Points::new(s)?),
+            ActivitySpec::Quiz(s) => ActivityKind::Quiz(quiz::Quiz::new(s)?),
+            ActivitySpec::Leaderboard(s) => {
+                ActivityKind::Leaderboard(leaderboard::Leaderboard::new(s)?)
+            }
+            ActivitySpec::Info(s) => ActivityKind::Info(info::Info::new(s)?),
+            ActivitySpec::Timer(s) => ActivityKind::Timer(timer::Timer::new(s)?),
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            ActivityKind::Poll(_) => "poll",
+            ActivityKind::Ideas(_) => "ideas",
+            ActivityKind::Wordcloud(_) => "wordcloud",
+            ActivityKind::Scales(_) => "scales",
+            ActivityKind::Qna(_) => "qna",
+            ActivityKind::Ranking(_) => "ranking",
+            ActivityKind::Points(_) => "points",
+            ActivityKind::Quiz(_) => "quiz",
+            ActivityKind::Leaderboard(_) => "leaderboard",
+            ActivityKind::Info(_) => "info",
+            ActivityKind::Timer(_) => "timer",
+        }
+    }
+
+    pub fn spec(&self) -> ActivitySpec {
+        match self {
+            ActivityKind::Poll(s) => ActivitySpec::Poll(s.spec()),
+            ActivityKind::Ideas(s) => ActivitySpec::Ideas(s.spec()),
+            ActivityKind::Wordcloud(s) => ActivitySpec::Wordcloud(s.spec()),
+            ActivityKind::Scales(s) => ActivitySpec::Scales(s.spec()),
+            ActivityKind::Qna(s) => ActivitySpec::Qna(s.spec()),
+            ActivityKind::Ranking(s) => ActivitySpec::Ranking(s.spec()),
+            ActivityKind::Points(s) => ActivitySpec::Points(s.spec()),
+            ActivityKind::Quiz(s) => ActivitySpec::Quiz(s.spec()),
+            ActivityKind::Leaderboard(s) => ActivitySpec::Leaderboard(s.spec()),
+            ActivityKind::Info(s) => ActivitySpec::Info(s.spec()),
+            ActivityKind::Timer(s) => ActivitySpec::Timer(s.spec()),
+        }
+    }
+
+    pub fn responses(&self) -> u64 {
+        match self {
+            ActivityKind::Poll(s) => s.responses(),
+            ActivityKind::Ideas(s) => s.responses(),
+            ActivityKind::Wordcloud(s) => s.responses(),
+            ActivityKind::Scales(s) => s.responses(),
+            ActivityKind::Qna(s) => s.responses(),
+            ActivityKind::Ranking(s) => s.responses(),
+            ActivityKind::Points(s) => s.responses(),
+            ActivityKind::Quiz(s) => s.responses(),
+            ActivityKind::Leaderboard(_) | ActivityKind::Info(_) | ActivityKind::Timer(_) => 0,
+        }
+    }
+
+    pub fn answer(&self, who: &ParticipantId) -> Option<Answer> {
+        match self {
+            ActivityKind::Poll(s) => s.ballot(who).map(|options| Answer::Poll {
+                options: options.to_vec(),
+            }),
+            ActivityKind::Ideas(s) => s.answer(who).map(Answer::Ideas),
+            ActivityKind::Wordcloud(s) => s.answer(who).map(|words| Answer::Wordcloud { words }),
+            ActivityKind::Scales(s) => s.answer(who).map(|ratings| Answer::Scales { ratings }),
+            ActivityKind::Qna(s) => s.answer(who).map(Answer::Qna),
+            ActivityKind::Ranking(s) => s.ballot(who).map(|order| Answer::Ranking {
+                order: order.to_vec(),
+            }),
+            ActivityKind::Points(s) => s.ballot(who).map(|points| Answer::Points { points }),
+            ActivityKind::Quiz(s) => s.answer_of(who).map(Answer::Quiz),
+            ActivityKind::Leaderboard(_) | ActivityKind::Info(_) | ActivityKind::Timer(_) => None,
+        }
+    }
+
+    fn body(&self, audience: Audience, shown: bool) -> ActivityBody {
+        match self {
+            ActivityKind::Poll(s) => ActivityBody::Poll(s.view(audience, shown)),
+            ActivityKind::Ideas(s) => ActivityBody::Ideas(s.view(audience, shown)),
+            ActivityKind::Wordcloud(s) => ActivityBody::Wordcloud(s.view(audience, shown)),
+            ActivityKind::Scales(s) => ActivityBody::Scales(s.view(audience, shown)),
+            ActivityKind::Qna(s) => ActivityBody::Qna(s.view(audience)),
+            ActivityKind::Ranking(s) => ActivityBody::Ranking(s.view(audience, shown)),
+            ActivityKind::Points(s) => ActivityBody::Points(s.view(audience, shown)),
+            ActivityKind::Quiz(s) => ActivityBody::Quiz(s.view(audience, shown)),
+            // The standings span the deck: the room fills them in (results::fill_leaderboard).
+            ActivityKind::Leaderboard(s) => {
+                ActivityBody::Leaderboard(leaderboard::LeaderboardView {
+                    title: s.title().to_string(),
+                    players: 0,
+                    top: Vec::new(),
+                })
+            }
+            ActivityKind::Info(s) => ActivityBody::Info(s.view()),
+            ActivityKind::Timer(s) => ActivityBody::Timer(s.view()),
+        }
+    }
+
+    /// True when every running tally equals a recount from the raw ballots.
+    pub fn tallies_match_recount(&self) -> bool {
+        match self {
+            ActivityKind::Poll(s) => s.live_counts() == s.recount_from_ballots(),
+            ActivityKind::Ideas(s) => s.live_counts() == s.recount_from_ballots(),
+            ActivityKind::Wordcloud(s) => s.live_counts() == s.recount_from_entries(),
+            ActivityKind::Scales(s) => s.sums_match_recount(),
+            // The others keep no running totals: their results are computed from the ballots.
+            _ => true,
+        }
+    }
 }
 
 impl Activity {
-    /// A new activity: voting open, results shown (the live default facilitators expect).
+    /// A new activity: voting open; results shown, except for scales and quizzes, whose point is
+    /// that nobody sees others' answers until the facilitator reveals them.
     pub fn new(id: ActivityId, spec: &ActivitySpec) -> Result<Self, Rejection> {
-        let kind = match spec {
-            ActivitySpec::Poll(spec) => ActivityKind::Poll(poll::Poll::new(spec)?),
-            ActivitySpec::Ideas(spec) => ActivityKind::Ideas(ideas::Ideas::new(spec)?),
-            ActivitySpec::Wordcloud(spec) => {
-                ActivityKind::Wordcloud(wordcloud::Wordcloud::new(spec)?)
-            }
-        };
+        let kind = ActivityKind::from_spec(spec)?;
+        let results_shown = !matches!(kind, ActivityKind::Scales(_) | ActivityKind::Quiz(_));
         Ok(Activity {
             id,
             voting_open: true,
-            results_shown: true,
+            results_shown,
+            phones_see_results: true,
+            closes_at: None,
+            round: 1,
+            earlier: Vec::new(),
             kind,
         })
     }
 
     /// Edits in place; the kind of an activity cannot change (delete and add instead).
     pub fn edit(&mut self, spec: &ActivitySpec) -> Result<(), Rejection> {
+        use ActivityKind as K;
+        use ActivitySpec as S;
         match (&mut self.kind, spec) {
-            (ActivityKind::Poll(state), ActivitySpec::Poll(spec)) => state.edit(spec),
-            (ActivityKind::Ideas(state), ActivitySpec::Ideas(spec)) => state.edit(spec),
-            (ActivityKind::Wordcloud(state), ActivitySpec::Wordcloud(spec)) => state.edit(spec),
+            (K::Poll(state), S::Poll(spec)) => state.edit(spec),
+            (K::Ideas(state), S::Ideas(spec)) => state.edit(spec),
+            (K::Wordcloud(state), S::Wordcloud(spec)) => state.edit(spec),
+            (K::Scales(state), S::Scales(spec)) => state.edit(spec),
+            (K::Qna(state), S::Qna(spec)) => state.edit(spec),
+            (K::Ranking(state), S::Ranking(spec)) => state.edit(spec),
+            (K::Points(state), S::Points(spec)) => state.edit(spec),
+            (K::Quiz(state), S::Quiz(spec)) => state.edit(spec),
+            (K::Leaderboard(state), S::Leaderboard(spec)) => state.edit(spec),
+            (K::Info(state), S::Info(spec)) => state.edit(spec),
+            (K::Timer(state), S::Timer(spec)) => state.edit(spec),
             _ => Err(Rejection::new(
-                crate::domain::RejectCode::WrongActivityKind,
+                RejectCode::WrongActivityKind,
                 format!(
                     "activity {} is a {}; its kind cannot change",
                     self.id,
-                    self.kind_name()
+                    self.kind.name()
                 ),
             )),
         }
     }
 
+    /// Starts a new round: the current results move to `earlier` and answering starts afresh with
+    /// the same settings.
+    pub fn reset(&mut self) -> Result<(), Rejection> {
+        let fresh = ActivityKind::from_spec(&self.kind.spec())?;
+        let old = std::mem::replace(&mut self.kind, fresh);
+        self.earlier.push(old);
+        self.round += 1;
+        self.closes_at = None;
+        Ok(())
+    }
+
     pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            ActivityKind::Poll(_) => "poll",
-            ActivityKind::Ideas(_) => "ideas",
-            ActivityKind::Wordcloud(_) => "wordcloud",
-        }
+        self.kind.name()
     }
 
     pub fn spec(&self) -> ActivitySpec {
-        match &self.kind {
-            ActivityKind::Poll(state) => ActivitySpec::Poll(state.spec()),
-            ActivityKind::Ideas(state) => ActivitySpec::Ideas(state.spec()),
-            ActivityKind::Wordcloud(state) => ActivitySpec::Wordcloud(state.spec()),
-        }
+        self.kind.spec()
     }
 
     pub fn responses(&self) -> u64 {
-        match &self.kind {
-            ActivityKind::Poll(state) => state.responses(),
-            ActivityKind::Ideas(state) => state.responses(),
-            ActivityKind::Wordcloud(state) => state.responses(),
-        }
+        self.kind.responses()
     }
 
     pub fn answer(&self, who: &ParticipantId) -> Option<Answer> {
-        match &self.kind {
-            ActivityKind::Poll(state) => state.ballot(who).map(|options| Answer::Poll {
-                options: options.to_vec(),
-            }),
-            ActivityKind::Ideas(state) => state.answer(who).map(Answer::Ideas),
-            ActivityKind::Wordcloud(state) => {
-                state.answer(who).map(|words| Answer::Wordcloud { words })
-            }
-        }
+        self.kind.answer(who)
+    }
+
+    /// Whether voting is open at `at` (open, and any countdown not yet run out).
+    pub fn open_at(&self, at: Millis) -> bool {
+        self.voting_open && self.closes_at.is_none_or(|closes| at < closes)
     }
 
     pub fn view(&self, audience: Audience) -> ActivityView {
-        let shown = self.results_shown;
-        let body = match &self.kind {
-            ActivityKind::Poll(state) => ActivityBody::Poll(state.view(audience, shown)),
-            ActivityKind::Ideas(state) => ActivityBody::Ideas(state.view(audience, shown)),
-            ActivityKind::Wordcloud(state) => ActivityBody::Wordcloud(state.view(audience, shown)),
-        };
+        let shown =
+            self.results_shown && (audience != Audience::Participant || self.phones_see_results);
         ActivityView {
             id: self.id,
             voting_open: self.voting_open,
-            results_shown: self.results_shown,
+            results_shown: shown,
+            phones_see_results: self.phones_see_results,
+            closes_at: self.closes_at,
+            round: self.round,
             responses: self.responses(),
-            body,
+            body: self.kind.body(audience, shown),
         }
     }
 
     /// True when every running tally equals a recount from the raw ballots.
     pub fn tallies_match_recount(&self) -> bool {
-        match &self.kind {
-            ActivityKind::Poll(state) => state.live_counts() == state.recount_from_ballots(),
-            ActivityKind::Ideas(state) => state.live_counts() == state.recount_from_ballots(),
-            ActivityKind::Wordcloud(state) => state.live_counts() == state.recount_from_entries(),
-        }
+        self.kind.tallies_match_recount()
     }
 }
