@@ -533,11 +533,12 @@ pub fn decode(text: &str) -> Result<ClientFrame, (Option<u64>, ErrorCode, String
             .ok()
             .and_then(|r| r.rid);
         let message = err.to_string();
+        // serde says "unknown variant" both for an unknown `type` and for an unknown value of an
+        // enum field (a reaction, a role); only the list of message types names `hello`.
+        let unknown_message = message.starts_with("unknown variant") && message.contains("`hello`");
         let code = if err.is_syntax() || err.is_eof() {
             ErrorCode::BadJson
-        } else if message.starts_with("unknown variant")
-            || message.starts_with("missing field `type`")
-        {
+        } else if unknown_message || message.starts_with("missing field `type`") {
             ErrorCode::UnknownType
         } else {
             ErrorCode::InvalidMessage

@@ -4,8 +4,15 @@
 
 use super::activity::ActivitySpec;
 use super::activity::ideas::{IdeasPhase, IdeasSpec};
+use super::activity::points::Allocation;
 use super::activity::poll::{OptionSpec, PollSpec};
+use super::activity::qna::{Moderation, QnaSort, QnaSpec};
+use super::activity::quiz::QuizSpec;
+use super::activity::ranking::RankingSpec;
+use super::activity::scales::{Rating, ScalesSpec, StatementSpec};
+use super::activity::timer::{TimerAction, TimerSpec};
 use super::activity::wordcloud::WordcloudSpec;
+use super::room::{Pacing, Reaction};
 use super::{ActivityId, Command, Navigate, ParticipantId, Room, RoomLimits};
 use proptest::prelude::*;
 
@@ -40,6 +47,192 @@ fn spec() -> impl Strategy<Value = ActivitySpec> {
                 max_words,
             })
         }),
+    ]
+}
+
+fn more_specs() -> impl Strategy<Value = ActivitySpec> {
+    let options = |n: usize| {
+        (0..n)
+            .map(|i| OptionSpec::Text(format!("o{i}")))
+            .collect::<Vec<_>>()
+    };
+    prop_oneof![
+        (1usize..5, any::<bool>()).prop_map(|(n, allow_skip)| ActivitySpec::Scales(ScalesSpec {
+            prompt: String::new(),
+            statements: (0..n)
+                .map(|i| StatementSpec {
+                    id: None,
+                    text: format!("s{i}"),
+                    theme: Some(format!("t{}", i % 2))
+                })
+                .collect(),
+            min: 1,
+            max: 5,
+            min_label: None,
+            max_label: None,
+            allow_skip,
+            highlight: 2,
+        })),
+        (any::<bool>(), any::<bool>()).prop_map(|(allow_anonymous, require_approval)| {
+            ActivitySpec::Qna(QnaSpec {
+                prompt: "Q".into(),
+                allow_anonymous,
+                require_approval,
+                sort: QnaSort::Votes,
+            })
+        }),
+        (2usize..4).prop_map(move |n| ActivitySpec::Ranking(RankingSpec {
+            question: "R".into(),
+            options: options(n)
+        })),
+        (2usize..4, 1u32..20).prop_map(move |n| {
+            let (n, total) = n;
+            ActivitySpec::Points(super::activity::points::PointsSpec {
+                question: "P".into(),
+                options: options(n),
+                total,
+            })
+        }),
+        (2usize..4).prop_map(move |n| ActivitySpec::Quiz(QuizSpec {
+            question: "Z".into(),
+            options: options(n),
+            correct: vec![0],
+            time_limit_secs: 5,
+            points: 100,
+        })),
+        Just(ActivitySpec::Timer(TimerSpec {
+            title: "T".into(),
+            duration_secs: 3
+        })),
+    ]
+}
+
+/// Commands of the later activity types and the shared controls.
+fn more_commands() -> impl Strategy<Value = Command> {
+    let activity = (0u32..4).prop_map(ActivityId);
+    let who = (0u8..6).prop_map(pid);
+    prop_oneof![
+        more_specs().prop_map(|spec| Command::AddActivity {
+            spec,
+            position: None
+        }),
+        (
+            who.clone(),
+            activity.clone(),
+            proptest::collection::vec((0u32..5, proptest::option::of(0i32..7)), 0..4)
+        )
+            .prop_map(|(participant, activity, r)| Command::Rate {
+                participant,
+                activity,
+                ratings: r
+                    .into_iter()
+                    .map(|(statement, value)| Rating { statement, value })
+                    .collect(),
+            }),
+        (
+            who.clone(),
+            activity.clone(),
+            prop_oneof![Just("Why?".to_string()), "[a-b]{0,2}"],
+            any::<bool>()
+        )
+            .prop_map(|(participant, activity, text, anonymous)| Command::Ask {
+                participant,
+                activity,
+                text,
+                anonymous
+            }),
+        (who.clone(), activity.clone(), 0u32..4, any::<bool>()).prop_map(
+            |(participant, activity, question, up)| Command::Upvote {
+                participant,
+                activity,
+                question,
+                up
+            }
+        ),
+        (
+            activity.clone(),
+            0u32..4,
+            proptest::sample::select(vec![
+                Moderation::Approve,
+                Moderation::Hide,
+                Moderation::Pin,
+                Moderation::Answered,
+                Moderation::Unhide,
+            ])
+        )
+            .prop_map(|(activity, question, action)| Command::Moderate {
+                activity,
+                question,
+                action
+            }),
+        (
+            who.clone(),
+            activity.clone(),
+            proptest::collection::vec(0u32..4, 0..4)
+        )
+            .prop_map(|(participant, activity, order)| Command::Rank {
+                participant,
+                activity,
+                order
+            }),
+        (
+            who.clone(),
+            activity.clone(),
+            proptest::collection::vec((0u32..4, 0u32..15), 0..3)
+        )
+            .prop_map(|(participant, activity, p)| Command::Allocate {
+                participant,
+                activity,
+                points: p
+                    .into_iter()
+                    .map(|(option, points)| Allocation { option, points })
+                    .collect(),
+            }),
+        activity
+            .clone()
+            .prop_map(|activity| Command::StartQuiz { activity }),
+        (
+            who.clone(),
+            activity.clone(),
+            proptest::collection::vec(0u32..4, 0..3)
+        )
+            .prop_map(|(participant, activity, options)| Command::QuizAnswer {
+                participant,
+                activity,
+                options
+            }),
+        (
+            activity.clone(),
+            proptest::sample::select(vec![
+                TimerAction::Start,
+                TimerAction::Pause,
+                TimerAction::Reset
+            ])
+        )
+            .prop_map(|(activity, action)| Command::Timer { activity, action }),
+        (
+            who,
+            proptest::sample::select(vec![Reaction::Clap, Reaction::Heart])
+        )
+            .prop_map(|(participant, reaction)| Command::React {
+                participant,
+                reaction
+            }),
+        (activity.clone(), proptest::option::of(0u32..3))
+            .prop_map(|(activity, seconds)| Command::SetCountdown { activity, seconds }),
+        activity
+            .clone()
+            .prop_map(|activity| Command::ResetResults { activity }),
+        (activity.clone(), any::<bool>())
+            .prop_map(|(activity, shown)| Command::SetPhoneResults { activity, shown }),
+        any::<bool>().prop_map(|a| Command::SetPacing {
+            pacing: if a {
+                Pacing::Audience
+            } else {
+                Pacing::Presenter
+            }
+        }),
+        proptest::option::of(activity).prop_map(|activity| Command::SetSideQna { activity }),
     ]
 }
 
@@ -162,11 +355,12 @@ proptest! {
 
     #[test]
     fn replay_rebuilds_the_same_room_and_tallies_equal_a_recount(
-        commands in proptest::collection::vec(command(), 1..120)
+        commands in proptest::collection::vec(prop_oneof![command(), more_commands()], 1..120)
     ) {
         let (mut room, mut log) = created();
         for (i, command) in commands.iter().enumerate() {
-            let at = 1 + i as i64 * 7;
+            // Steps of a quarter second: long enough for countdowns and quiz clocks to run out.
+            let at = 1 + i as i64 * 250;
             let before = room.clone();
             match room.apply(command, at) {
                 Ok(_) => log.push((command.clone(), at)),

@@ -486,7 +486,7 @@ impl Room {
                 Ok(Outcome::Done)
             }
             Command::ResetResults { activity } => {
-                self.activity_mut(*activity)?.reset()?;
+                self.activity_mut(*activity)?.reset();
                 Ok(Outcome::Done)
             }
             Command::SetPacing { pacing } => {

@@ -1,5 +1,6 @@
 //! Integration tests: the real server on port 0, driven by real WebSocket and HTTP clients.
 
+mod activities;
 mod bad_input;
 mod deck;
 mod embed;

@@ -165,6 +165,15 @@ impl Ideas {
         }
     }
 
+    /// Forgets every suggestion and dot (a new round) and goes back to collecting.
+    pub fn clear(&mut self) {
+        self.ideas.clear();
+        self.submitted.clear();
+        self.ballots.clear();
+        self.votes.clear();
+        self.phase = IdeasPhase::Collect;
+    }
+
     pub fn set_phase(&mut self, phase: IdeasPhase) {
         self.phase = phase;
     }

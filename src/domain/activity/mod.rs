@@ -205,6 +205,22 @@ impl ActivityKind {
         }
     }
 
+    /// Forgets every answer, keeping the activity's content and ids.
+    fn clear(&mut self) {
+        match self {
+            ActivityKind::Poll(s) => s.clear(),
+            ActivityKind::Ideas(s) => s.clear(),
+            ActivityKind::Wordcloud(s) => s.clear(),
+            ActivityKind::Scales(s) => s.clear(),
+            ActivityKind::Qna(s) => s.clear(),
+            ActivityKind::Ranking(s) => s.clear(),
+            ActivityKind::Points(s) => s.clear(),
+            ActivityKind::Quiz(s) => s.clear(),
+            ActivityKind::Timer(s) => s.control(timer::TimerAction::Reset, 0),
+            ActivityKind::Leaderboard(_) | ActivityKind::Info(_) => {}
+        }
+    }
+
     pub fn responses(&self) -> u64 {
         match self {
             ActivityKind::Poll(s) => s.responses(),
@@ -320,13 +336,11 @@ impl Activity {
 
     /// Starts a new round: the current results move to `earlier` and answering starts afresh with
     /// the same settings.
-    pub fn reset(&mut self) -> Result<(), Rejection> {
-        let fresh = ActivityKind::from_spec(&self.kind.spec())?;
-        let old = std::mem::replace(&mut self.kind, fresh);
-        self.earlier.push(old);
+    pub fn reset(&mut self) {
+        self.earlier.push(self.kind.clone());
+        self.kind.clear();
         self.round += 1;
         self.closes_at = None;
-        Ok(())
     }
 
     pub fn kind_name(&self) -> &'static str {

@@ -161,6 +161,10 @@ impl Points {
         })
     }
 
+    pub fn clear(&mut self) {
+        self.ballots.clear();
+    }
+
     pub fn responses(&self) -> u64 {
         self.ballots.len() as u64
     }

@@ -216,6 +216,12 @@ impl Poll {
         Ok(())
     }
 
+    /// Forgets every vote (a new round), keeping the question and options.
+    pub fn clear(&mut self) {
+        self.ballots.clear();
+        self.counts.clear();
+    }
+
     pub fn ballot(&self, who: &ParticipantId) -> Option<&[u32]> {
         self.ballots.get(who).map(Vec::as_slice)
     }

@@ -264,6 +264,12 @@ impl Qna {
         }
     }
 
+    /// Forgets every question (a new round).
+    pub fn clear(&mut self) {
+        self.questions.clear();
+        self.asked.clear();
+    }
+
     pub fn responses(&self) -> u64 {
         self.asked.len() as u64
     }

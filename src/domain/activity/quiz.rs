@@ -229,6 +229,12 @@ impl Quiz {
         Ok(())
     }
 
+    /// Forgets every answer and stops the clock (the question can run again).
+    pub fn clear(&mut self) {
+        self.answers.clear();
+        self.started_at = None;
+    }
+
     pub fn responses(&self) -> u64 {
         self.answers.len() as u64
     }

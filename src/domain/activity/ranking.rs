@@ -162,6 +162,10 @@ impl Ranking {
         Ok(())
     }
 
+    pub fn clear(&mut self) {
+        self.ballots.clear();
+    }
+
     pub fn ballot(&self, who: &ParticipantId) -> Option<&[u32]> {
         self.ballots.get(who).map(Vec::as_slice)
     }

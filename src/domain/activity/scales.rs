@@ -359,6 +359,12 @@ impl Scales {
         Ok(())
     }
 
+    /// Forgets every rating (a new round), keeping the statements.
+    pub fn clear(&mut self) {
+        self.ratings.clear();
+        self.sums.clear();
+    }
+
     pub fn responses(&self) -> u64 {
         self.ratings.len() as u64
     }

@@ -160,6 +160,12 @@ impl Wordcloud {
         Ok(())
     }
 
+    /// Forgets every word (a new round).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.words.clear();
+    }
+
     pub fn answer(&self, who: &ParticipantId) -> Option<Vec<String>> {
         self.entries.get(who).cloned()
     }

@@ -1,0 +1,587 @@
+//! Every activity type through the real server: a full round with 100 phones each, and the
+//! controls every activity shares.
+
+use crate::support::*;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A hundred phones connected and joined, each on its own task-free client.
+async fn phones(server: &TestServer, code: &str, n: usize) -> Vec<Client> {
+    let mut all = Vec::with_capacity(n);
+    for i in 0..n {
+        all.push(server.participant(code, None, Some(&format!("P{i}"))).await);
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_150_statement_self_assessment_by_30_people_agrees_with_a_recount() {
+    let server = TestServer::start().await;
+    let room = server.create_room("Team self-assessment").await;
+    let mut host = server.host(&room).await;
+    let themes = [
+        "Repairs",
+        "Complaints",
+        "Involvement",
+        "Communication",
+        "Safety",
+    ];
+    let statements: Vec<Value> = (0..150)
+        .map(|i| json!({"text": format!("Outcome {i}: we do this well"), "theme": themes[i % 5]}))
+        .collect();
+    let id = add(
+        &mut host,
+        json!({"kind": "scales", "prompt": "Rate each outcome", "statements": statements,
+               "min": 1, "max": 5, "min_label": "Not at all", "max_label": "Fully", "highlight": 5}),
+    )
+    .await;
+    // Audience-paced: everyone works through the framework at their own pace.
+    host.ok(json!({"type": "set_pacing", "pacing": "audience"}))
+        .await;
+    let mut screen = server.presenter(&room.code).await;
+    go_to(&mut host, id).await;
+    let hidden = screen.wait_state(|v| v["activity"]["id"] == id).await;
+    assert_eq!(
+        hidden["activity"]["results_shown"], false,
+        "scores stay hidden until revealed"
+    );
+    assert!(hidden["activity"].get("results").is_none());
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(96);
+    // raw[statement] = every value given (skips left out).
+    let mut raw: Vec<Vec<i64>> = vec![Vec::new(); 150];
+    let mut people = phones(&server, &room.code, 30).await;
+    for phone in people.iter_mut() {
+        let view = phone
+            .wait_state(|v| v["deck"].as_array().is_some_and(|d| !d.is_empty()))
+            .await;
+        assert_eq!(view["pacing"], "audience");
+        // Each person has a leaning, and some statements split the team.
+        let leaning: i64 = rng.random_range(-1..=1);
+        let mut mine: BTreeMap<usize, Option<i64>> = BTreeMap::new();
+        for statement in 0..150usize {
+            let value = if rng.random_bool(0.05) {
+                None
+            } else {
+                let base = 1 + (statement as i64 * 7 % 5);
+                let v = if statement % 10 == 3 {
+                    [1, 5][rng.random_range(0..2)]
+                } else {
+                    base + leaning
+                };
+                Some(v.clamp(1, 5))
+            };
+            mine.insert(statement, value);
+        }
+        // Pages of ten, then a change of mind on one statement.
+        for page in 0..15 {
+            let ratings: Vec<Value> = (page * 10..page * 10 + 10)
+                .map(|s| json!({"statement": s, "value": mine[&s]}))
+                .collect();
+            phone
+                .ok(json!({"type": "rate", "activity": id, "ratings": ratings}))
+                .await;
+        }
+        mine.insert(0, Some(3));
+        phone
+            .ok(json!({"type": "rate", "activity": id, "ratings": [{"statement": 0, "value": 3}]}))
+            .await;
+        for (statement, value) in mine {
+            if let Some(v) = value {
+                raw[statement].push(v);
+            }
+        }
+    }
+    // A reload resumes where the person was.
+    let token = people[0].token.clone().unwrap();
+    let mut again = server.participant(&room.code, Some(&token), None).await;
+    let me = again
+        .wait_me(|m| m["answers"][id.to_string()]["ratings"].as_array().is_some())
+        .await;
+    assert_eq!(
+        me["answers"][id.to_string()]["ratings"]
+            .as_array()
+            .unwrap()
+            .len(),
+        150
+    );
+
+    host.ok(json!({"type": "set_results", "activity": id, "shown": true}))
+        .await;
+    let view = screen
+        .wait_state(|v| v["activity"]["results"].is_object() && v["activity"]["responses"] == 30)
+        .await;
+    let results = &view["activity"]["results"];
+
+    // The recount, from the raw ratings alone.
+    let mean = |v: &Vec<i64>| v.iter().sum::<i64>() as f64 / v.len() as f64;
+    let spread = |v: &Vec<i64>| {
+        let m = mean(v);
+        (v.iter().map(|x| (*x as f64 - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
+    };
+    for (statement, values) in raw.iter().enumerate() {
+        let got = &results["statements"][statement];
+        assert_eq!(got["count"], values.len(), "statement {statement}");
+        assert!((got["mean"].as_f64().unwrap() - mean(values)).abs() < 1e-9);
+        assert!((got["spread"].as_f64().unwrap() - spread(values)).abs() < 1e-9);
+        let distribution: Vec<u64> = (1..=5)
+            .map(|x| values.iter().filter(|v| **v == x).count() as u64)
+            .collect();
+        assert_eq!(got["distribution"], json!(distribution));
+    }
+    let mut order: Vec<usize> = (0..150).collect();
+    order.sort_by(|a, b| mean(&raw[*b]).total_cmp(&mean(&raw[*a])).then(a.cmp(b)));
+    assert_eq!(results["strengths"], json!(order[..5]));
+    order.sort_by(|a, b| mean(&raw[*a]).total_cmp(&mean(&raw[*b])).then(a.cmp(b)));
+    assert_eq!(results["weaknesses"], json!(order[..5]));
+    order.sort_by(|a, b| spread(&raw[*b]).total_cmp(&spread(&raw[*a])).then(a.cmp(b)));
+    assert_eq!(results["talk_about"], json!(order[..5]));
+    for (t, theme) in themes.iter().enumerate() {
+        let all: Vec<i64> = (0..150)
+            .filter(|s| s % 5 == t)
+            .flat_map(|s| raw[s].clone())
+            .collect();
+        let got = results["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["theme"] == *theme)
+            .unwrap();
+        assert_eq!(got["count"], all.len());
+        assert!((got["mean"].as_f64().unwrap() - mean(&all)).abs() < 1e-9);
+    }
+    assert_eq!(
+        again
+            .err(json!({"type": "rate", "activity": id, "ratings": [{"statement": 0, "value": 6}]}))
+            .await,
+        "out_of_range"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_phones_rank_split_points_and_answer_a_quiz() {
+    let server = TestServer::start().await;
+    let room = server.create_room("Plenary").await;
+    let mut host = server.host(&room).await;
+    let ranking = add(&mut host, json!({"kind": "ranking", "question": "Order these", "options": ["Repairs", "Safety", "Communication"]})).await;
+    let points = add(&mut host, json!({"kind": "points", "question": "Split 100", "options": ["Repairs", "Parks"], "total": 100})).await;
+    let quiz = add(&mut host, json!({"kind": "quiz", "question": "Welsh councils?", "options": ["Cardiff", "Leeds", "Swansea"], "correct": [0, 2], "time_limit_secs": 60})).await;
+    let board = add(
+        &mut host,
+        json!({"kind": "leaderboard", "title": "Top ten"}),
+    )
+    .await;
+    let mut screen = server.presenter(&room.code).await;
+    let mut people = phones(&server, &room.code, 100).await;
+
+    go_to(&mut host, ranking).await;
+    let mut borda = [0u64; 3];
+    for (i, phone) in people.iter_mut().enumerate() {
+        let order = match i % 3 {
+            0 => [0, 1, 2],
+            1 => [1, 0, 2],
+            _ => [0, 2, 1],
+        };
+        phone
+            .ok(json!({"type": "rank", "activity": ranking, "order": order}))
+            .await;
+        for (place, option) in order.iter().enumerate() {
+            borda[*option] += 2 - place as u64;
+        }
+    }
+    let view = screen
+        .wait_state(|v| v["activity"]["id"] == ranking && v["activity"]["results"]["voters"] == 100)
+        .await;
+    let ranked = view["activity"]["results"]["ranking"].as_array().unwrap();
+    let mut expected: Vec<(usize, u64)> = borda.iter().copied().enumerate().collect();
+    expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let got: Vec<(usize, u64)> = ranked
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_u64().unwrap() as usize,
+                r["score"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+
+    go_to(&mut host, points).await;
+    let mut totals = [0u64; 2];
+    for (i, phone) in people.iter_mut().enumerate() {
+        let repairs = (i as u64 * 7) % 101;
+        phone
+            .ok(json!({"type": "allocate", "activity": points, "points": [{"option": 0, "points": repairs}, {"option": 1, "points": 100 - repairs}]}))
+            .await;
+        totals[0] += repairs;
+        totals[1] += 100 - repairs;
+    }
+    assert_eq!(
+        people[0].err(json!({"type": "allocate", "activity": points, "points": [{"option": 0, "points": 101}]})).await,
+        "over_budget"
+    );
+    let view = screen
+        .wait_state(|v| v["activity"]["id"] == points && v["activity"]["results"]["voters"] == 100)
+        .await;
+    assert_eq!(view["activity"]["results"]["totals"], json!(totals));
+
+    go_to(&mut host, quiz).await;
+    assert_eq!(
+        people[0]
+            .err(json!({"type": "quiz_answer", "activity": quiz, "options": [0, 2]}))
+            .await,
+        "quiz_not_started"
+    );
+    host.ok(json!({"type": "start_quiz", "activity": quiz}))
+        .await;
+    let mut right = 0;
+    for (i, phone) in people.iter_mut().enumerate() {
+        let options = if i % 4 == 0 {
+            json!([1])
+        } else {
+            json!([2, 0])
+        };
+        phone
+            .ok(json!({"type": "quiz_answer", "activity": quiz, "options": options}))
+            .await;
+        if i % 4 != 0 {
+            right += 1;
+        }
+    }
+    assert_eq!(
+        people[1]
+            .err(json!({"type": "quiz_answer", "activity": quiz, "options": [0, 2]}))
+            .await,
+        "already_voted"
+    );
+    // Hidden until revealed: the correct options are not on anyone's screen yet.
+    let before = screen
+        .wait_state(|v| v["activity"]["id"] == quiz && v["activity"]["responses"] == 100)
+        .await;
+    assert!(before["activity"].get("results").is_none());
+    host.ok(json!({"type": "set_results", "activity": quiz, "shown": true}))
+        .await;
+    let after = screen
+        .wait_state(|v| v["activity"]["results"]["answered"] == 100)
+        .await;
+    assert_eq!(after["activity"]["results"]["correct"], json!([0, 2]));
+    assert_eq!(after["activity"]["results"]["correct_answers"], right);
+
+    go_to(&mut host, board).await;
+    let view = screen
+        .wait_state(|v| v["activity"]["kind"] == "leaderboard")
+        .await;
+    let top = view["activity"]["top"].as_array().unwrap();
+    assert_eq!(top.len(), 10);
+    assert_eq!(view["activity"]["players"], 100);
+    assert!(
+        top.windows(2)
+            .all(|w| w[0]["score"].as_u64() >= w[1]["score"].as_u64())
+    );
+    assert_eq!(top[0]["rank"], 1);
+    assert!(top[0]["score"].as_u64().unwrap() >= 500);
+    // Each phone asks for its own standing; the fastest correct answer is first.
+    let me = {
+        let first = &mut people[1];
+        first.ok(json!({"type": "sync"})).await;
+        first
+            .wait_me(|m| m["answers"][board.to_string()]["kind"] == "leaderboard")
+            .await
+    };
+    let standing = &me["answers"][board.to_string()];
+    assert_eq!(standing["players"], 100);
+    assert_eq!(
+        standing["rank"], 1,
+        "the first correct answer has the top score (perhaps shared)"
+    );
+    assert_eq!(top[0]["score"], standing["score"]);
+    let wrong = {
+        let p = &mut people[0];
+        p.ok(json!({"type": "sync"})).await;
+        p.wait_me(|m| m["answers"][board.to_string()]["kind"] == "leaderboard")
+            .await
+    };
+    assert_eq!(wrong["answers"][board.to_string()]["score"], 0);
+    assert_eq!(
+        wrong["answers"][board.to_string()]["rank"],
+        right as u64 + 1,
+        "all wrong answers share the last rank"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderated_qna_with_a_hundred_askers_and_voters() {
+    let server = TestServer::start().await;
+    let room = server.create_room("Fishbowl").await;
+    let mut host = server.host(&room).await;
+    let qna = add(&mut host, json!({"kind": "qna", "prompt": "Questions for the councillor", "require_approval": true, "allow_anonymous": true})).await;
+    let closing = add(&mut host, poll("Top takeaway?", &["Repairs", "Damp"])).await;
+    go_to(&mut host, qna).await;
+    let mut screen = server.presenter(&room.code).await;
+    let mut people = phones(&server, &room.code, 100).await;
+    let mut asked = Vec::new();
+    for (i, phone) in people.iter_mut().take(10).enumerate() {
+        let ack = phone
+            .ok(json!({"type": "ask", "activity": qna, "text": format!("Question {i} about repairs"), "anonymous": i % 2 == 1}))
+            .await;
+        asked.push(ack["id"].as_u64().unwrap());
+    }
+    // Nothing is public before approval.
+    let view = screen.wait_state(|v| v["activity"]["id"] == qna).await;
+    assert_eq!(view["activity"]["questions"], json!([]));
+    assert_eq!(
+        people[20]
+            .err(json!({"type": "upvote", "activity": qna, "question": asked[0], "up": true}))
+            .await,
+        "question_not_found"
+    );
+    let host_view = host
+        .wait_host_state(|v| v["deck"][0]["pending"] == 10)
+        .await;
+    assert_eq!(
+        host_view["deck"][0]["questions"].as_array().unwrap().len(),
+        10
+    );
+    for id in &asked[..9] {
+        host.ok(json!({"type": "moderate", "activity": qna, "question": id, "action": "approve"}))
+            .await;
+    }
+    // Question k gets k upvotes (from distinct people); one person votes twice and withdraws.
+    for (k, id) in asked[..9].iter().enumerate() {
+        for voter in 0..k {
+            people[20 + voter]
+                .ok(json!({"type": "upvote", "activity": qna, "question": id, "up": true}))
+                .await;
+        }
+    }
+    people[20]
+        .ok(json!({"type": "upvote", "activity": qna, "question": asked[8], "up": true}))
+        .await;
+    people[99]
+        .ok(json!({"type": "upvote", "activity": qna, "question": asked[8], "up": true}))
+        .await;
+    people[99]
+        .ok(json!({"type": "upvote", "activity": qna, "question": asked[8], "up": false}))
+        .await;
+    host.ok(json!({"type": "moderate", "activity": qna, "question": asked[2], "action": "pin"}))
+        .await;
+    host.ok(
+        json!({"type": "moderate", "activity": qna, "question": asked[8], "action": "answered"}),
+    )
+    .await;
+    let view = screen
+        .wait_state(|v| {
+            v["activity"]["questions"]
+                .as_array()
+                .is_some_and(|q| q.len() == 9 && q[0]["pinned"] == true)
+        })
+        .await;
+    let order: Vec<u64> = view["activity"]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_u64().unwrap())
+        .collect();
+    let mut expected = vec![asked[2]];
+    expected.extend([
+        asked[7], asked[6], asked[5], asked[4], asked[3], asked[1], asked[0],
+    ]);
+    expected.push(asked[8]);
+    assert_eq!(order, expected, "pinned, then most votes, answered last");
+    let answered = &view["activity"]["questions"][8];
+    assert_eq!(answered["votes"], 8);
+    assert!(
+        view["activity"]["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q["name"] == "P0")
+    );
+    assert!(
+        view["activity"]["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|q| q["name"] != "P1"),
+        "anonymous"
+    );
+
+    // The Q&A stays open as a side lane while the closing poll is current.
+    host.ok(json!({"type": "set_side_qna", "activity": qna}))
+        .await;
+    go_to(&mut host, closing).await;
+    let phone = &mut people[50];
+    let view = phone
+        .wait_state(|v| v["activity"]["id"] == closing && v["side"]["id"] == qna)
+        .await;
+    assert_eq!(view["side"]["kind"], "qna");
+    phone
+        .ok(json!({"type": "ask", "activity": qna, "text": "One more, late", "anonymous": false}))
+        .await;
+    phone
+        .ok(json!({"type": "vote", "activity": closing, "options": [0]}))
+        .await;
+    host.ok(json!({"type": "set_side_qna"})).await;
+    assert_eq!(
+        phone
+            .err(
+                json!({"type": "ask", "activity": qna, "text": "Too late now", "anonymous": false})
+            )
+            .await,
+        "activity_not_current"
+    );
+}
+
+#[tokio::test]
+async fn countdowns_close_voting_by_themselves() {
+    let server = TestServer::start().await;
+    let room = server.create_room("").await;
+    let mut host = server.host(&room).await;
+    let id = add(&mut host, poll("Quick!", &["A", "B"])).await;
+    go_to(&mut host, id).await;
+    let mut phone = server.participant(&room.code, None, None).await;
+    host.ok(json!({"type": "set_countdown", "activity": id, "seconds": 1}))
+        .await;
+    let view = phone
+        .wait_state(|v| v["activity"]["closes_at"].is_i64())
+        .await;
+    let closes_at = view["activity"]["closes_at"].as_i64().unwrap();
+    assert!(closes_at - handsup::hub::now_ms() <= 1_000);
+    phone
+        .ok(json!({"type": "vote", "activity": id, "options": [0]}))
+        .await;
+    let closed = phone
+        .wait_state(|v| v["activity"]["voting_open"] == false)
+        .await;
+    assert!(closed["activity"].get("closes_at").is_none());
+    assert!(handsup::hub::now_ms() >= closes_at);
+    assert_eq!(
+        phone
+            .err(json!({"type": "vote", "activity": id, "options": [1]}))
+            .await,
+        "voting_closed"
+    );
+    assert_eq!(
+        host.err(json!({"type": "set_countdown", "activity": id, "seconds": 0}))
+            .await,
+        "out_of_range"
+    );
+}
+
+#[tokio::test]
+async fn phones_can_be_kept_from_results_and_results_reset_into_a_new_round() {
+    let server = TestServer::start().await;
+    let room = server.create_room("").await;
+    let mut host = server.host(&room).await;
+    let id = add(&mut host, poll("Again?", &["A", "B"])).await;
+    go_to(&mut host, id).await;
+    let mut phone = server.participant(&room.code, None, None).await;
+    let mut screen = server.presenter(&room.code).await;
+    phone
+        .ok(json!({"type": "vote", "activity": id, "options": [1]}))
+        .await;
+    host.ok(json!({"type": "set_phone_results", "activity": id, "shown": false}))
+        .await;
+    screen.wait_state(|v| counts(v) == vec![0, 1]).await;
+    let on_phone = phone
+        .wait_state(|v| v["activity"]["phones_see_results"] == false)
+        .await;
+    assert!(on_phone["activity"].get("results").is_none());
+    assert_eq!(on_phone["activity"]["results_shown"], false);
+
+    host.ok(json!({"type": "reset_results", "activity": id}))
+        .await;
+    let view = screen.wait_state(|v| v["activity"]["round"] == 2).await;
+    assert_eq!(counts(&view), vec![0, 0]);
+    phone
+        .ok(json!({"type": "vote", "activity": id, "options": [0]}))
+        .await;
+    screen.wait_state(|v| counts(v) == vec![1, 0]).await;
+    // The earlier round survives a restart too (it is in the log).
+    let server = server.restart().await;
+    let mut screen = server.presenter(&room.code).await;
+    let view = screen.wait_state(|v| v["activity"]["round"] == 2).await;
+    assert_eq!(counts(&view), vec![1, 0]);
+}
+
+#[tokio::test]
+async fn info_timer_and_reactions_stay_in_step_on_every_screen() {
+    let server = TestServer::start().await;
+    let room = server.create_room("Meetup").await;
+    let mut host = server.host(&room).await;
+    let info = add(&mut host, json!({"kind": "info", "title": "Nine-minute networking", "body": "Introduce yourself.\nThen talk about:", "points": ["A win this month", " ", "Where you are stuck"]})).await;
+    let timer = add(
+        &mut host,
+        json!({"kind": "timer", "title": "Round one", "duration_secs": 540}),
+    )
+    .await;
+    go_to(&mut host, info).await;
+    let mut phone = server.participant(&room.code, None, None).await;
+    let mut screen = server.presenter(&room.code).await;
+    let view = phone.wait_state(|v| v["activity"]["kind"] == "info").await;
+    assert_eq!(
+        view["activity"]["points"],
+        json!(["A win this month", "Where you are stuck"])
+    );
+    assert_eq!(
+        view["activity"]["body"],
+        "Introduce yourself.\nThen talk about:"
+    );
+    assert_eq!(
+        phone
+            .err(json!({"type": "vote", "activity": info, "options": [0]}))
+            .await,
+        "not_answerable"
+    );
+
+    go_to(&mut host, timer).await;
+    host.ok(json!({"type": "timer", "activity": timer, "action": "start"}))
+        .await;
+    let running = phone
+        .wait_state(|v| v["activity"]["running_since"].is_i64())
+        .await;
+    let since = running["activity"]["running_since"].as_i64().unwrap();
+    let on_screen = screen
+        .wait_state(|v| v["activity"]["running_since"].is_i64())
+        .await;
+    assert_eq!(
+        on_screen["activity"]["running_since"], since,
+        "one start time for every screen"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    host.ok(json!({"type": "timer", "activity": timer, "action": "pause"}))
+        .await;
+    let paused = screen
+        .wait_state(|v| {
+            v["activity"]["kind"] == "timer" && v["activity"].get("running_since").is_none()
+        })
+        .await;
+    let elapsed = paused["activity"]["elapsed_ms"].as_i64().unwrap();
+    assert!((250..5_000).contains(&elapsed), "{elapsed}");
+    let server_time = screen.state.as_ref().unwrap()["server_time"]
+        .as_i64()
+        .unwrap();
+    assert!((server_time - handsup::hub::now_ms()).abs() < 5_000);
+
+    for reaction in ["clap", "clap", "heart"] {
+        phone
+            .ok(json!({"type": "react", "reaction": reaction}))
+            .await;
+    }
+    assert_eq!(
+        phone
+            .err(json!({"type": "react", "reaction": "shrug"}))
+            .await,
+        "invalid_message"
+    );
+    let view = screen.wait_state(|v| v["reactions"]["clap"] == 2).await;
+    assert_eq!(view["reactions"]["heart"], 1);
+    assert!(
+        phone.state.as_ref().unwrap()["view"]
+            .get("reactions")
+            .is_none(),
+        "phones are not sent the counts"
+    );
+}
