@@ -217,6 +217,10 @@ pub enum ClientMsg {
         question: u32,
         action: Moderation,
     },
+    /// Starts a breakout round with everyone connected now.
+    StartGroups {
+        activity: ActivityId,
+    },
 }
 
 /// What a message needs from the connection that sent it.
@@ -340,6 +344,11 @@ impl ClientMsg {
                 activity,
                 question,
                 action,
+            },
+            // The session fills in who is present: only the hub knows who is connected.
+            M::StartGroups { activity } => Command::StartGroups {
+                activity,
+                present: Vec::new(),
             },
             M::SetTitle { title } => Command::SetTitle { title },
             M::SetLanguage { language } => Command::SetLanguage { language },

@@ -104,6 +104,11 @@ fn more_specs() -> impl Strategy<Value = ActivitySpec> {
             title: "T".into(),
             duration_secs: 3
         })),
+        Just(ActivitySpec::Groups(super::activity::groups::GroupsSpec {
+            title: "G".into(),
+            talking_points: vec!["p".into()],
+            duration_secs: 5,
+        })),
     ]
 }
 
@@ -232,7 +237,19 @@ fn more_commands() -> impl Strategy<Value = Command> {
                 Pacing::Presenter
             }
         }),
-        proptest::option::of(activity).prop_map(|activity| Command::SetSideQna { activity }),
+        proptest::option::of(activity.clone())
+            .prop_map(|activity| Command::SetSideQna { activity }),
+        (
+            activity.clone(),
+            proptest::collection::vec((0u8..7).prop_map(pid), 0..7)
+        )
+            .prop_map(|(activity, present)| Command::StartGroups { activity, present }),
+        (activity, (0u8..6).prop_map(pid)).prop_map(|(activity, participant)| {
+            Command::JoinGroups {
+                activity,
+                participant,
+            }
+        }),
     ]
 }
 

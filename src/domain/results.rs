@@ -83,7 +83,7 @@ pub struct HostActivity {
 
 /// One activity's view, with what only the room knows filled in (leaderboard standings).
 fn activity_view(room: &Room, activity: &Activity, audience: Audience) -> ActivityView {
-    let mut view = activity.view(audience);
+    let mut view = activity.view_with(audience, &|who| room.display_name(who));
     if let ActivityBody::Leaderboard(board) = &mut view.body {
         let standings = room.standings();
         board.players = standings.len() as u64;

@@ -172,6 +172,16 @@ pub enum Command {
         question: u32,
         action: Moderation,
     },
+    /// Starts a breakout round with the people present (the hub lists who is connected).
+    StartGroups {
+        activity: ActivityId,
+        present: Vec<ParticipantId>,
+    },
+    /// Puts a latecomer into the running round without moving anyone.
+    JoinGroups {
+        activity: ActivityId,
+        participant: ParticipantId,
+    },
     SetResults {
         activity: ActivityId,
         shown: bool,
@@ -516,9 +526,40 @@ impl Room {
                 let id = *activity;
                 match &mut self.activity_mut(id)?.kind {
                     ActivityKind::Timer(timer) => timer.control(*action, at),
+                    ActivityKind::Groups(groups) => groups.control_timer(*action, at),
                     _ => return wrong_kind(id, "timer"),
                 }
                 Ok(Outcome::Done)
+            }
+            Command::StartGroups { activity, present } => {
+                let id = *activity;
+                let joined: Vec<ParticipantId> = present
+                    .iter()
+                    .filter(|p| self.participants.contains_key(p))
+                    .copied()
+                    .collect();
+                let met = self.groups_history();
+                let seed = self.seed ^ (u64::from(id.0) << 32);
+                match &mut self.activity_mut(id)?.kind {
+                    ActivityKind::Groups(groups) => groups.start_round(&joined, &met, seed, at)?,
+                    _ => return wrong_kind(id, "groups"),
+                }
+                Ok(Outcome::Done)
+            }
+            Command::JoinGroups {
+                activity,
+                participant,
+            } => {
+                let id = *activity;
+                self.participant_mut(*participant)?;
+                let met = self.groups_history();
+                match &mut self.activity_mut(id)?.kind {
+                    ActivityKind::Groups(groups) => {
+                        groups.add_latecomer(*participant, &met)?;
+                    }
+                    _ => return wrong_kind(id, "groups"),
+                }
+                Ok(Outcome::Answered(id))
             }
             Command::Moderate {
                 activity,
@@ -780,7 +821,10 @@ impl Room {
         }
         if matches!(
             activity.kind,
-            ActivityKind::Info(_) | ActivityKind::Timer(_) | ActivityKind::Leaderboard(_)
+            ActivityKind::Info(_)
+                | ActivityKind::Timer(_)
+                | ActivityKind::Leaderboard(_)
+                | ActivityKind::Groups(_)
         ) {
             return reject(RejectCode::NotAnswerable, "this slide takes no answers");
         }
@@ -887,9 +931,40 @@ impl Room {
     }
 
     fn answer_in(&self, activity: &Activity, who: &ParticipantId) -> Option<Answer> {
-        match activity.kind {
+        match &activity.kind {
             ActivityKind::Leaderboard(_) => self.standing(who).map(Answer::Leaderboard),
+            ActivityKind::Groups(groups) => groups
+                .answer(who, |p| self.display_name(p))
+                .map(Answer::Groups),
             _ => activity.answer(who),
+        }
+    }
+
+    /// A participant's display name, if they gave one.
+    pub fn display_name(&self, who: &ParticipantId) -> Option<String> {
+        self.participants.get(who).and_then(|p| p.name.clone())
+    }
+
+    /// Every breakout round run in this session so far, in every groups activity: who has met.
+    pub fn groups_history(&self) -> Vec<Vec<Vec<ParticipantId>>> {
+        self.deck
+            .iter()
+            .filter_map(|a| match &a.kind {
+                ActivityKind::Groups(groups) => Some(groups.rounds().to_vec()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// The current activity's groups activity, if it has a running round `who` is not in.
+    pub fn needs_group(&self, who: &ParticipantId) -> Option<ActivityId> {
+        let current = self.activity(self.current?).ok()?;
+        match &current.kind {
+            ActivityKind::Groups(groups) if groups.has_running_round() && !groups.placed(who) => {
+                Some(current.id)
+            }
+            _ => None,
         }
     }
 

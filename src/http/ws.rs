@@ -378,6 +378,7 @@ impl Session {
             _ => None,
         };
         if let (ClientMsg::Sync, Some(who)) = (&frame.msg, participant) {
+            self.place_if_late(who).await?;
             let (epoch, seq) = self.room().epoch_seq();
             let me = self.room().me_frame(&who, None);
             self.send_msg(&ServerMsg::Ack {
@@ -389,9 +390,12 @@ impl Session {
             .await?;
             return self.send_text(me).await;
         }
-        let Some(command) = frame.msg.into_command(participant) else {
+        let Some(mut command) = frame.msg.into_command(participant) else {
             return Ok(());
         };
+        if let Command::StartGroups { present, .. } = &mut command {
+            *present = self.room().present();
+        }
         self.submit(rid, command, participant).await
     }
 
@@ -544,7 +548,8 @@ impl Session {
         name: Option<String>,
     ) -> Result<(), End> {
         let room = Arc::clone(self.room());
-        let secret = self.state.hub.secret();
+        let hub = Arc::clone(&self.state.hub);
+        let secret = hub.secret();
         let participant = match token.as_deref() {
             Some(token) => match secret.verify_token(&room.code, token) {
                 Some(participant) => participant,
@@ -585,7 +590,8 @@ impl Session {
             .participant(&participant)
             .and_then(|p| p.name.clone());
         self.stage = Stage::Participant(participant);
-        self.connection.set_participant_online();
+        self.connection.set_participant_online(participant);
+        self.place_if_late(participant).await?;
         self.send_msg(&ServerMsg::Session {
             role: Role::Participant,
             epoch,
@@ -599,6 +605,21 @@ impl Session {
         let me = room.me_frame(&participant, None);
         self.send_text(me).await?;
         self.follow(Audience::Participant).await
+    }
+
+    /// A participant who arrives (or asks) while a breakout round runs without them joins it.
+    async fn place_if_late(&mut self, who: ParticipantId) -> Result<(), End> {
+        let activity = self.room().lock().room.needs_group(&who);
+        if let Some(activity) = activity {
+            let join = Command::JoinGroups {
+                activity,
+                participant: who,
+            };
+            if let Err(err) = self.room().submit(join).await {
+                return self.on_submit_error(None, err).await;
+            }
+        }
+        Ok(())
     }
 
     /// Subscribes to an audience's frames and sends a fresh snapshot; later frames follow.

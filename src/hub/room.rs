@@ -33,6 +33,8 @@ pub struct RoomHandle {
     settings: Arc<HubSettings>,
     metrics: Arc<Metrics>,
     online_participants: AtomicU64,
+    /// Who is connected now, with how many connections each (breakout rounds need the names).
+    present: Mutex<std::collections::BTreeMap<ParticipantId, u32>>,
     connections: AtomicU64,
     /// Set by every change; cleared by the ticker when it renders.
     dirty: AtomicBool,
@@ -106,6 +108,7 @@ impl RoomHandle {
             settings,
             metrics,
             online_participants: AtomicU64::new(0),
+            present: Mutex::new(std::collections::BTreeMap::new()),
             connections: AtomicU64::new(0),
             dirty: AtomicBool::new(true),
             ticker_running: AtomicBool::new(false),
@@ -200,12 +203,22 @@ impl RoomHandle {
         }
         Connection {
             room: Arc::clone(self),
-            participant_online: false,
+            participant_online: None,
         }
     }
 
     pub fn online_participants(&self) -> u64 {
         self.online_participants.load(Ordering::Acquire)
+    }
+
+    /// The participants connected right now.
+    pub fn present(&self) -> Vec<ParticipantId> {
+        self.present
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .keys()
+            .copied()
+            .collect()
     }
 
     pub fn subscribe(&self, audience: Audience) -> watch::Receiver<Utf8Bytes> {
@@ -364,7 +377,7 @@ impl RoomHandle {
 /// A registered connection; unregisters itself when dropped, however the session ends.
 pub struct Connection {
     room: Arc<RoomHandle>,
-    participant_online: bool,
+    participant_online: Option<ParticipantId>,
 }
 
 impl Connection {
@@ -372,11 +385,18 @@ impl Connection {
         &self.room
     }
 
-    /// Counts this connection as an online participant (once).
-    pub fn set_participant_online(&mut self) {
-        if !self.participant_online {
-            self.participant_online = true;
+    /// Counts this connection as `who` being online (once).
+    pub fn set_participant_online(&mut self, who: ParticipantId) {
+        if self.participant_online.is_none() {
+            self.participant_online = Some(who);
             self.room.online_participants.fetch_add(1, Ordering::AcqRel);
+            *self
+                .room
+                .present
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .entry(who)
+                .or_insert(0) += 1;
             self.room.mark_dirty();
         }
     }
@@ -384,8 +404,20 @@ impl Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        if self.participant_online {
+        if let Some(who) = self.participant_online {
             self.room.online_participants.fetch_sub(1, Ordering::AcqRel);
+            let mut present = self
+                .room
+                .present
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(count) = present.get_mut(&who) {
+                *count -= 1;
+                if *count == 0 {
+                    present.remove(&who);
+                }
+            }
+            drop(present);
             self.room.mark_dirty();
         }
         self.room.connections.fetch_sub(1, Ordering::AcqRel);

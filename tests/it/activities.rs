@@ -585,3 +585,113 @@ async fn info_timer_and_reactions_stay_in_step_on_every_screen() {
         "phones are not sent the counts"
     );
 }
+
+/// Pairs of names that share a group, from a presenter view.
+fn pairs_in(view: &Value) -> std::collections::BTreeSet<(String, String)> {
+    let mut pairs = std::collections::BTreeSet::new();
+    for group in view["activity"]["groups"].as_array().unwrap() {
+        let names: Vec<String> = group["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap().to_string())
+            .collect();
+        for (i, a) in names.iter().enumerate() {
+            for b in &names[i + 1..] {
+                pairs.insert(if a < b {
+                    (a.clone(), b.clone())
+                } else {
+                    (b.clone(), a.clone())
+                });
+            }
+        }
+    }
+    pairs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nine_minute_networking_remixes_groups_and_places_latecomers() {
+    let server = TestServer::start().await;
+    let room = server.create_room("Meetup").await;
+    let mut host = server.host(&room).await;
+    let id = add(&mut host, json!({"kind": "groups", "title": "Nine-minute networking", "talking_points": ["A win this month", "Where you are stuck"], "duration_secs": 540})).await;
+    go_to(&mut host, id).await;
+    let mut people = phones(&server, &room.code, 14).await;
+    let mut screen = server.presenter(&room.code).await;
+    screen.wait_state(|v| v["online"] == 14).await;
+
+    host.ok(json!({"type": "start_groups", "activity": id}))
+        .await;
+    let first = screen
+        .wait_state(|v| v["activity"]["groups_round"] == 1)
+        .await;
+    let sizes: Vec<usize> = first["activity"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["members"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, vec![4, 4, 3, 3]);
+    assert!(
+        first["activity"]["timer"]["running_since"].is_i64(),
+        "the countdown runs"
+    );
+    // Every phone learns its group and who is in it.
+    for (i, phone) in people.iter_mut().enumerate() {
+        phone.ok(json!({"type": "sync"})).await;
+        let me = phone
+            .wait_me(|m| m["answers"][id.to_string()]["kind"] == "groups")
+            .await;
+        let mine = &me["answers"][id.to_string()];
+        let group = &first["activity"]["groups"][mine["group"].as_u64().unwrap() as usize - 1];
+        assert!(
+            group["members"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(format!("P{i}")))
+        );
+        assert_eq!(
+            mine["with"].as_array().unwrap().len() + 1,
+            group["members"].as_array().unwrap().len()
+        );
+    }
+
+    host.ok(json!({"type": "start_groups", "activity": id}))
+        .await;
+    let second = screen
+        .wait_state(|v| v["activity"]["groups_round"] == 2)
+        .await;
+    let again: Vec<_> = pairs_in(&first)
+        .intersection(&pairs_in(&second))
+        .cloned()
+        .collect();
+    assert!(
+        again.is_empty(),
+        "round two re-mixes: nobody meets the same person twice ({again:?})"
+    );
+
+    // A latecomer joins the running round; nobody else moves.
+    let _late = server.participant(&room.code, None, Some("Late")).await;
+    let after = screen
+        .wait_state(|v| v["activity"]["responses"] == 15)
+        .await;
+    let groups_before = second["activity"]["groups"].as_array().unwrap();
+    let groups_after = after["activity"]["groups"].as_array().unwrap();
+    let mut grown = 0;
+    for (old, new) in groups_before.iter().zip(groups_after) {
+        let old = old["members"].as_array().unwrap();
+        let new = new["members"].as_array().unwrap();
+        assert_eq!(&new[..old.len()], &old[..]);
+        grown += new.len() - old.len();
+    }
+    assert_eq!(grown, 1);
+
+    // The rounds are in the log: a restart shows the same groups.
+    let server = server.restart().await;
+    let mut screen = server.presenter(&room.code).await;
+    let replayed = screen
+        .wait_state(|v| v["activity"]["groups_round"] == 2)
+        .await;
+    assert_eq!(replayed["activity"]["groups"], after["activity"]["groups"]);
+    drop(people);
+}

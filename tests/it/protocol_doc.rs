@@ -53,6 +53,7 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         StartQuiz { .. } => "start_quiz",
         Timer { .. } => "timer",
         Moderate { .. } => "moderate",
+        StartGroups { .. } => "start_groups",
         SetTitle { .. } => "set_title",
         SetLanguage { .. } => "set_language",
         SetEmbed { .. } => "set_embed",
@@ -68,7 +69,7 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         MergeIdeas { .. } => "merge_ideas",
     }
 }
-const CLIENT_TYPES: usize = 35;
+const CLIENT_TYPES: usize = 36;
 
 fn server_type(msg: &ServerMsg) -> &'static str {
     match msg {

@@ -6,6 +6,7 @@
 //! that closes voting, results shown or hidden (and whether phones see them), and rounds (a reset
 //! keeps the earlier results).
 
+pub mod groups;
 pub mod ideas;
 pub mod info;
 pub mod leaderboard;
@@ -51,6 +52,7 @@ pub enum ActivitySpec {
     Leaderboard(leaderboard::LeaderboardSpec),
     Info(info::InfoSpec),
     Timer(timer::TimerSpec),
+    Groups(groups::GroupsSpec),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +68,7 @@ pub enum ActivityKind {
     Leaderboard(leaderboard::Leaderboard),
     Info(info::Info),
     Timer(timer::Timer),
+    Groups(groups::Groups),
 }
 
 /// One slide of the deck with the controls every activity shares.
@@ -126,6 +129,7 @@ pub enum ActivityBody {
     Leaderboard(leaderboard::LeaderboardView),
     Info(info::InfoView),
     Timer(timer::TimerView),
+    Groups(groups::GroupsView),
 }
 
 /// One participant's own answer to one activity, so their phone can show what they chose.
@@ -152,6 +156,8 @@ pub enum Answer {
     Quiz(quiz::QuizAnswerView),
     /// The participant's standing over every quiz question so far.
     Leaderboard(leaderboard::Standing),
+    /// The participant's breakout group in the current round.
+    Groups(groups::GroupsAnswer),
 }
 
 impl ActivityKind {
@@ -170,6 +176,7 @@ impl ActivityKind {
             }
             ActivitySpec::Info(s) => ActivityKind::Info(info::Info::new(s)?),
             ActivitySpec::Timer(s) => ActivityKind::Timer(timer::Timer::new(s)?),
+            ActivitySpec::Groups(s) => ActivityKind::Groups(groups::Groups::new(s)?),
         })
     }
 
@@ -186,6 +193,7 @@ impl ActivityKind {
             ActivityKind::Leaderboard(_) => "leaderboard",
             ActivityKind::Info(_) => "info",
             ActivityKind::Timer(_) => "timer",
+            ActivityKind::Groups(_) => "groups",
         }
     }
 
@@ -202,6 +210,7 @@ impl ActivityKind {
             ActivityKind::Leaderboard(s) => ActivitySpec::Leaderboard(s.spec()),
             ActivityKind::Info(s) => ActivitySpec::Info(s.spec()),
             ActivityKind::Timer(s) => ActivitySpec::Timer(s.spec()),
+            ActivityKind::Groups(s) => ActivitySpec::Groups(s.spec()),
         }
     }
 
@@ -217,6 +226,7 @@ impl ActivityKind {
             ActivityKind::Points(s) => s.clear(),
             ActivityKind::Quiz(s) => s.clear(),
             ActivityKind::Timer(s) => s.control(timer::TimerAction::Reset, 0),
+            ActivityKind::Groups(s) => s.clear(),
             ActivityKind::Leaderboard(_) | ActivityKind::Info(_) => {}
         }
     }
@@ -231,6 +241,7 @@ impl ActivityKind {
             ActivityKind::Ranking(s) => s.responses(),
             ActivityKind::Points(s) => s.responses(),
             ActivityKind::Quiz(s) => s.responses(),
+            ActivityKind::Groups(s) => s.responses(),
             ActivityKind::Leaderboard(_) | ActivityKind::Info(_) | ActivityKind::Timer(_) => 0,
         }
     }
@@ -249,11 +260,20 @@ impl ActivityKind {
             }),
             ActivityKind::Points(s) => s.ballot(who).map(|points| Answer::Points { points }),
             ActivityKind::Quiz(s) => s.answer_of(who).map(Answer::Quiz),
-            ActivityKind::Leaderboard(_) | ActivityKind::Info(_) | ActivityKind::Timer(_) => None,
+            // Leaderboards and groups name other people: the room answers for them.
+            ActivityKind::Leaderboard(_)
+            | ActivityKind::Groups(_)
+            | ActivityKind::Info(_)
+            | ActivityKind::Timer(_) => None,
         }
     }
 
-    fn body(&self, audience: Audience, shown: bool) -> ActivityBody {
+    fn body(
+        &self,
+        audience: Audience,
+        shown: bool,
+        names: &dyn Fn(&ParticipantId) -> Option<String>,
+    ) -> ActivityBody {
         match self {
             ActivityKind::Poll(s) => ActivityBody::Poll(s.view(audience, shown)),
             ActivityKind::Ideas(s) => ActivityBody::Ideas(s.view(audience, shown)),
@@ -273,6 +293,7 @@ impl ActivityKind {
             }
             ActivityKind::Info(s) => ActivityBody::Info(s.view()),
             ActivityKind::Timer(s) => ActivityBody::Timer(s.view()),
+            ActivityKind::Groups(s) => ActivityBody::Groups(s.view(names)),
         }
     }
 
@@ -323,6 +344,7 @@ impl Activity {
             (K::Leaderboard(state), S::Leaderboard(spec)) => state.edit(spec),
             (K::Info(state), S::Info(spec)) => state.edit(spec),
             (K::Timer(state), S::Timer(spec)) => state.edit(spec),
+            (K::Groups(state), S::Groups(spec)) => state.edit(spec),
             _ => Err(Rejection::new(
                 RejectCode::WrongActivityKind,
                 format!(
@@ -365,6 +387,15 @@ impl Activity {
     }
 
     pub fn view(&self, audience: Audience) -> ActivityView {
+        self.view_with(audience, &|_| None)
+    }
+
+    /// The view, with people named by `names` where the activity shows who is who (groups).
+    pub fn view_with(
+        &self,
+        audience: Audience,
+        names: &dyn Fn(&ParticipantId) -> Option<String>,
+    ) -> ActivityView {
         let shown =
             self.results_shown && (audience != Audience::Participant || self.phones_see_results);
         ActivityView {
@@ -375,7 +406,7 @@ impl Activity {
             closes_at: self.closes_at,
             round: self.round,
             responses: self.responses(),
-            body: self.kind.body(audience, shown),
+            body: self.kind.body(audience, shown, names),
         }
     }
 
