@@ -5,9 +5,11 @@
 //! command log rebuild an identical room on any machine (DESIGN.md rule 1).
 
 pub mod activity;
+pub mod export;
 pub mod grouping;
 pub mod results;
 pub mod room;
+pub mod templates;
 
 #[cfg(test)]
 mod proptests;

@@ -30,6 +30,7 @@ fn spec() -> impl Strategy<Value = ActivitySpec> {
                     multiple,
                     max_choices: Some(max),
                     allow_change,
+                    correct: Vec::new(),
                 })
             }
         ),

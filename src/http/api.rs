@@ -18,6 +18,12 @@ use std::net::SocketAddr;
 pub struct CreateRoom {
     #[serde(default)]
     pub title: Option<String>,
+    /// A built-in template's id (`GET /api/templates`).
+    #[serde(default)]
+    pub template: Option<String>,
+    /// A saved deck (from `GET /api/rooms/{code}/deck.json`).
+    #[serde(default)]
+    pub deck: Option<Vec<crate::domain::activity::ActivitySpec>>,
 }
 
 pub async fn create_room(
@@ -42,9 +48,39 @@ pub async fn create_room(
             )
         })?
     };
+    let deck = match (&request.template, request.deck) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "give a template or a deck, not both",
+            ));
+        }
+        (Some(id), None) => crate::domain::templates::find(id)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "template_not_found",
+                    format!("there is no template {id:?}; GET /api/templates lists them"),
+                )
+            })?
+            .deck
+            .iter()
+            .map(crate::domain::templates::fresh)
+            .collect(),
+        (None, Some(deck)) => deck,
+        (None, None) => Vec::new(),
+    };
+    let title = match (&request.title, &request.template) {
+        (Some(title), _) => title.clone(),
+        (None, Some(id)) => crate::domain::templates::find(id)
+            .map(|t| t.title)
+            .unwrap_or_default(),
+        (None, None) => String::new(),
+    };
     let created = state
         .hub
-        .create_room(request.title.as_deref().unwrap_or(""))
+        .create_room_with_deck(&title, &deck)
         .await
         .map_err(|err| match err {
             CreateError::TooManyRooms(_) => ApiError::new(
@@ -56,6 +92,11 @@ pub async fn create_room(
                 StatusCode::BAD_REQUEST,
                 rejection.code.as_str(),
                 rejection.detail,
+            ),
+            CreateError::InvalidDeck(index, rejection) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                rejection.code.as_str(),
+                format!("activity {} of the deck: {}", index + 1, rejection.detail),
             ),
             CreateError::Store(err) => ApiError::internal("creating a room", err),
         })?;

@@ -3,6 +3,7 @@
 
 mod api;
 mod assets;
+mod export;
 pub mod limits;
 mod ws;
 
@@ -68,6 +69,13 @@ pub fn app(state: AppState) -> Router {
             get(api::room_info).delete(api::delete_room),
         )
         .route("/api/rooms/{code}/qr.svg", get(api::qr_svg))
+        .route("/api/templates", get(export::list_templates))
+        .route("/api/rooms/{code}/export.json", get(export::session_json))
+        .route("/api/rooms/{code}/deck.json", get(export::deck_json))
+        .route(
+            "/api/rooms/{code}/activities/{activity}/export.csv",
+            get(export::activity_csv),
+        )
         .route("/host/{code}", get(assets::host_page))
         .route("/present/{code}", get(assets::present_page))
         .route("/assets/{*path}", get(assets::asset))

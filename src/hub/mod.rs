@@ -58,6 +58,8 @@ pub enum CreateError {
     TooManyRooms(u32),
     #[error("{0}")]
     Invalid(crate::domain::Rejection),
+    #[error("activity {position} of the deck: {1}", position = .0 + 1)]
+    InvalidDeck(usize, crate::domain::Rejection),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -219,6 +221,46 @@ impl Hub {
             }
         }
         Err(StoreError::Io("no free join code found".into()).into())
+    }
+
+    /// Creates a room and adds a deck of activities to it (from a template or a saved deck). The
+    /// whole deck is checked on a scratch room first, so a bad spec creates nothing.
+    pub async fn create_room_with_deck(
+        &self,
+        title: &str,
+        deck: &[crate::domain::activity::ActivitySpec],
+    ) -> Result<CreatedRoom, CreateError> {
+        let mut scratch = Room::empty();
+        let create = Command::Create {
+            title: title.to_string(),
+            seed: 0,
+            limits: self.settings.room_limits,
+        };
+        scratch.apply(&create, 0).map_err(CreateError::Invalid)?;
+        for (index, spec) in deck.iter().enumerate() {
+            let add = Command::AddActivity {
+                spec: spec.clone(),
+                position: None,
+            };
+            scratch
+                .apply(&add, 0)
+                .map_err(|rejection| CreateError::InvalidDeck(index, rejection))?;
+        }
+        let created = self.create_room(title).await?;
+        if let Some(room) = self.get(&created.code) {
+            for spec in deck {
+                let add = Command::AddActivity {
+                    spec: spec.clone(),
+                    position: None,
+                };
+                room.submit(add).await.map_err(|err| match err {
+                    SubmitError::Rejected(rejection) => CreateError::Invalid(rejection),
+                    SubmitError::Store(store) => CreateError::Store(store),
+                    SubmitError::Gone => CreateError::Store(StoreError::Closed),
+                })?;
+            }
+        }
+        Ok(created)
     }
 
     /// Deletes a room: its connections are closed and its log removed.

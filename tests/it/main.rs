@@ -11,4 +11,5 @@ mod resilience;
 mod restart;
 mod rooms_api;
 mod support;
+mod templates_export;
 mod voting;

@@ -26,6 +26,10 @@ pub struct PollSpec {
     /// Whether a participant may change their vote while voting is open (default yes).
     #[serde(default = "yes")]
     pub allow_change: bool,
+    /// Positions (0-based) in `options` of correct answers, if the poll has any; shown with the
+    /// results.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correct: Vec<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -52,6 +56,7 @@ pub struct Poll {
     multiple: bool,
     max_choices: u32,
     allow_change: bool,
+    correct: BTreeSet<u32>,
     next_option_id: u32,
     ballots: BTreeMap<ParticipantId, Vec<u32>>,
     counts: BTreeMap<u32, u64>,
@@ -75,6 +80,9 @@ pub struct PollView {
 pub struct PollResults {
     pub voters: u64,
     pub counts: Vec<u64>,
+    /// Ids of the options marked correct (none for an opinion poll).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correct: Vec<u32>,
 }
 
 impl Poll {
@@ -85,6 +93,7 @@ impl Poll {
             multiple: false,
             max_choices: 1,
             allow_change: true,
+            correct: BTreeSet::new(),
             next_option_id: 0,
             ballots: BTreeMap::new(),
             counts: BTreeMap::new(),
@@ -154,6 +163,13 @@ impl Poll {
         } else {
             1
         };
+        if spec.correct.iter().any(|i| *i >= options.len()) {
+            return reject(
+                RejectCode::InvalidActivity,
+                "a correct option is named by a position past the last option",
+            );
+        }
+        self.correct = spec.correct.iter().map(|i| options[*i].id).collect();
         // Everything is valid: commit the edit.
         self.question = question;
         self.options = options;
@@ -250,6 +266,7 @@ impl Poll {
                 .iter()
                 .map(|o| self.counts.get(&o.id).copied().unwrap_or(0))
                 .collect(),
+            correct: self.correct.iter().copied().collect(),
         }
     }
 
@@ -287,6 +304,13 @@ impl Poll {
             multiple: self.multiple,
             max_choices: self.multiple.then_some(self.max_choices),
             allow_change: self.allow_change,
+            correct: self
+                .options
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| self.correct.contains(&o.id))
+                .map(|(i, _)| i)
+                .collect(),
         }
     }
 
@@ -313,7 +337,27 @@ mod tests {
             multiple: false,
             max_choices: None,
             allow_change: true,
+            correct: Vec::new(),
         }
+    }
+
+    #[test]
+    fn correct_options_are_marked_and_shown_with_the_results() {
+        let mut s = spec(&["Cardiff", "Leeds"]);
+        s.correct = vec![0];
+        let mut poll = Poll::new(&s).unwrap();
+        poll.vote(pid(1), &[1]).unwrap();
+        assert!(poll.view(Audience::Participant, false).results.is_none());
+        assert_eq!(
+            poll.view(Audience::Presenter, true)
+                .results
+                .unwrap()
+                .correct,
+            vec![0]
+        );
+        assert_eq!(poll.spec().correct, vec![0]);
+        s.correct = vec![2];
+        assert_eq!(Poll::new(&s).unwrap_err().code, RejectCode::InvalidActivity);
     }
 
     #[test]

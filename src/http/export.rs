@@ -1,0 +1,153 @@
+//! Templates and exports: start a session from a template or a saved deck; download a session as
+//! JSON, an activity as CSV, or the deck to save as your own template. Exports need the host key
+//! (`Authorization: Bearer <host key>`).
+
+use super::limits::client_ip;
+use super::{ApiError, AppState};
+use crate::domain::ActivityId;
+use crate::domain::export;
+use crate::domain::templates::{self, fresh};
+use crate::hub::RoomHandle;
+use crate::hub::identity::host_key_matches;
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The built-in templates.
+pub async fn list_templates() -> Response {
+    let list: Vec<_> = templates::builtin()
+        .into_iter()
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "title": t.title,
+                "description": t.description,
+                "activities": t.deck.len(),
+                "deck": t.deck,
+            })
+        })
+        .collect();
+    Json(json!({ "templates": list })).into_response()
+}
+
+/// The room, if the request carries its host key (a wrong key counts as a failed guess).
+fn hosted_room(
+    state: &AppState,
+    peer: SocketAddr,
+    code: &str,
+    headers: &HeaderMap,
+) -> Result<Arc<RoomHandle>, ApiError> {
+    let ip = client_ip(&state.config, peer, headers);
+    let room = state.lookup_room(ip, code)?;
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !host_key_matches(presented, room.host_key_hash()) {
+        state
+            .limits
+            .record_miss(ip)
+            .map_err(ApiError::rate_limited)?;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_host",
+            "exports need the session's host key (Authorization: Bearer <host key>)",
+        ));
+    }
+    Ok(room)
+}
+
+fn attachment(content_type: &'static str, filename: String, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn session_json(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let room = hosted_room(&state, peer, &code, &headers)?;
+    let body = {
+        let locked = room.lock();
+        serde_json::to_string_pretty(&export::session(&locked.room))
+            .map_err(|e| ApiError::internal("exporting a session", e))?
+    };
+    Ok(attachment(
+        "application/json",
+        format!("handsup-{}.json", room.code),
+        body,
+    ))
+}
+
+pub async fn activity_csv(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((code, activity)): Path<(String, u32)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let room = hosted_room(&state, peer, &code, &headers)?;
+    let rows = {
+        let locked = room.lock();
+        export::csv_rows(&locked.room, ActivityId(activity))
+    }
+    .ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "activity_not_found",
+            format!("activity {activity} is not in this session"),
+        )
+    })?;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer
+            .write_record(&row)
+            .map_err(|e| ApiError::internal("writing CSV", e))?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| ApiError::internal("writing CSV", e))?;
+    let body = String::from_utf8(bytes).map_err(|e| ApiError::internal("writing CSV", e))?;
+    Ok(attachment(
+        "text/csv; charset=utf-8",
+        format!("handsup-{}-activity-{activity}.csv", room.code),
+        body,
+    ))
+}
+
+/// The session's deck as a template: save it, then create new sessions from it.
+pub async fn deck_json(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let room = hosted_room(&state, peer, &code, &headers)?;
+    let (title, deck) = {
+        let locked = room.lock();
+        let deck: Vec<_> = locked
+            .room
+            .deck()
+            .iter()
+            .map(|a| fresh(&a.spec()))
+            .collect();
+        (locked.room.title().to_string(), deck)
+    };
+    Ok(Json(json!({ "title": title, "deck": deck })).into_response())
+}
