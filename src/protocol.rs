@@ -221,6 +221,24 @@ pub enum ClientMsg {
     StartGroups {
         activity: ActivityId,
     },
+    /// Chooses a solution circle's sharer and speaking order (drawn among the people connected
+    /// now when `order` is left out).
+    CircleSetup {
+        activity: ActivityId,
+        sharer: ParticipantId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        order: Option<Vec<ParticipantId>>,
+    },
+    CircleNext {
+        activity: ActivityId,
+    },
+    /// The participants, for choosing people (answered with `people`).
+    ListPeople,
+    /// A solution-circle speaker's idea during their turn, or the sharer's feedback.
+    CirclePost {
+        activity: ActivityId,
+        text: String,
+    },
 }
 
 /// What a message needs from the connection that sent it.
@@ -248,6 +266,7 @@ impl ClientMsg {
             | Allocate { .. }
             | QuizAnswer { .. }
             | React { .. }
+            | CirclePost { .. }
             | Sync => Needs::Participant,
             _ => Needs::Host,
         }
@@ -349,6 +368,23 @@ impl ClientMsg {
             M::StartGroups { activity } => Command::StartGroups {
                 activity,
                 present: Vec::new(),
+            },
+            M::CircleSetup {
+                activity,
+                sharer,
+                order,
+            } => Command::CircleSetup {
+                activity,
+                sharer,
+                order,
+                present: Vec::new(),
+            },
+            M::CircleNext { activity } => Command::CircleNext { activity },
+            M::ListPeople => return None,
+            M::CirclePost { activity, text } => Command::CirclePost {
+                participant: p?,
+                activity,
+                text,
             },
             M::SetTitle { title } => Command::SetTitle { title },
             M::SetLanguage { language } => Command::SetLanguage { language },
@@ -453,6 +489,12 @@ pub enum ServerMsg {
         expires_at: Millis,
         view: Box<HostView>,
     },
+    /// The answer to `list_people` (host only): everyone who has joined, at most 2,000.
+    People {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rid: Option<u64>,
+        people: Vec<Person>,
+    },
     /// The participant's own answers. `full: true` replaces everything the client holds;
     /// otherwise the listed activities are replaced and the rest kept.
     Me {
@@ -465,6 +507,15 @@ pub enum ServerMsg {
         /// participant has no answer there (any more).
         answers: BTreeMap<String, Option<Answer>>,
     },
+}
+
+/// One participant, as the host sees them when choosing people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: ParticipantId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub online: bool,
 }
 
 macro_rules! error_codes {

@@ -168,6 +168,13 @@ pub fn csv_rows(room: &Room, id: ActivityId) -> Option<Vec<Vec<String>>> {
         ActivityKind::Quiz(_) => header(&["answer", "correct"]),
         ActivityKind::Groups(_) => header(&["group"]),
         ActivityKind::Leaderboard(_) => vec!["rank".into(), "name".into(), "score".into()],
+        ActivityKind::Circle(_) => vec![
+            "round".into(),
+            "what".into(),
+            "turn".into(),
+            "name".into(),
+            "text".into(),
+        ],
         ActivityKind::Info(_) | ActivityKind::Timer(_) => vec!["round".into()],
     });
     for (round, _, state) in rounds_of(activity) {
@@ -209,6 +216,27 @@ pub fn csv_rows(room: &Room, id: ActivityId) -> Option<Vec<Vec<String>>> {
                             ]);
                         }
                     }
+                }
+            }
+            (ActivityKind::Circle(circle), _) => {
+                let view = circle.view(&|who| room.display_name(who));
+                for idea in &view.ideas {
+                    rows.push(vec![
+                        r.clone(),
+                        "idea".into(),
+                        idea.turn.to_string(),
+                        idea.name.clone().unwrap_or_default(),
+                        idea.text.clone(),
+                    ]);
+                }
+                for text in &view.feedback {
+                    rows.push(vec![
+                        r.clone(),
+                        "feedback".into(),
+                        String::new(),
+                        view.sharer.clone().unwrap_or_default(),
+                        text.clone(),
+                    ]);
                 }
             }
             (ActivityKind::Leaderboard(_), _) => {

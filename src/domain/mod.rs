@@ -128,6 +128,7 @@ reject_codes! {
     QuizNotStarted => "quiz_not_started",
     TimeUp => "time_up",
     NotAnswerable => "not_answerable",
+    NotYourTurn => "not_your_turn",
 }
 
 pub(crate) fn reject<T>(code: RejectCode, detail: impl Into<String>) -> Result<T, Rejection> {

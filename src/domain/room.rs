@@ -182,6 +182,20 @@ pub enum Command {
         activity: ActivityId,
         participant: ParticipantId,
     },
+    /// Chooses a solution circle's sharer and speaking order (drawn among `present` if no order
+    /// is given) and starts the first turn.
+    CircleSetup {
+        activity: ActivityId,
+        sharer: ParticipantId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        order: Option<Vec<ParticipantId>>,
+        #[serde(default)]
+        present: Vec<ParticipantId>,
+    },
+    /// Next speaker, then discussion, then feedback, then done.
+    CircleNext {
+        activity: ActivityId,
+    },
     SetResults {
         activity: ActivityId,
         shown: bool,
@@ -267,6 +281,11 @@ pub enum Command {
         participant: ParticipantId,
         reaction: Reaction,
     },
+    CirclePost {
+        participant: ParticipantId,
+        activity: ActivityId,
+        text: String,
+    },
 }
 
 impl Command {
@@ -285,7 +304,8 @@ impl Command {
             | Command::Rank { participant, .. }
             | Command::Allocate { participant, .. }
             | Command::QuizAnswer { participant, .. }
-            | Command::React { participant, .. } => Some(*participant),
+            | Command::React { participant, .. }
+            | Command::CirclePost { participant, .. } => Some(*participant),
             _ => None,
         }
     }
@@ -527,6 +547,7 @@ impl Room {
                 match &mut self.activity_mut(id)?.kind {
                     ActivityKind::Timer(timer) => timer.control(*action, at),
                     ActivityKind::Groups(groups) => groups.control_timer(*action, at),
+                    ActivityKind::Circle(circle) => circle.control_timer(*action, at),
                     _ => return wrong_kind(id, "timer"),
                 }
                 Ok(Outcome::Done)
@@ -545,6 +566,61 @@ impl Room {
                     _ => return wrong_kind(id, "groups"),
                 }
                 Ok(Outcome::Done)
+            }
+            Command::CircleSetup {
+                activity,
+                sharer,
+                order,
+                present,
+            } => {
+                let id = *activity;
+                self.participant_mut(*sharer)?;
+                let known = |p: &ParticipantId| self.participants.contains_key(p);
+                if let Some(order) = order {
+                    if let Some(stranger) = order.iter().find(|p| !known(p)) {
+                        return reject(RejectCode::NotJoined, format!("{stranger} has not joined"));
+                    }
+                }
+                let present: Vec<ParticipantId> =
+                    present.iter().filter(|p| known(p)).copied().collect();
+                let seed = self.seed ^ (u64::from(id.0) << 32) ^ 0xC1C1;
+                match &mut self.activity_mut(id)?.kind {
+                    ActivityKind::Circle(circle) => {
+                        circle.setup(*sharer, order.as_deref(), &present, seed, at)?
+                    }
+                    _ => return wrong_kind(id, "circle"),
+                }
+                Ok(Outcome::Done)
+            }
+            Command::CircleNext { activity } => {
+                let id = *activity;
+                match &mut self.activity_mut(id)?.kind {
+                    ActivityKind::Circle(circle) => circle.advance(at)?,
+                    _ => return wrong_kind(id, "circle"),
+                }
+                Ok(Outcome::Done)
+            }
+            Command::CirclePost {
+                participant,
+                activity,
+                text,
+            } => {
+                let who = *participant;
+                self.participant_mut(who)?;
+                let reachable = self.pacing == Pacing::Audience || self.current == Some(*activity);
+                let id = *activity;
+                let target = self.activity_mut(id)?;
+                if !reachable {
+                    return reject(
+                        RejectCode::ActivityNotCurrent,
+                        format!("activity {id} is not the one being shown"),
+                    );
+                }
+                match &mut target.kind {
+                    ActivityKind::Circle(circle) => circle.post(who, text)?,
+                    _ => return wrong_kind(id, "circle"),
+                }
+                Ok(Outcome::Answered(id))
             }
             Command::JoinGroups {
                 activity,
@@ -825,6 +901,7 @@ impl Room {
                 | ActivityKind::Timer(_)
                 | ActivityKind::Leaderboard(_)
                 | ActivityKind::Groups(_)
+                | ActivityKind::Circle(_)
         ) {
             return reject(RejectCode::NotAnswerable, "this slide takes no answers");
         }
@@ -938,6 +1015,11 @@ impl Room {
                 .map(Answer::Groups),
             _ => activity.answer(who),
         }
+    }
+
+    /// Every participant who has joined.
+    pub fn participant_ids(&self) -> impl Iterator<Item = ParticipantId> + '_ {
+        self.participants.keys().copied()
     }
 
     /// A participant's display name, if they gave one.

@@ -377,6 +377,10 @@ impl Session {
             Stage::Participant(id) => Some(id),
             _ => None,
         };
+        if matches!(frame.msg, ClientMsg::ListPeople) {
+            let people = self.room().people(2_000);
+            return self.send_msg(&ServerMsg::People { rid, people }).await;
+        }
         if let (ClientMsg::Sync, Some(who)) = (&frame.msg, participant) {
             self.place_if_late(who).await?;
             let (epoch, seq) = self.room().epoch_seq();
@@ -393,7 +397,9 @@ impl Session {
         let Some(mut command) = frame.msg.into_command(participant) else {
             return Ok(());
         };
-        if let Command::StartGroups { present, .. } = &mut command {
+        if let Command::StartGroups { present, .. } | Command::CircleSetup { present, .. } =
+            &mut command
+        {
             *present = self.room().present();
         }
         self.submit(rid, command, participant).await

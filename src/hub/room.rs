@@ -211,6 +211,23 @@ impl RoomHandle {
         self.online_participants.load(Ordering::Acquire)
     }
 
+    /// Everyone who has joined, with whether they are connected (at most `limit`).
+    pub fn people(&self, limit: usize) -> Vec<crate::protocol::Person> {
+        let present: std::collections::BTreeSet<ParticipantId> =
+            self.present().into_iter().collect();
+        let state = self.lock();
+        state
+            .room
+            .participant_ids()
+            .take(limit)
+            .map(|id| crate::protocol::Person {
+                id,
+                name: state.room.display_name(&id),
+                online: present.contains(&id),
+            })
+            .collect()
+    }
+
     /// The participants connected right now.
     pub fn present(&self) -> Vec<ParticipantId> {
         self.present

@@ -695,3 +695,134 @@ async fn nine_minute_networking_remixes_groups_and_places_latecomers() {
     assert_eq!(replayed["activity"]["groups"], after["activity"]["groups"]);
     drop(people);
 }
+
+#[tokio::test]
+async fn a_solution_circle_runs_turns_discussion_and_feedback() {
+    let server = TestServer::start().await;
+    let room = server.create_room("Meetup").await;
+    let mut host = server.host(&room).await;
+    let id = add(&mut host, json!({"kind": "circle", "title": "Solution circle", "challenge": "Getting the repairs team invested", "turn_secs": 60, "discussion_secs": 300})).await;
+    go_to(&mut host, id).await;
+    let mut people = phones(&server, &room.code, 5).await;
+    let mut screen = server.presenter(&room.code).await;
+    screen.wait_state(|v| v["online"] == 5).await;
+
+    let listed = host.request(json!({"type": "list_people"})).await;
+    assert_eq!(listed["type"], "people");
+    let sharer = listed["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "P0")
+        .unwrap()["id"]
+        .clone();
+    assert!(
+        listed["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["online"] == true)
+    );
+    host.ok(json!({"type": "circle_setup", "activity": id, "sharer": sharer}))
+        .await;
+    let view = screen
+        .wait_state(|v| v["activity"]["phase"] == "turns")
+        .await;
+    assert_eq!(view["activity"]["sharer"], "P0");
+    let order: Vec<String> = view["activity"]["order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order.len(), 4, "everyone but the sharer speaks");
+    assert!(!order.contains(&"P0".to_string()));
+
+    // Each phone knows its part; only the current speaker may post.
+    let phone_of = |name: &str| name[1..].parse::<usize>().unwrap();
+    for (i, phone) in people.iter_mut().enumerate() {
+        phone.ok(json!({"type": "sync"})).await;
+        let me = phone
+            .wait_me(|m| m["answers"][id.to_string()]["kind"] == "circle")
+            .await;
+        let part = &me["answers"][id.to_string()];
+        if i == 0 {
+            assert_eq!(part["role"], "sharer");
+        } else {
+            assert_eq!(part["role"], "speaker");
+            assert_eq!(part["your_turn"], order[0] == format!("P{i}"));
+        }
+    }
+    let first = phone_of(&order[0]);
+    let second = phone_of(&order[1]);
+    people[first]
+        .ok(json!({"type": "circle_post", "activity": id, "text": "Invite the repairs manager"}))
+        .await;
+    assert_eq!(
+        people[second]
+            .err(json!({"type": "circle_post", "activity": id, "text": "Me next"}))
+            .await,
+        "not_your_turn"
+    );
+    host.ok(json!({"type": "circle_next", "activity": id}))
+        .await;
+    people[second]
+        .ok(json!({"type": "circle_post", "activity": id, "text": "Shadow a repairs visit"}))
+        .await;
+    for _ in 0..3 {
+        host.ok(json!({"type": "circle_next", "activity": id}))
+            .await; // the other turns, then discussion
+    }
+    let view = screen
+        .wait_state(|v| v["activity"]["phase"] == "discussion")
+        .await;
+    assert_eq!(view["activity"]["timer"]["duration_ms"], 300_000);
+    host.ok(json!({"type": "circle_next", "activity": id}))
+        .await;
+    assert_eq!(
+        people[first]
+            .err(json!({"type": "circle_post", "activity": id, "text": "x"}))
+            .await,
+        "not_your_turn"
+    );
+    people[0].ok(json!({"type": "circle_post", "activity": id, "text": "Shadowing a visit: I will try it"})).await;
+    let view = screen
+        .wait_state(|v| {
+            v["activity"]["feedback"]
+                .as_array()
+                .is_some_and(|f| f.len() == 1)
+        })
+        .await;
+    assert_eq!(
+        view["activity"]["ideas"][0]["text"],
+        "Invite the repairs manager"
+    );
+    assert_eq!(view["activity"]["ideas"][1]["turn"], 2);
+
+    // The ideas are kept with the session.
+    let csv = server
+        .http
+        .get(format!(
+            "{}/api/rooms/{}/activities/{id}/export.csv",
+            server.base, room.code
+        ))
+        .bearer_auth(&room.host_key)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains(&format!("1,idea,1,{},Invite the repairs manager", order[0])),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("1,feedback,,P0,Shadowing a visit: I will try it"),
+        "{csv}"
+    );
+    assert_eq!(
+        people[1].err(json!({"type": "list_people"})).await,
+        "not_host"
+    );
+}

@@ -54,6 +54,10 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         Timer { .. } => "timer",
         Moderate { .. } => "moderate",
         StartGroups { .. } => "start_groups",
+        CircleSetup { .. } => "circle_setup",
+        CircleNext { .. } => "circle_next",
+        ListPeople => "list_people",
+        CirclePost { .. } => "circle_post",
         SetTitle { .. } => "set_title",
         SetLanguage { .. } => "set_language",
         SetEmbed { .. } => "set_embed",
@@ -69,7 +73,7 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         MergeIdeas { .. } => "merge_ideas",
     }
 }
-const CLIENT_TYPES: usize = 36;
+const CLIENT_TYPES: usize = 40;
 
 fn server_type(msg: &ServerMsg) -> &'static str {
     match msg {
@@ -80,9 +84,10 @@ fn server_type(msg: &ServerMsg) -> &'static str {
         ServerMsg::State { .. } => "state",
         ServerMsg::HostState { .. } => "host_state",
         ServerMsg::Me { .. } => "me",
+        ServerMsg::People { .. } => "people",
     }
 }
-const SERVER_TYPES: usize = 7;
+const SERVER_TYPES: usize = 8;
 
 #[test]
 fn every_client_example_parses_and_every_client_message_has_one() {

@@ -6,6 +6,7 @@
 //! that closes voting, results shown or hidden (and whether phones see them), and rounds (a reset
 //! keeps the earlier results).
 
+pub mod circle;
 pub mod groups;
 pub mod ideas;
 pub mod info;
@@ -53,6 +54,7 @@ pub enum ActivitySpec {
     Info(info::InfoSpec),
     Timer(timer::TimerSpec),
     Groups(groups::GroupsSpec),
+    Circle(circle::CircleSpec),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,6 +71,7 @@ pub enum ActivityKind {
     Info(info::Info),
     Timer(timer::Timer),
     Groups(groups::Groups),
+    Circle(circle::Circle),
 }
 
 /// One slide of the deck with the controls every activity shares.
@@ -130,6 +133,7 @@ pub enum ActivityBody {
     Info(info::InfoView),
     Timer(timer::TimerView),
     Groups(groups::GroupsView),
+    Circle(circle::CircleView),
 }
 
 /// One participant's own answer to one activity, so their phone can show what they chose.
@@ -158,6 +162,8 @@ pub enum Answer {
     Leaderboard(leaderboard::Standing),
     /// The participant's breakout group in the current round.
     Groups(groups::GroupsAnswer),
+    /// The participant's part in a solution circle.
+    Circle(circle::CircleAnswer),
 }
 
 impl ActivityKind {
@@ -177,6 +183,7 @@ impl ActivityKind {
             ActivitySpec::Info(s) => ActivityKind::Info(info::Info::new(s)?),
             ActivitySpec::Timer(s) => ActivityKind::Timer(timer::Timer::new(s)?),
             ActivitySpec::Groups(s) => ActivityKind::Groups(groups::Groups::new(s)?),
+            ActivitySpec::Circle(s) => ActivityKind::Circle(circle::Circle::new(s)?),
         })
     }
 
@@ -194,6 +201,7 @@ impl ActivityKind {
             ActivityKind::Info(_) => "info",
             ActivityKind::Timer(_) => "timer",
             ActivityKind::Groups(_) => "groups",
+            ActivityKind::Circle(_) => "circle",
         }
     }
 
@@ -211,6 +219,7 @@ impl ActivityKind {
             ActivityKind::Info(s) => ActivitySpec::Info(s.spec()),
             ActivityKind::Timer(s) => ActivitySpec::Timer(s.spec()),
             ActivityKind::Groups(s) => ActivitySpec::Groups(s.spec()),
+            ActivityKind::Circle(s) => ActivitySpec::Circle(s.spec()),
         }
     }
 
@@ -227,6 +236,7 @@ impl ActivityKind {
             ActivityKind::Quiz(s) => s.clear(),
             ActivityKind::Timer(s) => s.control(timer::TimerAction::Reset, 0),
             ActivityKind::Groups(s) => s.clear(),
+            ActivityKind::Circle(s) => s.clear(),
             ActivityKind::Leaderboard(_) | ActivityKind::Info(_) => {}
         }
     }
@@ -242,6 +252,7 @@ impl ActivityKind {
             ActivityKind::Points(s) => s.responses(),
             ActivityKind::Quiz(s) => s.responses(),
             ActivityKind::Groups(s) => s.responses(),
+            ActivityKind::Circle(s) => s.responses(),
             ActivityKind::Leaderboard(_) | ActivityKind::Info(_) | ActivityKind::Timer(_) => 0,
         }
     }
@@ -260,6 +271,7 @@ impl ActivityKind {
             }),
             ActivityKind::Points(s) => s.ballot(who).map(|points| Answer::Points { points }),
             ActivityKind::Quiz(s) => s.answer_of(who).map(Answer::Quiz),
+            ActivityKind::Circle(s) => s.answer(who).map(Answer::Circle),
             // Leaderboards and groups name other people: the room answers for them.
             ActivityKind::Leaderboard(_)
             | ActivityKind::Groups(_)
@@ -294,6 +306,7 @@ impl ActivityKind {
             ActivityKind::Info(s) => ActivityBody::Info(s.view()),
             ActivityKind::Timer(s) => ActivityBody::Timer(s.view()),
             ActivityKind::Groups(s) => ActivityBody::Groups(s.view(names)),
+            ActivityKind::Circle(s) => ActivityBody::Circle(s.view(names)),
         }
     }
 
@@ -345,6 +358,7 @@ impl Activity {
             (K::Info(state), S::Info(spec)) => state.edit(spec),
             (K::Timer(state), S::Timer(spec)) => state.edit(spec),
             (K::Groups(state), S::Groups(spec)) => state.edit(spec),
+            (K::Circle(state), S::Circle(spec)) => state.edit(spec),
             _ => Err(Rejection::new(
                 RejectCode::WrongActivityKind,
                 format!(
