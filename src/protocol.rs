@@ -232,6 +232,15 @@ pub enum ClientMsg {
     CircleNext {
         activity: ActivityId,
     },
+    SetReportNote {
+        activity: ActivityId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        item: Option<u32>,
+        text: String,
+    },
+    PublishReport {
+        published: bool,
+    },
     /// The participants, for choosing people (answered with `people`).
     ListPeople,
     /// A solution-circle speaker's idea during their turn, or the sharer's feedback.
@@ -380,6 +389,16 @@ impl ClientMsg {
                 present: Vec::new(),
             },
             M::CircleNext { activity } => Command::CircleNext { activity },
+            M::SetReportNote {
+                activity,
+                item,
+                text,
+            } => Command::SetReportNote {
+                activity,
+                item,
+                text,
+            },
+            M::PublishReport { published } => Command::PublishReport { published },
             M::ListPeople => return None,
             M::CirclePost { activity, text } => Command::CirclePost {
                 participant: p?,

@@ -4,7 +4,9 @@
 //! Q&A questions are never tied to a number: an anonymous question must stay anonymous, so they are
 //! exported as the host sees them (with the asker's name only where it was shown).
 
-use super::activity::{Activity, ActivityKind, ActivitySpec, ActivityView, Answer, Audience};
+use super::activity::{
+    Activity, ActivityBody, ActivityKind, ActivitySpec, ActivityView, Answer, Audience,
+};
 use super::{ActivityId, Millis, ParticipantId, Room};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -16,6 +18,8 @@ pub struct SessionExport {
     pub last_activity_at: Millis,
     pub participants: Vec<ExportParticipant>,
     pub activities: Vec<ExportActivity>,
+    /// "You said, we did": the facilitator's notes, and whether the report is public.
+    pub report: super::room::Report,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -131,7 +135,36 @@ pub fn session(room: &Room) -> SessionExport {
                     .collect(),
             })
             .collect(),
+        report: room.report.clone(),
     }
+}
+
+/// The public report: results and notes, without anyone's individual answers (only what the
+/// screen would show once results are revealed), safe to publish.
+pub fn public_report(room: &Room) -> SessionExport {
+    let mut full = session(room);
+    full.participants.clear();
+    for activity in &mut full.activities {
+        for round in &mut activity.rounds {
+            round.answers.clear();
+            // Who was grouped with whom, and who said what in a circle, is about people, not
+            // results: the public report keeps the content and drops the names.
+            match &mut round.results.body {
+                ActivityBody::Groups(groups) => {
+                    for group in &mut groups.groups {
+                        group.members.iter_mut().for_each(|m| *m = None);
+                    }
+                }
+                ActivityBody::Circle(circle) => {
+                    circle.sharer = None;
+                    circle.order.iter_mut().for_each(|m| *m = None);
+                    circle.ideas.iter_mut().for_each(|i| i.name = None);
+                }
+                _ => {}
+            }
+        }
+    }
+    full
 }
 
 /// One activity as CSV rows (a header first), every round. `None` if there is no such activity.

@@ -70,6 +70,8 @@ pub struct HostView {
     pub side_qna: Option<ActivityId>,
     /// Reactions sent during the current activity (or the lobby).
     pub reactions: ReactionCounts,
+    /// The report's notes and whether it is published.
+    pub report: super::room::Report,
     pub deck: Vec<HostActivity>,
 }
 
@@ -148,6 +150,7 @@ pub fn host_view(room: &Room, online: u64) -> HostView {
         pacing: room.pacing,
         side_qna: room.side_qna,
         reactions: room.reactions(room.current),
+        report: room.report.clone(),
         deck: room
             .deck
             .iter()

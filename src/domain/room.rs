@@ -196,6 +196,19 @@ pub enum Command {
     CircleNext {
         activity: ActivityId,
     },
+    /// "You said, we did": what will be done about one item of an activity's results (an idea, a
+    /// question, a statement, an option), or about the activity as a whole (`item` left out).
+    /// An empty text removes the note.
+    SetReportNote {
+        activity: ActivityId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        item: Option<u32>,
+        text: String,
+    },
+    /// Publishing makes the report readable by anyone with its link.
+    PublishReport {
+        published: bool,
+    },
     SetResults {
         activity: ActivityId,
         shown: bool,
@@ -355,8 +368,27 @@ pub struct Room {
     pub(crate) pacing: Pacing,
     pub(crate) side_qna: Option<ActivityId>,
     pub(crate) reactions: BTreeMap<Option<ActivityId>, ReactionCounts>,
+    pub(crate) report: Report,
     next_activity_id: u32,
 }
+
+/// The session report's own content: the facilitator's notes and whether it is public.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub published: bool,
+    pub notes: Vec<ReportNote>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportNote {
+    pub activity: ActivityId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<u32>,
+    pub text: String,
+}
+
+pub const MAX_NOTE_CHARS: usize = 2_000;
+pub const MAX_NOTES: usize = 500;
 
 impl Room {
     /// A room before its `Create` command: every other command is refused.
@@ -621,6 +653,49 @@ impl Room {
                     _ => return wrong_kind(id, "circle"),
                 }
                 Ok(Outcome::Answered(id))
+            }
+            Command::SetReportNote {
+                activity,
+                item,
+                text,
+            } => {
+                self.activity(*activity)?;
+                let text = text.trim().replace("\r\n", "\n");
+                if text.chars().count() > MAX_NOTE_CHARS {
+                    return reject(
+                        RejectCode::TextTooLong,
+                        format!("a note is at most {MAX_NOTE_CHARS} characters"),
+                    );
+                }
+                let notes = &mut self.report.notes;
+                let existing = notes
+                    .iter()
+                    .position(|n| n.activity == *activity && n.item == *item);
+                match (existing, text.is_empty()) {
+                    (Some(i), true) => {
+                        notes.remove(i);
+                    }
+                    (Some(i), false) => notes[i].text = text,
+                    (None, true) => {}
+                    (None, false) => {
+                        if notes.len() >= MAX_NOTES {
+                            return reject(
+                                RejectCode::TooManySubmissions,
+                                format!("a report holds at most {MAX_NOTES} notes"),
+                            );
+                        }
+                        notes.push(ReportNote {
+                            activity: *activity,
+                            item: *item,
+                            text,
+                        });
+                    }
+                }
+                Ok(Outcome::Done)
+            }
+            Command::PublishReport { published } => {
+                self.report.published = *published;
+                Ok(Outcome::Done)
             }
             Command::JoinGroups {
                 activity,
@@ -1079,6 +1154,10 @@ impl Room {
                 score,
                 players,
             })
+    }
+
+    pub fn report(&self) -> &Report {
+        &self.report
     }
 
     pub fn pacing(&self) -> Pacing {

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 #[folder = "web/"]
 struct Web;
 
-fn serve(path: &str, headers: &HeaderMap, status: StatusCode) -> Response {
+pub(super) fn serve(path: &str, headers: &HeaderMap, status: StatusCode) -> Response {
     let Some(file) = Web::get(path) else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };

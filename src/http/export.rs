@@ -151,3 +151,43 @@ pub async fn deck_json(
     };
     Ok(Json(json!({ "title": title, "deck": deck })).into_response())
 }
+
+/// The report's data: results and "you said, we did" notes, never individual answers. Public once
+/// the host publishes it; until then it needs the host key.
+pub async fn report_json(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let ip = client_ip(&state.config, peer, &headers);
+    let room = state.lookup_room(ip, &code)?;
+    let published = room.lock().room.report().published;
+    if !published {
+        hosted_room(&state, peer, &code, &headers)?;
+    }
+    let report = {
+        let locked = room.lock();
+        export::public_report(&locked.room)
+    };
+    let mut response = Json(json!({ "code": room.code, "report": report })).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-cache"),
+    );
+    Ok(response)
+}
+
+/// `/report/{code}`: the printable report page (its data comes from `report.json`).
+pub async fn report_page(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let ip = client_ip(&state.config, peer, &headers);
+    match state.lookup_room(ip, &code) {
+        Ok(_) => super::assets::serve("report.html", &headers, StatusCode::OK),
+        Err(err) => err.into_response(),
+    }
+}

@@ -72,6 +72,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/templates", get(export::list_templates))
         .route("/api/rooms/{code}/export.json", get(export::session_json))
         .route("/api/rooms/{code}/deck.json", get(export::deck_json))
+        .route("/api/rooms/{code}/report.json", get(export::report_json))
+        .route("/report/{code}", get(export::report_page))
         .route(
             "/api/rooms/{code}/activities/{activity}/export.csv",
             get(export::activity_csv),

@@ -58,6 +58,8 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         CircleNext { .. } => "circle_next",
         ListPeople => "list_people",
         CirclePost { .. } => "circle_post",
+        SetReportNote { .. } => "set_report_note",
+        PublishReport { .. } => "publish_report",
         SetTitle { .. } => "set_title",
         SetLanguage { .. } => "set_language",
         SetEmbed { .. } => "set_embed",
@@ -73,7 +75,7 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         MergeIdeas { .. } => "merge_ideas",
     }
 }
-const CLIENT_TYPES: usize = 40;
+const CLIENT_TYPES: usize = 42;
 
 fn server_type(msg: &ServerMsg) -> &'static str {
     match msg {

@@ -328,3 +328,107 @@ async fn exports_give_every_answer_with_names_only_where_given() {
         .unwrap();
     assert_eq!(missing.status(), 404);
 }
+
+#[tokio::test]
+async fn the_report_carries_you_said_we_did_and_is_private_until_published() {
+    let server = TestServer::start().await;
+    let room = server.create_room("Tenant meetup").await;
+    let mut host = server.host(&room).await;
+    let ideas = add(
+        &mut host,
+        json!({"kind": "ideas", "prompt": "What should we work on?"}),
+    )
+    .await;
+    let groups = add(&mut host, json!({"kind": "groups", "title": "Networking"})).await;
+    go_to(&mut host, ideas).await;
+    let mut phone = server.participant(&room.code, None, Some("Priya")).await;
+    let idea = phone
+        .ok(json!({"type": "submit_idea", "activity": ideas, "text": "Repairs engagement"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    go_to(&mut host, groups).await;
+    host.ok(json!({"type": "start_groups", "activity": groups}))
+        .await;
+
+    host.ok(json!({"type": "set_report_note", "activity": ideas, "item": idea, "text": "The repairs manager joins our March meetup."})).await;
+    host.ok(json!({"type": "set_report_note", "activity": ideas, "text": "Thank you for 1 idea."}))
+        .await;
+    host.ok(json!({"type": "set_report_note", "activity": ideas, "text": ""}))
+        .await; // removed again
+    assert_eq!(
+        host.err(json!({"type": "set_report_note", "activity": 99, "text": "x"}))
+            .await,
+        "activity_not_found"
+    );
+    let view = host
+        .wait_host_state(|v| {
+            v["report"]["notes"]
+                .as_array()
+                .is_some_and(|n| n.len() == 1)
+        })
+        .await;
+    assert_eq!(view["report"]["published"], false);
+
+    let url = format!("{}/api/rooms/{}/report.json", server.base, room.code);
+    assert_eq!(
+        server.http.get(&url).send().await.unwrap().status(),
+        403,
+        "private until published"
+    );
+    let page = server
+        .http
+        .get(format!("{}/report/{}", server.base, room.code))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("/assets/report.js"));
+    let private: Value = server
+        .http
+        .get(&url)
+        .bearer_auth(&room.host_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        private["report"]["report"]["notes"][0]["text"],
+        "The repairs manager joins our March meetup."
+    );
+
+    host.ok(json!({"type": "publish_report", "published": true}))
+        .await;
+    let public: Value = server
+        .http
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let report = &public["report"];
+    assert_eq!(report["title"], "Tenant meetup");
+    assert_eq!(
+        report["participants"],
+        json!([]),
+        "no list of people in public"
+    );
+    assert_eq!(
+        report["activities"][0]["rounds"][0]["results"]["ideas"][0]["text"],
+        "Repairs engagement"
+    );
+    assert_eq!(report["activities"][0]["rounds"][0]["answers"], json!([]));
+    assert_eq!(
+        report["activities"][1]["rounds"][0]["results"]["groups"][0]["members"],
+        json!([null]),
+        "who met whom stays private"
+    );
+    assert!(!public.to_string().contains("Priya"));
+    host.ok(json!({"type": "publish_report", "published": false}))
+        .await;
+    assert_eq!(server.http.get(&url).send().await.unwrap().status(), 403);
+}

@@ -1,0 +1,254 @@
+// The session report: every activity's results as tables and bars, and the facilitator's
+// "you said, we did" notes. Public once published; with the host key (in the URL fragment) the
+// facilitator also writes notes and publishes. Print from the browser for a clean PDF.
+
+import { initI18n, t, num, dateTime, translatePage } from './i18n.js';
+import { h, $, put, api, codeFromPath, copyText, listSessions } from './util.js';
+import { Conn } from './conn.js';
+
+const code = codeFromPath();
+/** The host key: from the URL fragment, or from the sessions this browser hosts. */
+function hostKey() {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('key');
+  if (fromHash) return fromHash;
+  const hosted = listSessions().find((s) => s.code === code)?.host_url || '';
+  return new URLSearchParams(hosted.split('#')[1] || '').get('key');
+}
+const key = hostKey();
+let conn = null;
+let data = null;
+
+const pct = (n, total) => (total > 0 ? Math.round((n * 100) / total) : 0);
+const bar = (n, max) => h('span', { class: 'bar', style: { width: `${max > 0 ? Math.max(1, (n * 100) / max) : 0}%` }, 'aria-hidden': 'true' });
+const mean = (m) => (m == null ? '–' : m.toFixed(2));
+
+function table(headers, rows, numeric = []) {
+  return h(
+    'table',
+    null,
+    h('thead', null, h('tr', null, headers.map((x, i) => h('th', { scope: 'col', class: numeric.includes(i) ? 'num' : null, text: x })))),
+    h('tbody', null, rows.map((row) => h('tr', null, row.map((cell, i) => (cell instanceof Node ? h('td', null, cell) : h('td', { class: numeric.includes(i) ? 'num' : null, text: String(cell) })))))),
+  );
+}
+
+/** Items of an activity a note can be about: id → label, in results order. */
+function noteItems(view) {
+  const r = view.results;
+  switch (view.kind) {
+    case 'poll':
+      return view.options.map((o) => [o.id, o.text]);
+    case 'ideas':
+      return (view.ideas || []).filter((i) => !i.hidden && i.merged_into == null).slice(0, 5).map((i) => [i.id, i.text]);
+    case 'qna':
+      return (view.questions || []).filter((q) => !q.status || q.status === 'visible').slice(0, 5).map((q) => [q.id, q.text]);
+    case 'scales': {
+      if (!r) return [];
+      const text = new Map(view.statements.map((s) => [s.id, s.text]));
+      return r.weaknesses.map((id) => [id, text.get(id)]);
+    }
+    case 'ranking':
+    case 'points':
+      return view.options.map((o) => [o.id, o.text]);
+    default:
+      return [];
+  }
+}
+
+function heading(view) {
+  return view.question || view.prompt || view.title || t(`report.kind.${view.kind}`);
+}
+
+function renderResults(view) {
+  const r = view.results;
+  switch (view.kind) {
+    case 'poll': {
+      if (!r) return h('p', { class: 'empty', text: t('report.no_answers') });
+      const max = Math.max(0, ...r.counts);
+      return table(
+        [t('report.option'), t('report.votes'), '%', ''],
+        view.options.map((o, i) => [
+          h('span', { class: r.correct?.includes(o.id) ? 'correct' : null, text: r.correct?.includes(o.id) ? `${o.text} ✓` : o.text }),
+          num(r.counts[i]),
+          `${pct(r.counts[i], r.voters)}%`,
+          bar(r.counts[i], max),
+        ]),
+        [1, 2],
+      );
+    }
+    case 'ideas': {
+      const ideas = (view.ideas || []).filter((i) => !i.hidden && i.merged_into == null);
+      if (!ideas.length) return h('p', { class: 'empty', text: t('report.no_answers') });
+      const sorted = [...ideas].sort((a, b) => (b.votes || 0) - (a.votes || 0) || a.id - b.id);
+      const max = Math.max(0, ...sorted.map((i) => i.votes || 0));
+      return table([t('report.idea'), t('report.votes'), ''], sorted.map((i) => [i.text, num(i.votes || 0), bar(i.votes || 0, max)]), [1]);
+    }
+    case 'wordcloud':
+      if (!view.words?.length) return h('p', { class: 'empty', text: t('report.no_answers') });
+      return table([t('report.word'), t('report.count')], view.words.slice(0, 30).map((w) => [w.text, num(w.count)]), [1]);
+    case 'scales': {
+      if (!r) return h('p', { class: 'empty', text: t('report.no_answers') });
+      const text = new Map(view.statements.map((s) => [s.id, s.text]));
+      const list = (title, ids) => h('div', null, h('h3', { text: title }), ids.length ? h('ol', null, ids.map((id) => h('li', { text: text.get(id) }))) : h('p', { class: 'empty', text: '–' }));
+      return h(
+        'div',
+        null,
+        h('div', { class: 'lists' }, list(t('report.strengths'), r.strengths), list(t('report.weaknesses'), r.weaknesses), list(t('report.talk_about'), r.talk_about)),
+        r.themes.length ? [h('h3', { text: t('report.themes') }), table([t('report.theme'), t('report.mean'), t('report.ratings')], r.themes.map((th) => [th.theme, mean(th.mean), num(th.count)]), [1, 2])] : null,
+        h('h3', { text: t('report.statements') }),
+        table(
+          [t('report.statement'), t('report.mean'), t('report.spread'), t('report.ratings')],
+          r.statements.map((s) => [text.get(s.id), mean(s.mean), mean(s.spread), num(s.count)]),
+          [1, 2, 3],
+        ),
+      );
+    }
+    case 'qna': {
+      const qs = (view.questions || []).filter((q) => !q.status || q.status === 'visible');
+      if (!qs.length) return h('p', { class: 'empty', text: t('report.no_answers') });
+      return table([t('report.question'), t('report.votes'), t('report.answered')], qs.map((q) => [q.text, num(q.votes), q.answered ? '✓' : '']), [1]);
+    }
+    case 'ranking':
+      if (!r) return h('p', { class: 'empty', text: t('report.no_answers') });
+      return table(
+        [t('report.rank'), t('report.option'), t('report.score'), t('report.average_position')],
+        r.ranking.map((row, i) => [i + 1, view.options.find((o) => o.id === row.id)?.text ?? '', num(row.score), mean(row.average_position)]),
+        [0, 2, 3],
+      );
+    case 'points': {
+      if (!r) return h('p', { class: 'empty', text: t('report.no_answers') });
+      const max = Math.max(0, ...r.totals);
+      return table([t('report.option'), t('report.points'), t('report.average'), ''], view.options.map((o, i) => [o.text, num(r.totals[i]), mean(r.averages[i]), bar(r.totals[i], max)]), [1, 2]);
+    }
+    case 'quiz': {
+      if (!r) return h('p', { class: 'empty', text: t('report.no_answers') });
+      return h(
+        'div',
+        null,
+        h('p', { text: t('report.quiz_share', { right: r.correct_answers, answered: r.answered, pct: pct(r.correct_answers, r.answered) }) }),
+        table([t('report.option'), t('report.answers')], view.options.map((o, i) => [h('span', { class: r.correct.includes(o.id) ? 'correct' : null, text: r.correct.includes(o.id) ? `${o.text} ✓` : o.text }), num(r.counts[i])]), [1]),
+      );
+    }
+    case 'leaderboard':
+      if (!view.top?.length) return h('p', { class: 'empty', text: t('report.no_answers') });
+      return table([t('report.rank'), t('report.name'), t('report.score')], view.top.map((e) => [e.rank, e.name ?? t('report.anonymous'), num(e.score)]), [0, 2]);
+    case 'groups':
+      return h('p', { text: t('report.groups_summary', { rounds: view.groups_round, groups: view.groups.length }) });
+    case 'circle':
+      return h(
+        'div',
+        null,
+        view.challenge ? h('p', null, h('strong', { text: t('report.challenge') }), ' ', view.challenge) : null,
+        view.ideas.length ? [h('h3', { text: t('report.circle_ideas') }), h('ol', null, view.ideas.map((i) => h('li', { text: i.text })))] : null,
+        view.feedback.length ? [h('h3', { text: t('report.circle_feedback') }), h('ul', null, view.feedback.map((f) => h('li', { text: f })))] : null,
+      );
+    case 'info':
+      return h('div', null, view.body ? h('p', { text: view.body }) : null, view.points?.length ? h('ul', null, view.points.map((p) => h('li', { text: p }))) : null);
+    default:
+      return null;
+  }
+}
+
+function noteFor(activity, item) {
+  return data.report.report.notes.find((n) => n.activity === activity && (n.item ?? null) === item)?.text ?? '';
+}
+
+function saidWeDid(id, view) {
+  const items = new Map(noteItems(view));
+  const notes = data.report.report.notes.filter((n) => n.activity === id);
+  const shown = notes.length
+    ? h(
+        'div',
+        { class: 'said' },
+        h('h3', { text: t('report.said_did') }),
+        h('dl', null, notes.map((n) => [h('dt', { text: n.item == null ? t('report.overall') : items.get(n.item) ?? t('report.item', { id: n.item }) }), h('dd', { text: n.text })])),
+      )
+    : null;
+  if (!key) return shown;
+  const editors = [[null, t('report.overall')], ...items].map(([item, label]) => {
+    const area = h('textarea', { id: `note-${id}-${item}`, maxlength: 2000, value: noteFor(id, item) });
+    const status = h('span', { class: 'status', role: 'status' });
+    const save = async () => {
+      try {
+        await conn.send({ type: 'set_report_note', activity: id, ...(item == null ? {} : { item }), text: area.value });
+        status.textContent = t('report.saved');
+        await load();
+      } catch (err) {
+        status.textContent = err.message || String(err);
+      }
+    };
+    return h('div', { class: 'note-editor' }, h('label', { for: area.id, text: t('report.note_for', { what: label }) }), area, h('div', null, h('button', { type: 'button', class: 'btn', onclick: save, text: t('common.save') }), ' ', status));
+  });
+  return h('div', null, shown, h('details', { class: 'editor-only' }, h('summary', { text: t('report.write_notes') }), editors));
+}
+
+function render() {
+  const report = data.report;
+  put(
+    $('#report'),
+    h('h1', { text: report.title || t('report.untitled') }),
+    h('p', { class: 'meta', text: t('report.meta', { date: dateTime(report.created_at), code: data.code }) }),
+    report.activities
+      .filter((a) => a.kind !== 'timer')
+      .map((a) =>
+        h(
+          'section',
+          { class: 'activity', 'aria-labelledby': `a-${a.id}` },
+          h('p', { class: 'kind', text: t(`report.kind.${a.kind}`) }),
+          h('h2', { id: `a-${a.id}`, text: heading(a.rounds[a.rounds.length - 1].results) }),
+          a.rounds.map((round) => [
+            a.rounds.length > 1 ? h('h3', { text: t(round.current ? 'report.round_current' : 'report.round', { n: round.round }) }) : null,
+            h('p', { class: 'meta', text: t('report.responses', { n: round.results.responses }) }),
+            renderResults(round.results),
+          ]),
+          saidWeDid(a.id, a.rounds[a.rounds.length - 1].results),
+        ),
+      ),
+  );
+  document.title = `${report.title || t('report.untitled')} · handsup`;
+}
+
+function renderControls() {
+  if (!key) return;
+  const published = data.report.report.published;
+  const link = `${location.origin}/report/${code}`;
+  const toggle = h('button', {
+    type: 'button',
+    class: 'btn',
+    text: published ? t('report.unpublish') : t('report.publish'),
+    onclick: async () => {
+      await conn.send({ type: 'publish_report', published: !published });
+      await load();
+    },
+  });
+  const controls = $('#controls');
+  controls.hidden = false;
+  put(
+    controls,
+    h('strong', { text: published ? t('report.is_public') : t('report.is_private') }),
+    toggle,
+    published ? h('span', { class: 'public-link' }, h('a', { href: link, text: link }), ' ', h('button', { type: 'button', class: 'btn', onclick: () => copyText(link), text: t('common.copy_link') })) : null,
+    h('button', { type: 'button', class: 'btn', onclick: () => print(), text: t('report.print') }),
+  );
+}
+
+async function load() {
+  try {
+    data = await api('GET', `/api/rooms/${code}/report.json`, null, key ? { Authorization: `Bearer ${key}` } : {});
+  } catch (err) {
+    put($('#report'), h('h1', { text: t('report.unavailable_title') }), h('p', { text: err.status === 403 ? t('report.private') : err.message }));
+    return;
+  }
+  render();
+  renderControls();
+}
+
+async function main() {
+  await initI18n();
+  translatePage();
+  if (key) {
+    conn = new Conn(code, { hello: () => ({ type: 'hello', role: 'host', host_key: key }), onMessage: () => {} }).start();
+  }
+  await load();
+}
+
+main();
