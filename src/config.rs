@@ -118,6 +118,13 @@ pub struct Config {
     #[arg(long, env = "HANDSUP_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
+    /// Origins (scheme://host[:port], `https://*.example.org` for subdomains) whose pages may
+    /// frame the embed pages (`/embed/{code}`); comma-separated. Default: any site. Every other
+    /// page refuses to be framed.
+    #[arg(long, env = "HANDSUP_EMBED_ALLOWED_PARENTS", value_delimiter = ',',
+          value_parser = parse_parent_origin)]
+    pub embed_allowed_parents: Vec<String>,
+
     /// Kernel send buffer per connection, in bytes (0: the kernel's own autotuning). Bounds the
     /// memory a phone that stopped reading can hold, and lets it be detected as slow.
     #[arg(long, env = "HANDSUP_SOCKET_SEND_BUFFER", default_value_t = 128 * 1024)]
@@ -145,6 +152,28 @@ fn parse_public_url(text: &str) -> Result<String, String> {
         return Err("must be an absolute http:// or https:// address".into());
     }
     Ok(trimmed.to_string())
+}
+
+/// An origin that may frame embeds: `http(s)://host[:port]`, where the host may start with `*.`.
+/// It becomes part of a Content-Security-Policy header, so nothing else may slip in.
+fn parse_parent_origin(text: &str) -> Result<String, String> {
+    let origin = text.trim().trim_end_matches('/').to_ascii_lowercase();
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or("must be an origin such as https://meetup.example.org")?;
+    let host = rest.strip_prefix("*.").unwrap_or(rest);
+    let valid = !host.is_empty()
+        && !host.starts_with(['.', ':', '-'])
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !valid {
+        return Err(format!(
+            "{text:?} is not an origin (scheme://host[:port], no path), e.g. https://meetup.example.org"
+        ));
+    }
+    Ok(origin)
 }
 
 impl Config {
@@ -176,6 +205,16 @@ mod tests {
         assert!(err.to_string().contains("--public-url"), "{err}");
         let err = Config::try_parse_from(["handsup", "--bind", "nowhere"]).unwrap_err();
         assert!(err.to_string().contains("--bind"), "{err}");
+        for bad in [
+            "meetup.example.org",
+            "https://meetup.example.org/page",
+            "https://a.example; script-src *",
+            "https://",
+        ] {
+            let err =
+                Config::try_parse_from(["handsup", "--embed-allowed-parents", bad]).expect_err(bad);
+            assert!(err.to_string().contains("--embed-allowed-parents"), "{err}");
+        }
     }
 
     #[test]
@@ -185,6 +224,21 @@ mod tests {
         assert_eq!(config.data_dir, PathBuf::from("./handsup-data"));
         assert_eq!(config.retention, Duration::from_secs(30 * 24 * 3600));
         assert_eq!(config.max_message_bytes, 16 * 1024);
+        assert!(config.embed_allowed_parents.is_empty());
+        let config = Config::try_parse_from([
+            "handsup",
+            "--embed-allowed-parents",
+            "https://Meetup.example.org/,https://*.example.net,http://127.0.0.1:8080",
+        ])
+        .unwrap();
+        assert_eq!(
+            config.embed_allowed_parents,
+            [
+                "https://meetup.example.org",
+                "https://*.example.net",
+                "http://127.0.0.1:8080"
+            ]
+        );
         let config =
             Config::try_parse_from(["handsup", "--public-url", "https://vote.example.org/"])
                 .unwrap();

@@ -124,14 +124,24 @@ pub async fn room_info(
 ) -> Result<Response, ApiError> {
     let room = state.lookup_room(client_ip(&state.config, peer, &headers), &code)?;
     let code = &room.code;
-    let title = room.lock().room.title().to_string();
+    let (title, language) = {
+        let state = room.lock();
+        (
+            state.room.title().to_string(),
+            state.room.language().to_string(),
+        )
+    };
     let base = base_url(&state.config, &headers);
-    Ok(Json(json!({
+    let mut body = json!({
         "code": code,
         "title": title,
         "join_url": format!("{base}/{code}"),
-    }))
-    .into_response())
+    });
+    // The session's language, once the facilitator has chosen one: the join screen uses it.
+    if !language.is_empty() {
+        body["language"] = json!(language);
+    }
+    Ok(Json(body).into_response())
 }
 
 pub async fn delete_room(

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 #[derive(RustEmbed)]
 #[folder = "web/"]
-struct Web;
+pub(super) struct Web;
 
 pub(super) fn serve(path: &str, headers: &HeaderMap, status: StatusCode) -> Response {
     let Some(file) = Web::get(path) else {
@@ -83,14 +83,8 @@ fn room_page(request: PageRequest, page: &str) -> Response {
     }
 }
 
-pub async fn participant_page(
-    state: State<AppState>,
-    peer: ConnectInfo<SocketAddr>,
-    code: Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    room_page((state, peer, code, headers), "participant.html")
-}
+// The participant page (`/{code}`) is served by `embed::participant_page`, which adds oEmbed
+// discovery to it.
 
 pub async fn host_page(
     state: State<AppState>,
@@ -117,7 +111,7 @@ pub async fn not_found_page() -> Response {
     )
 }
 
-fn missing_room(code: &str) -> Response {
+pub(super) fn missing_room(code: &str) -> Response {
     let shown: String = code.chars().filter(char::is_ascii_digit).take(8).collect();
     let message = if shown.is_empty() {
         "There is nothing at this address.".to_string()

@@ -3,6 +3,7 @@
 
 mod api;
 mod assets;
+mod embed;
 mod export;
 pub mod limits;
 mod ws;
@@ -80,8 +81,11 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/host/{code}", get(assets::host_page))
         .route("/present/{code}", get(assets::present_page))
+        .route("/embed/{code}", get(embed::embed_page))
+        .route("/embed.js", get(embed::loader))
+        .route("/oembed", get(embed::oembed))
         .route("/assets/{*path}", get(assets::asset))
-        .route("/{code}", get(assets::participant_page))
+        .route("/{code}", get(embed::participant_page))
         .fallback(assets::not_found_page)
         .layer(tower_http::compression::CompressionLayer::new());
     Router::new()
@@ -108,7 +112,10 @@ async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) ->
 }
 
 /// Headers every response carries: no framing, no sniffing, no referrer, same-origin content only.
+/// Embed pages (marked [`embed::Frameable`]) set their own `frame-ancestors` and get no
+/// `X-Frame-Options`.
 async fn security_headers(mut response: Response) -> Response {
+    let frameable = response.extensions().get::<embed::Frameable>().is_some();
     let headers = response.headers_mut();
     let fixed: [(HeaderName, &str); 5] = [
         (
@@ -124,6 +131,9 @@ async fn security_headers(mut response: Response) -> Response {
         ),
     ];
     for (name, value) in fixed {
+        if frameable && name == header::X_FRAME_OPTIONS {
+            continue;
+        }
         headers
             .entry(name)
             .or_insert(HeaderValue::from_static(value));

@@ -4,6 +4,7 @@ mod activities;
 mod bad_input;
 mod deck;
 mod embed;
+mod embed_http;
 mod ideas_words;
 mod limits;
 mod protocol_doc;

@@ -49,7 +49,8 @@ function reorder(list, order) {
 }
 
 /**
- * Horizontal bars. `rows`: [{key, label, count, mine}]. Options:
+ * Horizontal bars. `rows`: [{key, label, count, mine, correct, note, noteSr}] (`correct` marks a
+ * quiz's right answer; `note` replaces the percentage, e.g. an average). Options:
  *   total: the denominator for percentages (poll voters); omit to show no percentages
  *   scale: 'total' (width = share of total) or 'max' (width relative to the largest count)
  *   unit: 'votes' | 'dots' — the word read out after the count
@@ -85,6 +86,7 @@ export function renderBars(container, rows, opts = {}) {
     const share = opts.total != null ? pct(row.count, opts.total) : null;
     const width = opts.scale === 'max' || opts.total == null ? (row.count * 100) / max : share;
     li.classList.toggle('mine', !!row.mine);
+    li.classList.toggle('correct', !!row.correct);
     li.classList.toggle('lead', row.count > 0 && row.count === max);
     setText(li.querySelector('.bar-label'), row.label);
     const rank = li.querySelector('.bar-rank');
@@ -93,13 +95,16 @@ export function renderBars(container, rows, opts = {}) {
     setText(count, num(row.count));
     count.setAttribute('aria-hidden', 'true');
     const pctEl = li.querySelector('.bar-pct');
-    setText(pctEl, share != null ? `${num(share)}%` : '');
+    setText(pctEl, row.note != null ? row.note : share != null ? `${num(share)}%` : '');
     pctEl.setAttribute('aria-hidden', 'true');
     setText(
       li.querySelector('.bar-sr'),
       (share != null
         ? t(`chart.${opts.unit || 'votes'}_pct`, { n: row.count, pct: share })
-        : t(`chart.${opts.unit || 'votes'}`, { n: row.count })) + (row.mine ? ` ${t('chart.your_choice')}` : ''),
+        : t(`chart.${opts.unit || 'votes'}`, { n: row.count })) +
+        (row.note != null ? `, ${row.noteSr ?? row.note}` : '') +
+        (row.correct ? ` ${t('chart.correct')}` : '') +
+        (row.mine ? ` ${t('chart.your_choice')}` : ''),
     );
     li.querySelector('.bar-fill').style.width = `${Math.max(0, Math.min(100, width))}%`;
     order.push(li);

@@ -11,9 +11,10 @@ const HELLO_TIMEOUT = 15_000;
 /** Why a connection ended for good, by close code. */
 const FATAL = { 4000: 'room_deleted', 4003: 'hello_refused', 4004: 'room_not_found', 4029: 'too_many_requests' };
 
-export function wsUrl(code) {
+/** The socket address of a session; `channel` 'embed' is the read-only embed channel. */
+export function wsUrl(code, channel) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}/ws/${code}`;
+  return `${scheme}://${location.host}/ws/${code}${channel ? `/${channel}` : ''}`;
 }
 
 export class Conn {
@@ -26,6 +27,7 @@ export class Conn {
    *   onHelloError(err): return true to send a new hello (e.g. after dropping a bad token)
    *   onStatus(status): 'connecting' | 'connected' | 'reconnecting' | 'closed'
    *   onFatal(reason): the connection will not come back ('room_deleted', 'room_not_found', …)
+   *   channel: 'embed' for the read-only embed channel (`/ws/{code}/embed`)
    */
   constructor(code, opts) {
     this.code = code;
@@ -51,6 +53,20 @@ export class Conn {
       if (!this.ws || this.ws.readyState > 1) this._open();
     };
     addEventListener('online', wake);
+    // The device lost its network: the socket cannot carry anything now, and a dead TCP connection
+    // can take a long time to notice. Drop it, show "offline", and reconnect when 'online' fires.
+    addEventListener('offline', () => {
+      const ws = this.ws;
+      if (this.stopped || !ws || ws.readyState > 1) return;
+      // Without a network the closing handshake cannot finish: do not wait for its close event.
+      ws.onclose = ws.onmessage = ws.onerror = null;
+      try {
+        ws.close();
+      } catch {
+        /* already closing */
+      }
+      this._closed({ code: 1006 });
+    });
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible') wake();
     });
@@ -118,7 +134,7 @@ export class Conn {
     this.ready = false;
     let ws;
     try {
-      ws = new WebSocket(wsUrl(this.code));
+      ws = new WebSocket(wsUrl(this.code, this.opts.channel));
     } catch {
       this._scheduleReconnect();
       return;

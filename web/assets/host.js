@@ -5,9 +5,13 @@ import {
   h, $, put, api, codeFromPath, formatCode, announcer, sig, keepFocus, keyed, setText, copyText,
   rememberSession, forgetSession, listSessions, joinUrlParts,
 } from './util.js';
-import { initI18n, t, translatePage, errorText, dateTime } from './i18n.js';
+import { initI18n, t, translatePage, errorText, dateTime, LANGUAGES } from './i18n.js';
 import { Conn, bindStatus } from './conn.js';
 import { renderBars, renderCloud, renderWall, pollRows, ideaRows } from './charts.js';
+import { clock } from './kinds/common.js';
+import {
+  isKind, answerable, formKit, kindEditor, kindPreview, kindStats, kindModeration, extraControls, sessionControls,
+} from './kinds/console.js';
 
 const code = codeFromPath();
 const main = $('#main');
@@ -52,6 +56,7 @@ async function start() {
     onMessage(msg) {
       if (msg.type === 'host_state') {
         view = msg.view;
+        clock.sync(msg.server_time);
         expiresAt = msg.expires_at ?? expiresAt;
         render();
       } else if (msg.type === 'error') {
@@ -108,6 +113,9 @@ async function cmd(msg, button) {
   }
 }
 
+/** What the newer kinds' host parts (kinds/console.js) borrow from this page. */
+const hctx = { cmd: (msg, button) => cmd(msg, button), say: (text) => say(text), flash: (text, kind) => flash(text, kind) };
+
 // ---------------------------------------------------------------------------------------------
 // Layout
 
@@ -132,11 +140,13 @@ function layout() {
   });
   els.title = titleInput;
   els.nav = h('div', { class: 'navbox' });
+  els.session = h('div', { class: 'session-box' });
   els.deck = h('ol', { class: 'deck', role: 'list' });
   els.deckEmpty = h('p', { class: 'muted', hidden: true, text: t('host.deck_empty') });
   const add = (kind) => h('button', { class: 'btn', type: 'button', 'data-key': `add-${kind}`, text: t(`host.add_${kind}`), onclick: () => openEditor(kind) });
   els.detail = h('section', { class: 'col detail-col', 'aria-labelledby': 'detail-h' });
   els.share = h('aside', { class: 'col share-col', 'aria-labelledby': 'share-h' });
+  els.settings = h('div', { class: 'settings' });
   els.msg = h('p', { class: 'flash', role: 'status', hidden: true });
   put(
     main,
@@ -151,9 +161,11 @@ function layout() {
         { class: 'col deck-col', 'aria-labelledby': 'deck-h' },
         h('h2', { id: 'deck-h', text: t('host.deck') }),
         els.nav,
+        els.session,
         els.deck,
         els.deckEmpty,
-        h('div', { class: 'add-row', role: 'group', 'aria-label': t('host.add_label') }, h('span', { class: 'muted', text: t('host.add_label') }), add('poll'), add('ideas'), add('wordcloud')),
+        h('div', { class: 'add-row', role: 'group', 'aria-label': t('host.add_label') }, h('span', { class: 'muted', text: t('host.add_label') }), add('poll'), add('ideas'), add('wordcloud'),
+          ['scales', 'qna', 'ranking', 'points', 'quiz', 'leaderboard', 'info', 'timer'].map(add)),
       ),
       els.detail,
       els.share,
@@ -176,13 +188,15 @@ function render() {
     if (!view.deck.some((a) => a.id === selectedId)) selectedId = view.deck[0]?.id ?? null;
   }
   renderNav();
+  sessionControls(els.session, view, hctx);
   renderDeck();
   renderDetail();
+  renderSettings();
   renderExpiry();
 }
 
 function textOf(a) {
-  return a.question || a.prompt || '';
+  return a.question || a.prompt || a.title || t(`kind.${a.kind}`);
 }
 
 function renderNav() {
@@ -225,6 +239,7 @@ function renderNav() {
 }
 
 function metaOf(a) {
+  if (!answerable(a)) return kindStats(a, view.participants) ?? '';
   const bits = [t('host.responses', { n: a.responses })];
   if (!a.voting_open) bits.push(t('host.closed_short'));
   if (!a.results_shown) bits.push(t('host.hidden_short'));
@@ -352,12 +367,12 @@ function renderDetail() {
     const button = (label, key, onclick, cls = 'btn') => h('button', { class: cls, type: 'button', 'data-key': key, text: label, onclick });
     const controls = [
       live ? null : button(t('host.present_this'), 'd-present', () => navigateTo(a.id), 'btn primary'),
-      button(a.voting_open ? t('host.close_voting') : t('host.open_voting'), 'd-voting', (e) =>
+      !answerable(a) ? null : button(a.voting_open ? t('host.close_voting') : t('host.open_voting'), 'd-voting', (e) =>
         cmd({ type: 'set_voting', activity: a.id, open: !a.voting_open }, e.currentTarget).then(
           (ok) => ok && say(t(a.voting_open ? 'host.voting_now_closed' : 'host.voting_now_open')),
         ),
       ),
-      button(a.results_shown ? t('host.hide_results') : t('host.show_results'), 'd-results', (e) =>
+      !answerable(a) ? null : button(a.results_shown ? t('host.hide_results') : t('host.show_results'), 'd-results', (e) =>
         cmd({ type: 'set_results', activity: a.id, shown: !a.results_shown }, e.currentTarget).then(
           (ok) => ok && say(t(a.results_shown ? 'host.results_now_hidden' : 'host.results_now_shown')),
         ),
@@ -376,38 +391,44 @@ function renderDetail() {
     controls.push(button(t('host.edit'), 'd-edit', () => openEditor(a.kind, a)));
     const states = [
       live ? h('span', { class: 'pill live', text: t('host.on_screen_now') }) : h('span', { class: 'pill', text: t('host.not_on_screen') }),
-      h('span', { class: a.voting_open ? 'pill ok' : 'pill', text: a.voting_open ? t('host.voting_open') : t('host.voting_closed') }),
-      h('span', { class: a.results_shown ? 'pill ok' : 'pill', text: a.results_shown ? t('host.results_visible') : t('host.results_hidden') }),
+      answerable(a) ? h('span', { class: a.voting_open ? 'pill ok' : 'pill', text: a.voting_open ? t('host.voting_open') : t('host.voting_closed') }) : null,
+      answerable(a) ? h('span', { class: a.results_shown ? 'pill ok' : 'pill', text: a.results_shown ? t('host.results_visible') : t('host.results_hidden') }) : null,
     ];
     if (a.kind === 'ideas') states.push(h('span', { class: 'pill', text: t(a.phase === 'vote' ? 'host.phase_vote' : 'host.phase_collect') }));
     els.stats = h('p', { class: 'stats' });
     els.preview = h('div', { class: 'preview' });
     els.previewHead = h('h3');
     els.moderation = h('div', { class: 'moderation' });
-    keepFocus(box, () =>
+    els.extra = h('div', { class: 'extra-controls' });
+    keepFocus(box, () => {
       put(
         box,
         h('p', { class: 'eyebrow', text: `${t(`kind.${a.kind}`)} · ${t('host.position', { i: index + 1, n: view.deck.length })}` }),
         h('h2', { id: 'detail-h', class: 'question', tabindex: -1, text: textOf(a) }),
         h('p', { class: 'states' }, states),
         h('div', { class: 'controls', role: 'group', 'aria-label': t('host.controls_label') }, controls),
+        els.extra,
         els.stats,
         h('section', { class: 'preview-box', 'aria-labelledby': 'preview-h' }, els.previewHead, els.preview),
         els.moderation,
-      ),
-    );
+      );
+      extraControls(els.extra, a, view, hctx);
+    });
     els.previewHead.id = 'preview-h';
     els.preview.dataset.mode = '';
   }
-  els.stats.textContent = t('host.stats', { n: a.responses, total: view.participants });
-  els.previewHead.textContent = a.results_shown ? t('host.preview_live') : t('host.preview_hidden');
+  els.stats.textContent = kindStats(a, view.participants) ?? t('host.stats', { n: a.responses, total: view.participants });
+  els.previewHead.textContent = !answerable(a) ? t('kinds.preview') : a.results_shown ? t('host.preview_live') : t('host.preview_hidden');
+  extraControls(els.extra, a, view, hctx);
   renderPreview(a);
   if (a.kind === 'ideas') renderModeration(a);
+  else if (a.kind === 'qna') kindModeration(els.moderation, a, hctx);
   else els.moderation.replaceChildren();
 }
 
 function renderPreview(a) {
   const box = els.preview;
+  if (isKind(a.kind)) return kindPreview(box, a, hctx);
   let mode;
   if (a.kind === 'poll') mode = 'bars';
   else if (a.kind === 'ideas') mode = a.phase === 'vote' ? 'ranking' : 'wall';
@@ -549,6 +570,24 @@ function modActions(a, i, mode, from, mergeable) {
 // ---------------------------------------------------------------------------------------------
 // Sharing, expiry, deleting
 
+/** A button that copies `text` and says so. */
+function copyBtn(text, label, aria, key) {
+  return h('button', {
+    class: 'btn small',
+    type: 'button',
+    'aria-label': aria,
+    'data-key': key,
+    text: label,
+    onclick: async (e) => {
+      const b = e.currentTarget;
+      const ok = await copyText(text);
+      b.textContent = ok ? t('common.copied') : t('common.copy_failed');
+      say(ok ? t('common.copied') : t('common.copy_failed'));
+      setTimeout(() => (b.textContent = label), 2000);
+    },
+  });
+}
+
 function renderShare() {
   const box = els.share;
   if (!box) return;
@@ -558,20 +597,6 @@ function renderShare() {
   const s = sig([joinUrl]);
   if (box.dataset.sig === s) return;
   box.dataset.sig = s;
-  const copyBtn = (text, label, aria) =>
-    h('button', {
-      class: 'btn small',
-      type: 'button',
-      'aria-label': aria,
-      text: label,
-      onclick: async (e) => {
-        const b = e.currentTarget;
-        const ok = await copyText(text);
-        b.textContent = ok ? t('common.copied') : t('common.copy_failed');
-        say(ok ? t('common.copied') : t('common.copy_failed'));
-        setTimeout(() => (b.textContent = label), 2000);
-      },
-    });
   els.expiry = h('p', { class: 'hint expiry' });
   put(
     box,
@@ -588,6 +613,7 @@ function renderShare() {
       ' ',
       copyBtn(presentUrl, t('common.copy_link'), t('host.copy_presenter')),
     ),
+    els.settings,
     h('h2', { text: t('host.host_link') }),
     h('p', { class: 'hint', text: t('host.host_link_hint') }),
     h('p', {}, copyBtn(hostUrl, t('host.copy_host'), t('host.copy_host'))),
@@ -596,6 +622,71 @@ function renderShare() {
     h('button', { class: 'btn danger', type: 'button', text: t('host.delete_session'), onclick: deleteSession }),
   );
   renderExpiry();
+  delete els.settings.dataset.sig;
+  renderSettings();
+}
+
+/** The session's language and what pages embedded in other sites show. */
+function renderSettings() {
+  const box = els.settings;
+  if (!box || !view) return;
+  const embed = view.embed || { voting: false };
+  const language = view.language || '';
+  const s = sig([language, embed, view.deck.map((a) => [a.id, textOf(a)]), join.base]);
+  if (box.dataset.sig === s) return;
+  box.dataset.sig = s;
+
+  const langSelect = h(
+    'select',
+    { id: 'lang-select', 'data-key': 'lang-select', 'aria-describedby': 'lang-hint' },
+    language ? null : h('option', { value: '', text: t('host.language_unset') }),
+    Object.entries(LANGUAGES).map(([tag, name]) => h('option', { value: tag, text: name })),
+    language && !(language in LANGUAGES) ? h('option', { value: language, text: language }) : null,
+  );
+  langSelect.value = language;
+  langSelect.addEventListener('change', async () => {
+    if (!langSelect.value) return;
+    if (await cmd({ type: 'set_language', language: langSelect.value })) flash(t('host.language_saved'));
+  });
+
+  const pin = h(
+    'select',
+    { id: 'embed-pin', 'data-key': 'embed-pin', 'aria-describedby': 'embed-pin-hint' },
+    h('option', { value: '', text: t('host.embed_follow') }),
+    view.deck.map((a, i) => h('option', { value: String(a.id), text: `${i + 1}. ${textOf(a)}` })),
+  );
+  pin.value = embed.activity != null ? String(embed.activity) : '';
+  const voting = h('input', { id: 'embed-voting', type: 'checkbox', 'data-key': 'embed-voting', checked: !!embed.voting });
+  const apply = async () => {
+    const msg = { type: 'set_embed', voting: voting.checked };
+    if (pin.value !== '') msg.activity = Number(pin.value);
+    if (await cmd(msg)) flash(t('host.embed_saved'));
+  };
+  pin.addEventListener('change', apply);
+  voting.addEventListener('change', apply);
+  const snippet = `<script src="${join.base}/embed.js" data-room="${code}"></script>`;
+
+  keepFocus(box, () =>
+    put(
+      box,
+      h('h2', { id: 'lang-h', text: t('host.language') }),
+      h('div', { class: 'field' }, h('label', { for: 'lang-select', text: t('host.language_label') }), langSelect),
+      h('p', { class: 'hint', id: 'lang-hint', text: t('host.language_hint') }),
+      h('h2', { id: 'embed-h', text: t('host.embed') }),
+      h('p', { class: 'hint', text: t('host.embed_hint') }),
+      h('div', { class: 'field' }, h('label', { for: 'embed-pin', text: t('host.embed_show') }), pin),
+      h('p', { class: 'hint', id: 'embed-pin-hint', text: t('host.embed_show_hint') }),
+      h('div', { class: 'check' }, voting, h('label', { for: 'embed-voting', text: t('host.embed_voting') })),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'embed-code', text: t('host.embed_code') }),
+        h('textarea', { id: 'embed-code', class: 'snippet', rows: 4, readonly: true, value: snippet, 'data-key': 'embed-code' }),
+      ),
+      h('p', {}, copyBtn(snippet, t('host.copy_embed'), t('host.copy_embed'), 'embed-copy')),
+      h('p', { class: 'hint', text: t('host.embed_oembed') }),
+    ),
+  );
 }
 
 function renderExpiry() {
@@ -768,6 +859,8 @@ function openEditor(kind, existing) {
         max_dots_per_item: check(perItem, 'f-per-item', 1, Math.max(1, Math.min(20, d || 1))),
       };
     };
+  } else if (isKind(kind)) {
+    collect = kindEditor(kind, spec, formKit(fields, fieldError, errors));
   } else {
     const p = textArea('f-prompt', t('host.f_prompt'), spec?.prompt, LIMITS.prompt);
     const mw = num('f-words', t('host.f_max_words'), spec?.max_words ?? 3, 1, 3, t('host.f_max_words_hint'));

@@ -5,10 +5,17 @@
 // placeholders, or an object of plural forms (`zero`, `one`, `two`, `few`, `many`, `other`)
 // chosen by the `n` parameter with the language's plural rules.
 //
-// The language is the first of: `?lang=xx` in the address, the last one chosen on this device,
+// The language is the first of: `?lang=xx` in the address, the session's language chosen by the
+// facilitator (`view.language`, see `applySessionLanguage`), the last one chosen on this device,
 // the browser's preferred languages. English is built in.
+//
+// LANGUAGES lists the catalogues in ./i18n/ for the facilitator's language menu (the browser
+// tests check that it matches the files); pages load any catalogue file without it.
 
 import en from './i18n/en.js';
+
+/** The catalogues that exist, by language code, each named in its own language. */
+export const LANGUAGES = { en: 'English', cy: 'Cymraeg' };
 
 const RTL = new Set(['ar', 'fa', 'he', 'ur', 'ps', 'sd', 'ug', 'yi', 'dv', 'ckb']);
 let catalogue = en;
@@ -77,6 +84,39 @@ function use(code, messages) {
 }
 
 export const currentLang = () => lang;
+
+let sessionLoad = null; // {code, promise}: the session language being loaded
+
+/**
+ * Follows the facilitator's language for the session (`view.language`). An explicit `?lang=` in
+ * the address still wins; a language without a catalogue leaves the page as it is. Resolves to
+ * true when the catalogue changed, so the page re-renders its text.
+ */
+export function applySessionLanguage(tag) {
+  if (!tag || new URLSearchParams(location.search).get('lang')) return Promise.resolve(false);
+  const code = String(tag).toLowerCase().split(/[-_]/)[0];
+  if (code === lang) return Promise.resolve(false);
+  if (sessionLoad && sessionLoad.code === code) return sessionLoad.promise;
+  const promise = (async () => {
+    if (code === 'en') {
+      use('en', {});
+      return true;
+    }
+    if (!/^[a-z]{2,3}$/.test(code)) return false;
+    try {
+      const mod = await import(`./i18n/${code}.js`);
+      if (sessionLoad?.code !== code) return false; // a newer choice came in meanwhile
+      use(code, mod.default || {});
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  sessionLoad = { code, promise };
+  return promise.finally(() => {
+    if (sessionLoad?.promise === promise) sessionLoad = null;
+  });
+}
 
 /** Formats a number for the current language. */
 export const num = (n) => numbers.format(n);

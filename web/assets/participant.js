@@ -1,9 +1,11 @@
 // The participant's phone: join with an optional name, then follow whatever the facilitator shows.
 
 import { h, $, put, api, store, codeFromPath, formatCode, announcer, sig, keepFocus, keyed, setText } from './util.js';
-import { initI18n, t, translatePage, errorText, num } from './i18n.js';
+import { initI18n, t, translatePage, errorText, num, applySessionLanguage } from './i18n.js';
 import { Conn, bindStatus } from './conn.js';
 import { renderBars, renderCloud, renderWall, pollRows, ideaRows } from './charts.js';
+import { clock, isKind, titleOf } from './kinds/common.js';
+import { makeShell, lazyScreen } from './kinds/phone.js';
 
 const code = codeFromPath();
 const KEY = `handsup:p:${code}`;
@@ -17,6 +19,7 @@ let answers = {}; // activity id → Answer
 let myName = null;
 let joinName = null; // the name typed on the join screen, sent with the first hello
 let ui = null; // the mounted screen: {key, el, update()}
+let shell = null; // reactions, own pacing, side lane, countdown (kinds/phone.js)
 let ended = false;
 
 const saveLocal = () => store.set(KEY, saved);
@@ -58,6 +61,10 @@ async function showJoin() {
   } catch (err) {
     if (err.code === 'room_not_found' || err.status === 404) return showEnd('room_not_found');
     // Offline or a server hiccup: let the connection retry on its own.
+  }
+  if (info?.language && (await applySessionLanguage(info.language))) {
+    translatePage();
+    $('#conn').__show($('#conn').dataset.status || 'connecting');
   }
   const title = info?.title || '';
   setTitle(title);
@@ -136,6 +143,8 @@ function onMessage(msg) {
   switch (msg.type) {
     case 'state':
       room = msg.view;
+      clock.sync(msg.server_time);
+      if (room.language) followLanguage(room.language);
       render();
       break;
     case 'me':
@@ -158,6 +167,23 @@ function onMessage(msg) {
     default:
       break;
   }
+}
+
+/** The facilitator chose (or changed) the session's language: re-render every text. */
+function followLanguage(tag) {
+  applySessionLanguage(tag).then((changed) => {
+    if (!changed || ended) return;
+    translatePage();
+    $('#conn').__show(conn?.status === 'idle' ? 'connecting' : conn?.status || 'connecting');
+    const who = $('#who');
+    if (!who.hidden && !who.querySelector('form')) {
+      put(who);
+      renderWho();
+    }
+    ui = null;
+    shell = null;
+    render();
+  });
 }
 
 function showEnd(reason) {
@@ -252,20 +278,40 @@ function setTitle(title) {
 function render() {
   if (ended || !room) return;
   setTitle(room.title);
-  const a = room.activity;
+  if (!shell) shell = makeShell(kctx);
+  if (shell.el.parentNode !== main) put(main, shell.el);
+  const a = shell.pick(room);
   const key = a ? `${a.kind}:${a.id}` : 'lobby';
   if (!ui || ui.key !== key) {
     const hadFocus = main.contains(document.activeElement) || document.activeElement === document.body;
     ui = a ? makeActivity(a) : makeLobby();
     ui.key = key;
-    put(main, ui.el);
+    put(shell.slot, ui.el);
     ui.update(a, a ? answers[a.id] : null);
-    if (a) say(t('p.now_showing', { text: a.question || a.prompt || '' }));
-    if (hadFocus) (ui.el.querySelector('h1') || main).focus({ preventScroll: false });
-    return;
-  }
-  ui.update(a, a ? answers[a.id] : null);
+    if (a) say(t('p.now_showing', { text: titleOf(a) }));
+    if (hadFocus && !shell.onSide()) (ui.el.querySelector('h1') || main).focus({ preventScroll: false });
+  } else ui.update(a, a ? answers[a.id] : null);
+  shell.update(room, a);
 }
+
+/** What the newer kinds' screens (kinds/*.js) borrow from this page. */
+const kctx = {
+  frame: (a, label) => frame(a, label),
+  request: (button, msg) => request(button, msg),
+  send: (msg) => conn.send(msg),
+  say: (text) => say(text),
+  toast: (text) => toast(text),
+  answers: () => answers,
+  setAnswer(id, answer) {
+    if (answer == null) delete answers[id];
+    else answers[id] = answer;
+  },
+  room: () => room,
+  name: () => myName,
+  saved: () => saved,
+  save: () => saveLocal(),
+  render: () => render(),
+};
 
 function makeLobby() {
   const count = h('p', { class: 'muted' });
@@ -289,6 +335,7 @@ function makeActivity(a) {
   if (a.kind === 'poll') return pollScreen(a);
   if (a.kind === 'ideas') return ideasScreen(a);
   if (a.kind === 'wordcloud') return wordsScreen(a);
+  if (isKind(a.kind)) return lazyScreen(a, kctx);
   return {
     el: h('section', { class: 'panel' }, h('h1', { tabindex: -1, text: t('p.unsupported') })),
     update() {},
@@ -309,7 +356,7 @@ function frame(a, kindLabel) {
     feedback,
     setHead(view, text) {
       if (heading.textContent !== text) heading.textContent = text;
-      const pos = room.position;
+      const pos = shell ? shell.position(view) : room.position;
       position.textContent = pos ? `${kindLabel} · ${t('p.position', { i: pos.index + 1, n: pos.count })}` : kindLabel;
     },
     /** A standing line: 'closed' (warning look) or 'info' (calm look). */

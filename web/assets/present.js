@@ -2,9 +2,11 @@
 // count and the current activity's results as they move.
 
 import { h, $, put, store, codeFromPath, formatCode, joinUrlParts } from './util.js';
-import { initI18n, t, translatePage, num } from './i18n.js';
+import { initI18n, t, translatePage, num, applySessionLanguage } from './i18n.js';
 import { Conn, bindStatus } from './conn.js';
 import { renderBars, renderCloud, renderWall, pollRows, ideaRows } from './charts.js';
+import { clock } from './kinds/common.js';
+import { isKind, kindScreen, closesBadge, reactionLayer } from './kinds/stage.js';
 
 const code = codeFromPath();
 const stage = $('#stage');
@@ -21,7 +23,7 @@ async function start() {
   setupCorner();
   if (!code) return showEnd('room_not_found');
   const showStatus = bindStatus($('#conn'));
-  new Conn(code, {
+  const conn = new Conn(code, {
     hello: () => ({ type: 'hello', role: 'presenter' }),
     onSession(msg, welcome) {
       join = joinUrlParts(welcome?.public_url);
@@ -32,14 +34,28 @@ async function start() {
     onMessage(msg) {
       if (msg.type === 'state') {
         room = msg.view;
+        clock.sync(msg.server_time);
+        if (room.language) followLanguage(room.language, () => showStatus(conn.status));
         render();
       }
     },
   }).start();
 }
 
+/** The facilitator chose (or changed) the session's language: re-render every text. */
+function followLanguage(tag, refreshStatus) {
+  applySessionLanguage(tag).then((changed) => {
+    if (!changed || !room) return;
+    translatePage();
+    refreshStatus();
+    screen = null;
+    delete joinbar.dataset.key;
+    render();
+  });
+}
+
 addEventListener('resize', () => {
-  if (room && screen) screen.update(room.activity);
+  if (room && screen) screen.update(room.activity, room);
 });
 
 function setupCorner() {
@@ -126,17 +142,22 @@ function renderJoinbar() {
   );
 }
 
+/** Reactions floating up over every screen (kinds/stage.js). */
+const reactions = reactionLayer();
+
 function render() {
   document.title = room.title ? `${room.title} · handsup` : t('present.page_title');
   const a = room.activity;
   const key = a ? `${a.kind}:${a.id}` : 'lobby';
   if (!screen || screen.key !== key) {
-    screen = a ? activityScreen(a) : lobbyScreen();
+    screen = !a ? lobbyScreen() : isKind(a.kind) ? kindScreen(a) : activityScreen(a);
     screen.key = key;
     put(stage, screen.el);
   }
-  screen.update(a);
+  screen.update(a, room);
   renderJoinbar();
+  if (!reactions.el.isConnected) document.body.append(reactions.el);
+  reactions.update(room);
 }
 
 function lobbyScreen() {
@@ -182,7 +203,8 @@ function activityScreen(first) {
   const question = h('h1', { class: 'question' });
   const body = h('div', { class: 'act-body' });
   const foot = h('p', { class: 'act-foot' });
-  const el = h('section', { class: `act act-${first.kind}` }, h('header', {}, eyebrow, question), body, foot);
+  const badge = closesBadge();
+  const el = h('section', { class: `act act-${first.kind}` }, h('header', { class: 'act-head' }, h('div', {}, eyebrow, question), badge.el), body, foot);
   let mode = '';
 
   return {
@@ -191,6 +213,7 @@ function activityScreen(first) {
       const kind = t(`kind.${a.kind}`);
       eyebrow.textContent = room.position ? `${kind} · ${t('present.position', { i: room.position.index + 1, n: room.position.count })}` : kind;
       question.textContent = a.question || a.prompt || '';
+      badge.update(a);
       question.classList.toggle('long', question.textContent.length > 90);
       const parts = [];
       if (a.kind === 'poll') {

@@ -1,0 +1,296 @@
+// Shared by every browser test: the real server binary on a free port with a fresh data
+// directory, Debian's Chromium through playwright-core, a guard that fails the test when a page
+// talks to any origin but the server's, axe-core checks, screenshots, and a host driver.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, '../..');
+export const BINARY = path.join(ROOT, 'target/debug/handsup');
+export const SHOTS = path.join(ROOT, 'target/e2e');
+export const CHROMIUM = '/usr/bin/chromium';
+export const PHONE = { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+export const DESKTOP = { viewport: { width: 1366, height: 900 } };
+export const PROJECTOR = { viewport: { width: 1280, height: 720 } };
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Servers still running: killed if this test process exits early (a timeout, a crash). */
+const running = new Set();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Starts target/debug/handsup on 127.0.0.1:0 with its own data directory. */
+export async function startServer(extraArgs = []) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'handsup-e2e-'));
+  const child = spawn(BINARY, ['--bind', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // The address is announced at level info, on stdout.
+    env: { ...process.env, RUST_LOG: 'info' },
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let stderr = '';
+  let stdout = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-20_000);
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server did not start in 20 s:\n${stderr}`)), 20_000);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited (${code}) before it was ready:\n${stderr}`));
+    });
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      stdout = (stdout + line + '\n').slice(-20_000);
+      const m = line.replace(/\x1b\[[0-9;]*m/g, '').match(/handsup is running at (http:\/\/[^\s/]+)\/?/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  return {
+    base,
+    child,
+    dataDir,
+    /** The server's log so far (for failure messages). */
+    log: () => stdout + stderr,
+    async stop() {
+      if (child.exitCode == null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+/**
+ * One test's world: a server, a browser, and a guard on every page opened through `page()`.
+ * Everything is stopped by `t.after`, whatever the outcome.
+ */
+export async function setup(t, { serverArgs = [], allowedOrigins = [] } = {}) {
+  const server = await startServer(serverArgs);
+  let browser;
+  try {
+    browser = await launchBrowser();
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  const world = new World(server, browser, allowedOrigins);
+  t.after(async () => {
+    await browser.close().catch(() => {});
+    await server.stop();
+  });
+  return world;
+}
+
+export class World {
+  constructor(server, browser, allowedOrigins) {
+    this.server = server;
+    this.base = server.base;
+    this.browser = browser;
+    this.allowed = new Set([server.base, ...allowedOrigins]);
+    /** Requests to any other origin, by any page of this test. */
+    this.foreign = [];
+    /** Uncaught exceptions in any page. */
+    this.pageErrors = [];
+  }
+
+  /** A new browser context whose every page is watched. */
+  async context(options = {}) {
+    const context = await this.browser.newContext(options);
+    context.on('request', (request) => {
+      let from = '';
+      try {
+        from = request.frame().url();
+      } catch {
+        /* a worker's request */
+      }
+      this.#check(request.url(), from);
+    });
+    context.on('page', (page) => this.#watch(page));
+    return context;
+  }
+
+  /** A new page in a new context (a separate person, with their own storage). */
+  async page(options = {}) {
+    const context = await this.context(options);
+    return context.newPage();
+  }
+
+  #watch(page) {
+    page.on('pageerror', (err) => this.pageErrors.push(`${page.url()}: ${err.message}`));
+    page.on('websocket', (ws) => this.#check(ws.url().replace(/^ws/, 'http'), page.url()));
+  }
+
+  #check(url, from) {
+    if (/^(data|blob|about):/.test(url)) return;
+    let origin;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      this.foreign.push(`${url} (from ${from})`);
+      return;
+    }
+    if (!this.allowed.has(origin)) this.foreign.push(`${url} (from ${from})`);
+  }
+
+  /** Fails when any page requested another origin or threw. Call at the end of each test. */
+  assertClean() {
+    assert.deepEqual(this.foreign, [], 'no request may leave the server’s origin');
+    assert.deepEqual(this.pageErrors, [], 'no page may throw');
+  }
+
+  /** POST /api/rooms: {code, host_key, host_url, …}. */
+  async createRoom(title = '') {
+    const res = await fetch(`${this.base}/api/rooms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title }),
+    });
+    assert.equal(res.status, 201);
+    return res.json();
+  }
+
+  /** A host connection, for setting up a session quickly (the console itself is tested elsewhere). */
+  async hostDriver(room) {
+    const page = await this.page();
+    await page.goto(`${this.base}/healthz`);
+    await page.evaluate(
+      ({ code, key }) =>
+        new Promise((resolve, reject) => {
+          const ws = new WebSocket(`ws://${location.host}/ws/${code}`);
+          const pending = new Map();
+          let rid = 1;
+          window.__host = {
+            send(msg) {
+              const id = ++rid;
+              ws.send(JSON.stringify({ ...msg, rid: id }));
+              return new Promise((res) => pending.set(id, res));
+            },
+          };
+          ws.onmessage = (e) => {
+            const msg = JSON.parse(e.data);
+            if (msg.type === 'welcome') ws.send(JSON.stringify({ type: 'hello', rid: 1, role: 'host', host_key: key }));
+            else if (msg.type === 'session') resolve();
+            else if (msg.type === 'error' && msg.rid === 1) reject(new Error(msg.code));
+            else if (msg.rid != null && pending.has(msg.rid)) {
+              pending.get(msg.rid)(msg);
+              pending.delete(msg.rid);
+            }
+          };
+          ws.onerror = () => reject(new Error('host socket failed'));
+        }),
+      { code: room.code, key: room.host_key },
+    );
+    return {
+      page,
+      /** Sends a host message; resolves to the ack, throws on an error reply. */
+      async send(msg) {
+        const reply = await page.evaluate((m) => window.__host.send(m), msg);
+        if (reply.type !== 'ack') throw new Error(`${msg.type} refused: ${reply.code} ${reply.message}`);
+        return reply;
+      },
+    };
+  }
+
+  /** A participant who opens the join link, optionally types a name, and joins. */
+  async join(code, name = '', options = PHONE) {
+    const page = await this.page(options);
+    await page.goto(`${this.base}/${code}`);
+    await page.locator('#join-name').waitFor();
+    if (name) await page.fill('#join-name', name);
+    await page.click('.join button[type=submit]');
+    await page.locator('#who').waitFor({ state: 'visible' });
+    return page;
+  }
+}
+
+/** Saves a screenshot as target/e2e/<name>.png. */
+export async function shot(page, name, options = {}) {
+  await mkdir(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true, ...options });
+}
+
+let axeSource = null;
+
+/**
+ * Runs axe-core in a page (or frame) and fails on any violation of impact serious or critical.
+ * Lesser findings are returned, not failed.
+ */
+export async function axe(target, name) {
+  axeSource ??= await readFile(path.join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  // Evaluated through the DevTools protocol, so the pages' strict CSP needs no exception.
+  const loaded = await target.evaluate(() => typeof window.axe === 'object');
+  if (!loaded) await target.evaluate(axeSource);
+  const violations = await target.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'], iframes: false });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
+    }));
+  });
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(serious, [], `axe: serious or critical violations on ${name}`);
+  return violations;
+}
+
+/** Polls `fn` until it returns a truthy value; fails with `message` after `timeout` ms. */
+export async function until(fn, message, timeout = 10_000, interval = 25) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`${message} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await sleep(interval);
+  }
+}
+
+/** Counts on a bar chart, by label, read from the page. */
+export function barCounts(page, scope = '') {
+  return page.evaluate((scope) => {
+    const out = {};
+    for (const li of document.querySelectorAll(`${scope} ol.bars > li.bar`)) {
+      out[li.querySelector('.bar-label').textContent] = Number(li.querySelector('.bar-count').textContent.replace(/\D/g, ''));
+    }
+    return out;
+  }, scope);
+}
+
+/** How far the page scrolls sideways (0 = no horizontal overflow). */
+export function horizontalOverflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}

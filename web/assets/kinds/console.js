@@ -1,0 +1,366 @@
+// The host console's parts for the newer kinds and the shared controls: editor fields (with the
+// domain's limits), live previews, kind-specific controls (start a quiz, run a timer, moderate a
+// Q&A), and for every activity a countdown that closes voting, whether phones see results and
+// resetting results into a new round; for the session, pacing and reaction counts.
+
+import { h, put, setText } from '../util.js';
+import { t, num } from '../i18n.js';
+import { clockText, closesIn, onTick, ANSWERLESS, REACTIONS, isKind } from './common.js';
+import * as scales from './scales.js';
+import * as qna from './qna.js';
+import * as ranking from './ranking.js';
+import * as points from './points.js';
+import * as quiz from './quiz.js';
+import * as leaderboard from './leaderboard.js';
+import * as info from './info.js';
+import * as timer from './timer.js';
+
+const MODS = { scales, qna, ranking, points, quiz, leaderboard, info, timer };
+
+export { isKind, ANSWERLESS };
+
+/** Whether an activity takes answers (so voting, results and countdowns apply). */
+export const answerable = (a) => !ANSWERLESS.includes(a.kind);
+
+/**
+ * Field builders for the editor dialog. `fields` collects the form's children; `fieldError(id)`
+ * makes the error line the dialog fills in; `errors` maps ids to those lines.
+ */
+export function formKit(fields, fieldError, errors) {
+  const describe = (id, hint) => [hint ? `${id}-hint` : '', `${id}-err`].filter(Boolean).join(' ');
+  const hintEl = (id, hint) => (hint ? h('p', { class: 'hint', id: `${id}-hint`, text: hint }) : null);
+  const kit = {
+    fields,
+    text(id, label, value, max, opts = {}) {
+      const input = h('input', {
+        id,
+        type: 'text',
+        maxlength: max,
+        value: value ?? '',
+        required: !opts.optional,
+        placeholder: opts.placeholder,
+        'aria-describedby': describe(id, opts.hint),
+      });
+      fields.push(h('div', { class: 'field' }, h('label', { for: id, text: label }), input, hintEl(id, opts.hint), fieldError(id)));
+      return input;
+    },
+    area(id, label, value, max, opts = {}) {
+      const input = h('textarea', { id, rows: opts.rows || 2, maxlength: max, required: !opts.optional, 'aria-describedby': describe(id, opts.hint) });
+      input.value = value ?? '';
+      fields.push(h('div', { class: 'field' }, h('label', { for: id, text: label }), input, hintEl(id, opts.hint), fieldError(id)));
+      return input;
+    },
+    number(id, label, value, min, max, hint) {
+      const input = h('input', { id, type: 'number', inputmode: 'numeric', min, max, step: 1, value, required: true, 'aria-describedby': describe(id, hint) });
+      fields.push(h('div', { class: 'field' }, h('label', { for: id, text: label }), input, hintEl(id, hint), fieldError(id)));
+      return input;
+    },
+    check(id, label, checked, hint) {
+      const input = h('input', { id, type: 'checkbox', checked: !!checked, 'aria-describedby': hint ? `${id}-hint` : null });
+      fields.push(h('div', { class: 'check' }, input, h('label', { for: id, text: label })), hintEl(id, hint));
+      return input;
+    },
+    select(id, label, options, value) {
+      const input = h('select', { id }, options.map(([v, text]) => h('option', { value: v, text })));
+      input.value = value;
+      fields.push(h('div', { class: 'field' }, h('label', { for: id, text: label }), input));
+      return input;
+    },
+    /** A radio group; returns {value(), set(v), onChange(fn)}. */
+    radios(id, legend, options, value) {
+      const inputs = options.map(([v, text], i) => {
+        const input = h('input', { type: 'radio', name: id, id: `${id}-${i}`, value: v, checked: v === value });
+        return [input, h('div', { class: 'check' }, input, h('label', { for: `${id}-${i}`, text }))];
+      });
+      fields.push(h('fieldset', { class: 'field radios', id }, h('legend', { text: legend }), inputs.map((x) => x[1])));
+      return {
+        value: () => inputs.find(([input]) => input.checked)?.[0].value ?? value,
+        set(v) {
+          for (const [input] of inputs) input.checked = input.value === v;
+        },
+        onChange(fn) {
+          for (const [input] of inputs) input.addEventListener('change', fn);
+        },
+      };
+    },
+    /** Makes an error line for a group (options lists) and returns its id. */
+    group(id) {
+      return fieldError(id);
+    },
+    error(id, text) {
+      const el = errors.get(id);
+      if (el && !el.textContent) el.textContent = text;
+    },
+    /** A whole number from `input` within [min, max]; flags the field otherwise. */
+    range(input, id, min, max) {
+      const v = Number(input.value);
+      if (input.value === '' || !Number.isInteger(v) || v < min || v > max) kit.error(id, t('host.v_range', { min, max }));
+      return v;
+    },
+    required(input, id) {
+      const v = input.value.trim();
+      if (!v) kit.error(id, t('host.v_required'));
+      return v;
+    },
+  };
+  return kit;
+}
+
+/**
+ * An editable list of options (2 to `max`), each optionally with a "correct" checkbox. Returns
+ * {el, rows()} where rows() gives [{text, id, correct}] of the filled ones.
+ */
+export function optionList(kit, id, legend, options, { min = 2, max = 10, correct = null, hint = null } = {}) {
+  const list = h('ol', { class: 'option-list', role: 'list' });
+  const add = (text = '', oid = null, isCorrect = false, focus = false) => {
+    if (list.children.length >= max) return;
+    const n = list.children.length + 1;
+    const input = h('input', { type: 'text', maxlength: 200, value: text, 'aria-label': t('host.f_option_n', { n }) });
+    if (oid != null) input.dataset.id = oid;
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        if (li === list.lastElementChild) add('', null, false, true);
+        else li.nextElementSibling?.querySelector('input[type=text]')?.focus();
+      }
+    });
+    const tick = correct ? h('input', { type: 'checkbox', class: 'correct-box', checked: isCorrect, id: `${id}-c${n}-${Math.random().toString(36).slice(2, 7)}` }) : null;
+    const remove = h('button', {
+      class: 'btn small',
+      type: 'button',
+      text: '✕',
+      'aria-label': t('host.f_remove_option', { n }),
+      onclick: () => {
+        if (list.children.length <= min) {
+          input.value = '';
+          input.focus();
+          return;
+        }
+        const next = li.nextElementSibling || li.previousElementSibling;
+        li.remove();
+        renumber();
+        next?.querySelector('input[type=text]')?.focus();
+      },
+    });
+    const li = h('li', {}, input, tick ? h('span', { class: 'check correct-check' }, tick, h('label', { for: tick.id, text: t('quiz.f_correct') })) : null, remove);
+    list.append(li);
+    renumber();
+    if (focus) input.focus();
+  };
+  const renumber = () =>
+    [...list.children].forEach((li, i) => {
+      li.querySelector('input[type=text]').setAttribute('aria-label', t('host.f_option_n', { n: i + 1 }));
+      li.querySelector('button').setAttribute('aria-label', t('host.f_remove_option', { n: i + 1 }));
+      const box = li.querySelector('.correct-box');
+      if (box) box.setAttribute('aria-label', t('quiz.f_correct_n', { n: i + 1 }));
+    });
+  const given = options || [];
+  given.forEach((o, i) => (typeof o === 'string' ? add(o, null, correct?.includes(i)) : add(o.text, o.id ?? null, correct?.includes(i))));
+  while (list.children.length < min) add();
+  const addBtn = h('button', { class: 'btn small', type: 'button', text: t('host.f_add_option'), onclick: () => add('', null, false, true) });
+  kit.fields.push(
+    h(
+      'fieldset',
+      { class: 'field', id, 'aria-describedby': `${id}-err` },
+      h('legend', { text: legend }),
+      list,
+      addBtn,
+      hint ? h('p', { class: 'hint', text: hint }) : null,
+      kit.group(id),
+    ),
+  );
+  return {
+    list,
+    rows() {
+      return [...list.children]
+        .map((li) => ({
+          text: li.querySelector('input[type=text]').value.trim().replace(/\s+/g, ' '),
+          id: li.querySelector('input[type=text]').dataset.id,
+          correct: !!li.querySelector('.correct-box')?.checked,
+        }))
+        .filter((r) => r.text);
+    },
+    /** Checks count and duplicates; returns the filled rows. */
+    check(minCount = min, maxCount = max) {
+      const rows = this.rows();
+      const seen = new Set();
+      if (rows.length < minCount) kit.error(id, t('kinds.v_min_options', { n: minCount }));
+      else if (rows.length > maxCount) kit.error(id, t('kinds.v_max_options', { n: maxCount }));
+      for (const r of rows) {
+        const k = r.text.toLowerCase();
+        if (seen.has(k)) kit.error(id, t('host.v_duplicate_option', { text: r.text }));
+        seen.add(k);
+        if ([...r.text].length > 200) kit.error(id, t('kinds.v_option_long'));
+      }
+      return rows;
+    },
+  };
+}
+
+/** The spec options as the server takes them: kept ones by id, new ones as text. */
+export const specOptions = (rows) => rows.map((r) => (r.id != null ? { id: Number(r.id), text: r.text } : r.text));
+
+/** Builds a kind's editor fields; returns its collect() function. */
+export function kindEditor(kind, spec, kit) {
+  return MODS[kind].editor(spec, kit, { optionList, specOptions });
+}
+
+/** The host's live preview of a newer kind. */
+export function kindPreview(box, a, hctx) {
+  if (box._kind !== `${a.kind}:${a.id}`) {
+    box._kind = `${a.kind}:${a.id}`;
+    for (const k of Object.keys(box)) if (k.startsWith('_') && k !== '_kind') delete box[k];
+    box.replaceChildren();
+  }
+  MODS[a.kind].preview(box, a, hctx);
+}
+
+/** The summary line under the controls. */
+export function kindStats(a, participants) {
+  return MODS[a.kind]?.stats?.(a, participants) ?? null;
+}
+
+/** The Q&A moderation queue (other kinds have none). */
+export function kindModeration(box, a, hctx) {
+  if (a.kind === 'qna') qna.moderation(box, a, hctx);
+  else if (box._qna) {
+    delete box._qna;
+    box.replaceChildren();
+  }
+}
+
+/**
+ * Controls below the common ones: the kind's own (start a quiz, run a timer, the Q&A side lane),
+ * then a countdown that closes voting, whether phones see results, and resetting into a new round.
+ */
+export function extraControls(box, a, view, hctx) {
+  const key = `${a.kind}:${a.id}`;
+  if (box._key !== key) {
+    box._key = key;
+    box._kindBox = h('div', { class: 'kind-controls' });
+    box._shared = answerable(a) ? sharedControls(a, hctx) : null;
+    put(box, box._kindBox, box._shared?.el);
+  }
+  MODS[a.kind]?.controls?.(box._kindBox, a, view, hctx);
+  box._shared?.update(a);
+}
+
+function sharedControls(first, hctx) {
+  const id = first.id;
+  let last = first;
+  const secs = h('input', { id: `cd-secs-${id}`, type: 'number', min: 1, max: 3600, step: 1, value: 60, inputmode: 'numeric', 'aria-describedby': `cd-hint-${id}` });
+  const startCd = h('button', {
+    class: 'btn small',
+    type: 'button',
+    'data-key': 'cd-start',
+    text: t('ctl.countdown_start'),
+    onclick: async (e) => {
+      const v = Number(secs.value);
+      if (!Number.isInteger(v) || v < 1 || v > 3600) {
+        hctx.flash(t('ctl.countdown_range'), 'error');
+        secs.focus();
+        return;
+      }
+      if (await hctx.cmd({ type: 'set_countdown', activity: id, seconds: v }, e.currentTarget)) hctx.say(t('ctl.countdown_started', { time: clockText(v * 1000) }));
+    },
+  });
+  const cancelCd = h('button', {
+    class: 'btn small',
+    type: 'button',
+    'data-key': 'cd-cancel',
+    text: t('ctl.countdown_cancel'),
+    onclick: async (e) => {
+      if (await hctx.cmd({ type: 'set_countdown', activity: id }, e.currentTarget)) hctx.say(t('ctl.countdown_cancelled'));
+    },
+  });
+  const running = h('span', { class: 'cd-running', role: 'timer' });
+  const setRow = h('div', { class: 'cd-set' }, h('label', { for: secs.id, text: t('ctl.countdown_label') }), secs, startCd);
+  const runRow = h('div', { class: 'cd-run', hidden: true }, running, cancelCd);
+  onTick(running, (now) => {
+    const left = closesIn(last, now);
+    runRow.hidden = left == null;
+    setRow.hidden = left != null;
+    if (left != null) setText(running, t('closes.in', { time: clockText(left) }));
+  });
+  const phones = h('input', { id: `phones-${id}`, type: 'checkbox', 'data-key': 'phones-see' });
+  phones.addEventListener('change', async () => {
+    const shown = phones.checked;
+    if (await hctx.cmd({ type: 'set_phone_results', activity: id, shown })) hctx.say(t(shown ? 'ctl.phones_on' : 'ctl.phones_off'));
+    else phones.checked = !shown;
+  });
+  const round = h('span', { class: 'pill' });
+  const reset = h('button', {
+    class: 'btn small danger',
+    type: 'button',
+    'data-key': 'reset-results',
+    text: t('ctl.reset'),
+    onclick: async (e) => {
+      if (!confirm(t('ctl.reset_confirm', { n: (last.round || 1) + 1, responses: last.responses }))) return;
+      if (await hctx.cmd({ type: 'reset_results', activity: id }, e.currentTarget)) hctx.flash(t('ctl.reset_done', { n: (last.round || 1) + 1 }));
+    },
+  });
+  const el = h(
+    'section',
+    { class: 'shared-controls', 'aria-labelledby': `sc-h-${id}` },
+    h('h3', { id: `sc-h-${id}`, text: t('ctl.heading') }),
+    setRow,
+    runRow,
+    h('p', { class: 'hint', id: `cd-hint-${id}`, text: t('ctl.countdown_hint') }),
+    h('div', { class: 'check' }, phones, h('label', { for: phones.id, text: t('ctl.phones_see') })),
+    h('div', { class: 'round-row' }, round, reset),
+  );
+  return {
+    el,
+    update(a) {
+      last = a;
+      if (document.activeElement !== phones) phones.checked = a.phones_see_results !== false;
+      setText(round, t('ctl.round', { n: a.round || 1 }));
+    },
+  };
+}
+
+/** Pacing for the session, and the reactions sent during the current activity. */
+export function sessionControls(box, view, hctx) {
+  if (!box._built) {
+    box._built = true;
+    const follow = h('input', { type: 'radio', name: 'pacing', id: 'pace-presenter', value: 'presenter', 'data-key': 'pace-presenter' });
+    const own = h('input', { type: 'radio', name: 'pacing', id: 'pace-audience', value: 'audience', 'data-key': 'pace-audience' });
+    const change = async (e) => {
+      const pacing = e.currentTarget.value;
+      if (await hctx.cmd({ type: 'set_pacing', pacing })) hctx.say(t(pacing === 'audience' ? 'ctl.pacing_now_audience' : 'ctl.pacing_now_presenter'));
+    };
+    follow.addEventListener('change', change);
+    own.addEventListener('change', change);
+    box._follow = follow;
+    box._own = own;
+    box._reactions = h('p', { class: 'reaction-counts' });
+    put(
+      box,
+      h(
+        'fieldset',
+        { class: 'pacing' },
+        h('legend', { text: t('ctl.pacing') }),
+        h('div', { class: 'check' }, follow, h('label', { for: follow.id, text: t('ctl.pacing_presenter') })),
+        h('div', { class: 'check' }, own, h('label', { for: own.id, text: t('ctl.pacing_audience') })),
+      ),
+      box._reactions,
+    );
+  }
+  const audience = view.pacing === 'audience';
+  box._follow.checked = !audience;
+  box._own.checked = audience;
+  const r = view.reactions || {};
+  const total = REACTIONS.reduce((n, [name]) => n + (r[name] || 0), 0);
+  const s = JSON.stringify(r);
+  if (box._reactions.dataset.sig !== s) {
+    box._reactions.dataset.sig = s;
+    put(
+      box._reactions,
+      h('span', { class: 'muted', text: t('ctl.reactions', { n: total }) }),
+      ' ',
+      REACTIONS.map(([name, emoji]) =>
+        h('span', { class: 'reaction-count', title: t(`react.${name}`) }, h('span', { 'aria-hidden': 'true', text: emoji }), h('span', { class: 'sr-only', text: `${t(`react.${name}`)}:` }), ` ${num(r[name] || 0)}`),
+      ),
+    );
+  }
+}

@@ -1,0 +1,161 @@
+// The projected screen's parts for the newer kinds: one screen per activity (heading, the kind's
+// body, a foot line), the "voting closes in 0:42" badge for every activity, and reactions floating
+// up (throttled; under reduced motion the counts are shown instead).
+
+import { h, setText, reducedMotion } from '../util.js';
+import { t, num } from '../i18n.js';
+import { clock, clockText, closesIn, onTick, titleOf, REACTIONS, ANSWERLESS, isKind } from './common.js';
+import * as scales from './scales.js';
+import * as qna from './qna.js';
+import * as ranking from './ranking.js';
+import * as points from './points.js';
+import * as quiz from './quiz.js';
+import * as leaderboard from './leaderboard.js';
+import * as info from './info.js';
+import * as timer from './timer.js';
+
+const MODS = { scales, qna, ranking, points, quiz, leaderboard, info, timer };
+
+export { isKind };
+
+/** "Voting closes in 0:42" for any activity; hidden without a countdown. */
+export function closesBadge() {
+  let last = null;
+  const el = h('p', { class: 'closes-badge', hidden: true });
+  onTick(el, (now) => {
+    const left = closesIn(last, now);
+    el.hidden = left == null;
+    if (left != null) setText(el, left > 0 ? t('closes.in', { time: clockText(left) }) : t('closes.now'));
+  });
+  return {
+    el,
+    update(a) {
+      last = a;
+      const left = closesIn(a, clock.now());
+      el.hidden = left == null;
+      if (left != null) setText(el, left > 0 ? t('closes.in', { time: clockText(left) }) : t('closes.now'));
+    },
+  };
+}
+
+/** A screen for one of the newer kinds: {el, update(a, room)}. */
+export function kindScreen(first) {
+  const eyebrow = h('p', { class: 'eyebrow' });
+  const question = h('h1', { class: 'question' });
+  const badge = closesBadge();
+  const body = h('div', { class: 'act-body', 'data-mode': first.kind });
+  const inner = MODS[first.kind].present(first, { refit: () => fit(body) });
+  body.append(inner.el);
+  const foot = h('p', { class: 'act-foot' });
+  const el = h('section', { class: `act act-${first.kind}` }, h('header', { class: 'act-head' }, h('div', {}, eyebrow, question), badge.el), body, foot);
+  return {
+    el,
+    update(a, room) {
+      const kind = t(`kind.${a.kind}`);
+      setText(eyebrow, room.position ? `${kind} · ${t('present.position', { i: room.position.index + 1, n: room.position.count })}` : kind);
+      setText(question, titleOf(a));
+      question.classList.toggle('long', question.textContent.length > 90);
+      badge.update(a);
+      const parts = inner.update(a) || [];
+      if (!a.voting_open && !ANSWERLESS.includes(a.kind)) parts.push(t('present.closed'));
+      setText(foot, parts.filter(Boolean).join(' · '));
+      foot.hidden = !foot.textContent;
+      if (inner.fit !== false) fit(body);
+    },
+  };
+}
+
+/** Shrinks the body's type (down to 40 %) until its content fits; grows it back after. */
+export function fit(el) {
+  const used = () => el.scrollHeight;
+  const room = el.clientHeight;
+  let scale = Number(el.dataset.fit || 1);
+  const set = (s) => {
+    el.style.fontSize = s === 1 ? '' : `${s}em`;
+  };
+  set(scale);
+  while (used() > room + 1 && scale > 0.4) set((scale = Math.round((scale - 0.05) * 100) / 100));
+  while (scale < 1) {
+    const next = Math.min(1, Math.round((scale + 0.05) * 100) / 100);
+    set(next);
+    if (used() > room + 1) {
+      set(scale);
+      break;
+    }
+    scale = next;
+  }
+  el.dataset.fit = String(scale);
+}
+
+const MAX_PER_SECOND = 8;
+
+/**
+ * Reactions: the view counts them per activity; what is new since the last frame floats up, at
+ * most eight a second (a burst waits its turn, a flood is trimmed). Under reduced motion nothing
+ * moves: the counts are shown instead.
+ */
+export function reactionLayer() {
+  const layer = h('div', { class: 'float-layer', 'aria-hidden': 'true' });
+  const counts = h('p', { class: 'reaction-tally', hidden: true });
+  const el = h('div', { class: 'reactions-stage' }, layer, counts);
+  let key = null;
+  let seen = null;
+  const queue = [];
+  let timer = null;
+
+  const pump = () => {
+    const next = queue.shift();
+    if (next) spawn(next);
+    if (!queue.length) {
+      clearInterval(timer);
+      timer = null;
+    }
+  };
+  const spawn = (emoji) => {
+    const span = h('span', { class: 'floater', text: emoji });
+    span.style.left = `${4 + Math.random() * 20}%`;
+    span.style.setProperty('--drift', `${Math.round((Math.random() - 0.5) * 80)}px`);
+    span.addEventListener('animationend', () => span.remove());
+    layer.append(span);
+    setTimeout(() => span.remove(), 5000);
+  };
+
+  return {
+    el,
+    update(room) {
+      const r = room?.reactions;
+      const k = room?.activity ? room.activity.id : 'lobby';
+      const calm = reducedMotion();
+      const total = r ? REACTIONS.reduce((n, [name]) => n + (r[name] || 0), 0) : 0;
+      counts.hidden = !calm || !total;
+      if (calm && r) {
+        const s = JSON.stringify(r);
+        if (counts.dataset.sig !== s) {
+          counts.dataset.sig = s;
+          counts.replaceChildren(
+            ...REACTIONS.filter(([name]) => r[name]).map(([name, emoji]) =>
+              h('span', { class: 'tally' }, h('span', { 'aria-hidden': 'true', text: emoji }), h('span', { class: 'sr-only', text: t(`react.${name}`) }), ` ${num(r[name])}`),
+            ),
+          );
+        }
+      }
+      if (!r) return;
+      if (key !== k || !seen) {
+        key = k;
+        seen = { ...r };
+        return;
+      }
+      for (const [name, emoji] of REACTIONS) {
+        const fresh = Math.max(0, (r[name] || 0) - (seen[name] || 0));
+        if (!calm) for (let i = 0; i < Math.min(fresh, MAX_PER_SECOND * 2); i++) queue.push(emoji);
+      }
+      seen = { ...r };
+      // Never more than three seconds behind: a flood is trimmed, not queued forever.
+      if (queue.length > MAX_PER_SECOND * 3) queue.splice(0, queue.length - MAX_PER_SECOND * 3);
+      if (queue.length && !timer) {
+        pump();
+        timer = setInterval(pump, 1000 / MAX_PER_SECOND);
+      }
+    },
+  };
+}
