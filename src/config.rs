@@ -36,6 +36,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1024..=1_048_576))]
     pub max_message_bytes: u32,
 
+    /// Largest WebSocket text message from a host, in bytes: a deck can carry a long framework
+    /// (a scales activity of hundreds of statements) in one message.
+    #[arg(long, env = "HANDSUP_MAX_HOST_MESSAGE_BYTES", default_value_t = 256 * 1024,
+          value_parser = clap::value_parser!(u32).range(1024..=4_194_304))]
+    pub max_host_message_bytes: u32,
+
     /// Participants one room admits.
     #[arg(long, env = "HANDSUP_MAX_PARTICIPANTS", default_value_t = 20_000,
           value_parser = clap::value_parser!(u32).range(1..))]

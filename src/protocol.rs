@@ -471,6 +471,9 @@ pub enum ServerMsg {
         /// Host: when the room will be deleted if nothing happens in it before then.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expires_at: Option<Millis>,
+        /// Host: the larger message limit hosts have (decks can be long), in bytes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_message_bytes: Option<usize>,
     },
     Ack {
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -78,7 +78,8 @@ async fn open(
     // Frames past the hard limit are refused by the WebSocket layer itself (close 1009); frames
     // between the soft and hard limit get a `message_too_large` error and the session goes on.
     let soft = state.config.max_message_bytes as usize;
-    let hard = (soft * 4).max(64 * 1024);
+    let host = state.config.max_host_message_bytes as usize;
+    let hard = (soft * 4).max(64 * 1024).max(host + 1024);
     // tungstenite's defaults (128 KiB read buffer and 128 KiB write-buffer target per socket) would
     // cost a quarter of a megabyte per phone. Client messages are small: read in 4 KiB chunks;
     // write each frame out at once rather than gathering 128 KiB first.
@@ -285,8 +286,11 @@ impl Session {
         }
         match message {
             Message::Text(text) => {
-                if text.len() > self.state.config.max_message_bytes as usize {
-                    let limit = self.state.config.max_message_bytes;
+                let limit = match self.stage {
+                    Stage::Host => self.state.config.max_host_message_bytes,
+                    _ => self.state.config.max_message_bytes,
+                };
+                if text.len() > limit as usize {
                     return self
                         .send_error(
                             None,
@@ -520,6 +524,7 @@ impl Session {
                     token: None,
                     name: None,
                     expires_at: Some(expires_at),
+                    max_message_bytes: Some(self.state.config.max_host_message_bytes as usize),
                 })
                 .await?;
                 self.follow(Audience::Host).await
@@ -534,6 +539,7 @@ impl Session {
                     token: None,
                     name: None,
                     expires_at: None,
+                    max_message_bytes: None,
                 })
                 .await?;
                 let audience = if role == Role::Embed {
@@ -606,6 +612,7 @@ impl Session {
             token: Some(secret.issue_token(&room.code, &participant)),
             name: known_name,
             expires_at: None,
+            max_message_bytes: None,
         })
         .await?;
         let me = room.me_frame(&participant, None);

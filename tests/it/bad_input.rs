@@ -216,7 +216,7 @@ async fn a_frame_past_the_hard_limit_closes_with_1009_and_other_rooms_carry_on()
     let mut calm_phone = server.participant(&calm.code, None, None).await;
 
     let mut attacker = server.participant(&room.code, None, None).await;
-    attacker.send_raw(&"x".repeat(200_000)).await;
+    attacker.send_raw(&"x".repeat(300_000)).await;
     assert_eq!(attacker.wait_closed().await, 1009);
 
     calm_phone

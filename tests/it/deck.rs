@@ -215,3 +215,31 @@ async fn the_facilitator_picks_the_session_language() {
     }
     host.wait_host_state(|v| v["language"] == "cy").await;
 }
+
+#[tokio::test]
+async fn a_host_can_send_a_long_framework_in_one_message_but_participants_cannot() {
+    let server = TestServer::start().await;
+    let room = server.create_room("").await;
+    let mut host = server.host(&room).await;
+    let statements: Vec<serde_json::Value> = (0..300)
+        .map(|i| json!({"text": format!("Outcome {i}: we make sure tenants can see how their views changed our repairs service"), "theme": format!("Theme {}", i % 9)}))
+        .collect();
+    let spec = json!({"kind": "scales", "statements": statements});
+    assert!(
+        spec.to_string().len() > 16 * 1024,
+        "over the participant limit"
+    );
+    let id = add(&mut host, spec).await;
+    let view = host
+        .wait_host_state(|v| {
+            v["deck"][0]["statements"]
+                .as_array()
+                .is_some_and(|s| s.len() == 300)
+        })
+        .await;
+    assert_eq!(view["deck"][0]["id"], id);
+    let mut phone = server.participant(&room.code, None, None).await;
+    let long = json!({"type": "set_name", "rid": 5, "name": "x".repeat(20_000)});
+    phone.send_raw(&long.to_string()).await;
+    assert_eq!(phone.recv_error().await, "message_too_large");
+}

@@ -77,7 +77,7 @@ export class Conn {
   send(msg) {
     const rid = ++this.rid;
     const frame = JSON.stringify({ ...msg, rid });
-    const limit = this.welcome?.max_message_bytes;
+    const limit = this.session?.max_message_bytes ?? this.welcome?.max_message_bytes;
     if (limit && new Blob([frame]).size > limit) {
       return Promise.reject({ code: 'message_too_large', message: t('error.message_too_large') });
     }
@@ -173,6 +173,7 @@ export class Conn {
         this.ready = true;
         this.attempt = 0;
         this.lastHelloError = null;
+        this.session = msg;
         this._setStatus('connected');
         this.opts.onSession?.(msg, this.welcome);
         for (const rid of this.queue.splice(0)) this._transmit(rid);
