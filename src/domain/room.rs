@@ -960,9 +960,12 @@ impl Room {
         at: Millis,
     ) -> Result<&mut Activity, Rejection> {
         self.participant_mut(who)?;
+        // A pinned activity that embeds may vote on is open to everyone, on screen or not.
+        let embedded = self.embed.voting && self.embed.activity == Some(id);
         let reachable = self.pacing == Pacing::Audience
             || self.current == Some(id)
-            || self.side_qna == Some(id);
+            || self.side_qna == Some(id)
+            || embedded;
         let activity = self.activity_mut(id)?;
         if !reachable {
             return reject(

@@ -153,6 +153,8 @@ struct Session {
     channel: Channel,
     stage: Stage,
     frames: Option<watch::Receiver<Utf8Bytes>>,
+    /// Participants: host actions that changed their own answers.
+    answers: Option<watch::Receiver<u64>>,
     limiter: DefaultDirectRateLimiter,
     /// `rate_limited` replies so far; past the abuse limit the connection is closed.
     limited: u32,
@@ -185,6 +187,7 @@ impl Session {
             channel,
             stage: Stage::AwaitingHello,
             frames: None,
+            answers: None,
             limiter,
             limited: 0,
             last_heard: Instant::now(),
@@ -276,6 +279,18 @@ impl Session {
                     }
                 }
                 _ = closing.changed() => {}
+                changed = next_change(&mut self.answers) => {
+                    if changed {
+                        if let Stage::Participant(who) = self.stage {
+                            let me = self.room().me_frame(&who, None);
+                            if let Err(end) = self.send_text(me).await {
+                                return end;
+                            }
+                        }
+                    } else {
+                        self.answers = None;
+                    }
+                }
             }
         }
     }
@@ -615,6 +630,9 @@ impl Session {
             max_message_bytes: None,
         })
         .await?;
+        let mut answers = room.answers_changed();
+        answers.mark_unchanged();
+        self.answers = Some(answers);
         let me = room.me_frame(&participant, None);
         self.send_text(me).await?;
         self.follow(Audience::Participant).await
@@ -676,6 +694,15 @@ impl Session {
                 Err(End::Close(close::SLOW_CONSUMER, "too slow"))
             }
         }
+    }
+}
+
+/// Whether the participant's answers changed (false: the channel closed); pending forever for
+/// connections that are not participants.
+async fn next_change(answers: &mut Option<watch::Receiver<u64>>) -> bool {
+    match answers {
+        Some(receiver) => receiver.changed().await.is_ok(),
+        None => std::future::pending().await,
     }
 }
 

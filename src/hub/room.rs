@@ -45,6 +45,9 @@ pub struct RoomHandle {
     embed_frames: watch::Sender<Utf8Bytes>,
     /// A close code for every connection of the room (room deleted).
     closing: watch::Sender<Option<u16>>,
+    /// Bumped when a host command changed what participants' own answers look like (a merge, a
+    /// hide, an approval, a reset, a breakout round): each participant then gets a fresh `me`.
+    answers_changed: watch::Sender<u64>,
 }
 
 /// Why a submitted command did not take effect.
@@ -71,6 +74,23 @@ pub struct RoomServices {
     pub log: Arc<dyn CommandLog>,
     pub settings: Arc<HubSettings>,
     pub metrics: Arc<Metrics>,
+}
+
+/// Host commands after which participants' own answers may read differently.
+fn changes_others_answers(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::EditActivity { .. }
+            | Command::DeleteActivity { .. }
+            | Command::HideIdea { .. }
+            | Command::MergeIdeas { .. }
+            | Command::Moderate { .. }
+            | Command::ResetResults { .. }
+            | Command::StartGroups { .. }
+            | Command::JoinGroups { .. }
+            | Command::CircleSetup { .. }
+            | Command::CircleNext { .. }
+    )
 }
 
 pub fn now_ms() -> Millis {
@@ -117,6 +137,7 @@ impl RoomHandle {
             participant_frames: empty(),
             embed_frames: empty(),
             closing: watch::channel(None).0,
+            answers_changed: watch::channel(0).0,
         })
     }
 
@@ -173,7 +194,11 @@ impl RoomHandle {
             )
         };
         let started = Instant::now();
+        let touches_answers = changes_others_answers(&command);
         commit.await.map_err(SubmitError::Store)?;
+        if touches_answers {
+            self.answers_changed.send_modify(|n| *n += 1);
+        }
         self.metrics
             .log_commit_seconds
             .observe(started.elapsed().as_secs_f64());
@@ -249,6 +274,10 @@ impl RoomHandle {
 
     pub fn closing(&self) -> watch::Receiver<Option<u16>> {
         self.closing.subscribe()
+    }
+
+    pub fn answers_changed(&self) -> watch::Receiver<u64> {
+        self.answers_changed.subscribe()
     }
 
     /// Renders one audience's frame now (a new connection's first snapshot).

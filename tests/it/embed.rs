@@ -54,6 +54,21 @@ async fn other_sites_watch_the_pinned_activity_and_cannot_change_anything() {
     screen.wait_state(|v| v["activity"]["id"] == other).await;
     embed.wait_state(|v| v["activity"]["id"] == pinned).await;
 
+    // With embedded voting allowed, the pinned activity takes votes even while another is shown.
+    let mut visitor = server.participant(&room.code, None, None).await;
+    visitor
+        .ok(json!({"type": "vote", "activity": pinned, "options": [0]}))
+        .await;
+    embed.wait_state(|v| counts(v) == vec![1, 1]).await;
+    host.ok(json!({"type": "set_embed", "activity": pinned, "voting": false}))
+        .await;
+    assert_eq!(
+        visitor
+            .err(json!({"type": "vote", "activity": pinned, "options": [1]}))
+            .await,
+        "activity_not_current"
+    );
+
     // Read-only: every command is refused and changes nothing.
     assert_eq!(
         embed.err(json!({"type": "navigate", "to": "next"})).await,

@@ -179,3 +179,50 @@ async fn the_word_cloud_counts_words_normalised_in_their_most_common_spelling() 
         ])
     );
 }
+
+#[tokio::test]
+async fn authors_see_a_merge_or_an_approval_without_asking() {
+    let server = TestServer::start().await;
+    let room = server.create_room("").await;
+    let mut host = server.host(&room).await;
+    let id = add(&mut host, json!({"kind": "ideas", "prompt": "Topics?"})).await;
+    let qna = add(
+        &mut host,
+        json!({"kind": "qna", "prompt": "Ask", "require_approval": true}),
+    )
+    .await;
+    go_to(&mut host, id).await;
+    let mut a = server.participant(&room.code, None, None).await;
+    let mut b = server.participant(&room.code, None, None).await;
+    let keep = a
+        .ok(json!({"type": "submit_idea", "activity": id, "text": "Repairs"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let dup = b
+        .ok(json!({"type": "submit_idea", "activity": id, "text": "Repairs team"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    host.ok(json!({"type": "merge_ideas", "activity": id, "from": dup, "into": keep}))
+        .await;
+    // B sent nothing since: the server pushes the new state of B's own suggestion.
+    b.wait_me(|m| m["answers"][id.to_string()]["submitted"][0]["merged_into"] == keep)
+        .await;
+
+    host.ok(json!({"type": "set_side_qna", "activity": qna}))
+        .await;
+    let question = a
+        .ok(json!({"type": "ask", "activity": qna, "text": "When?"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    a.wait_me(|m| m["answers"][qna.to_string()]["asked"][0]["status"] == "pending")
+        .await;
+    host.ok(
+        json!({"type": "moderate", "activity": qna, "question": question, "action": "approve"}),
+    )
+    .await;
+    a.wait_me(|m| m["answers"][qna.to_string()]["asked"][0]["status"] == "visible")
+        .await;
+}
