@@ -84,6 +84,7 @@ pub fn app(state: AppState) -> Router {
         .route("/embed/{code}", get(embed::embed_page))
         .route("/embed.js", get(embed::loader))
         .route("/oembed", get(embed::oembed))
+        .route("/assets/i18n/languages.js", get(assets::languages))
         .route("/assets/{*path}", get(assets::asset))
         .route("/{code}", get(embed::participant_page))
         .fallback(assets::not_found_page)

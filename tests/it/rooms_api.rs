@@ -293,3 +293,47 @@ async fn metrics_count_connections_commands_and_commits() {
     assert_eq!(value("handsup_log_commit_seconds_count"), 4.0);
     assert!(value("handsup_frames_sent_total") >= 8.0);
 }
+
+#[tokio::test]
+async fn the_language_menu_lists_every_catalogue_file_by_its_own_name() {
+    let server = TestServer::start().await;
+    let response = server
+        .http
+        .get(format!("{}/assets/i18n/languages.js", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    let body = response.text().await.unwrap();
+    let json = body
+        .split("export const NAMES = ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .trim_end_matches(';');
+    let names: Value = serde_json::from_str(json).unwrap();
+    let files: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/web/assets/i18n"))
+            .unwrap()
+            .map(|e| {
+                e.unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .trim_end_matches(".js")
+                    .to_string()
+            })
+            .collect();
+    assert_eq!(
+        names.as_object().unwrap().len(),
+        files.len(),
+        "{names} vs {files:?}"
+    );
+    assert_eq!(names["en"], "English");
+    assert_eq!(names["cy"], "Cymraeg");
+}

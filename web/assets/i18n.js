@@ -9,13 +9,15 @@
 // facilitator (`view.language`, see `applySessionLanguage`), the last one chosen on this device,
 // the browser's preferred languages. English is built in.
 //
-// LANGUAGES lists the catalogues in ./i18n/ for the facilitator's language menu (the browser
-// tests check that it matches the files); pages load any catalogue file without it.
+// LANGUAGES lists the catalogues in ./i18n/ for the facilitator's language menu. The server
+// generates ./i18n/languages.js from the files there, naming each language by its file's first
+// line, which must be `// <the language's name in itself> ...` (e.g. `// Cymraeg (Welsh).`).
 
 import en from './i18n/en.js';
+import { NAMES } from './i18n/languages.js';
 
 /** The catalogues that exist, by language code, each named in its own language. */
-export const LANGUAGES = { en: 'English', cy: 'Cymraeg' };
+export const LANGUAGES = NAMES;
 
 const RTL = new Set(['ar', 'fa', 'he', 'ur', 'ps', 'sd', 'ug', 'yi', 'dv', 'ckb']);
 let catalogue = en;
