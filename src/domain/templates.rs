@@ -3,7 +3,7 @@
 use super::activity::ActivitySpec;
 use super::activity::groups::GroupsSpec;
 use super::activity::ideas::IdeasSpec;
-use super::activity::info::InfoSpec;
+use super::activity::circle::CircleSpec;
 use super::activity::poll::{OptionSpec, PollSpec};
 use super::activity::qna::{QnaSort, QnaSpec};
 use super::activity::scales::{ScalesSpec, StatementSpec};
@@ -71,15 +71,11 @@ pub fn builtin() -> Vec<Template> {
                     dots: 3,
                     max_dots_per_item: 1,
                 }),
-                ActivitySpec::Info(InfoSpec {
+                ActivitySpec::Circle(CircleSpec {
                     title: "Solution circle".into(),
-                    body: "One of us shares a challenge, then listens with the mic off while everyone else offers ideas in turn. Then we discuss, and the sharer says what was useful.".into(),
-                    points: vec![
-                        "Sharer: describe the challenge (3 minutes)".into(),
-                        "Everyone else: one idea each, in turn (2 minutes each)".into(),
-                        "Open discussion".into(),
-                        "Sharer: what was useful".into(),
-                    ],
+                    challenge: String::new(),
+                    turn_secs: 120,
+                    discussion_secs: 600,
                 }),
                 ActivitySpec::Qna(QnaSpec {
                     prompt: "Open space: raise anything".into(),

@@ -61,7 +61,7 @@ async fn a_session_starts_from_a_template_in_one_request() {
     assert_eq!(view["title"], "LA/ALMO meetup");
     assert_eq!(
         kinds(&view),
-        vec!["groups", "groups", "ideas", "info", "qna", "scales"]
+        vec!["groups", "groups", "ideas", "circle", "qna", "scales"]
     );
 
     let interview = created(

@@ -194,8 +194,16 @@ export class Conn {
         }
         break;
       }
-      default:
+      default: {
+        // An answer frame other than ack (e.g. `people` for `list_people`) resolves its request.
+        const entry = msg.rid != null ? this.pending.get(msg.rid) : null;
+        if (entry) {
+          this.pending.delete(msg.rid);
+          clearTimeout(entry.timer);
+          entry.resolve(msg);
+        }
         break;
+      }
     }
     this.opts.onMessage?.(msg);
   }

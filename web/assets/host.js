@@ -9,6 +9,7 @@ import { initI18n, t, translatePage, errorText, dateTime, LANGUAGES } from './i1
 import { Conn, bindStatus } from './conn.js';
 import { renderBars, renderCloud, renderWall, pollRows, ideaRows } from './charts.js';
 import { clock } from './kinds/common.js';
+import { saveTemplate } from './templates.js';
 import {
   isKind, answerable, formKit, kindEditor, kindPreview, kindStats, kindModeration, extraControls, sessionControls,
 } from './kinds/console.js';
@@ -147,6 +148,7 @@ function layout() {
   els.detail = h('section', { class: 'col detail-col', 'aria-labelledby': 'detail-h' });
   els.share = h('aside', { class: 'col share-col', 'aria-labelledby': 'share-h' });
   els.settings = h('div', { class: 'settings' });
+  els.exports = h('div', { class: 'exports' });
   els.msg = h('p', { class: 'flash', role: 'status', hidden: true });
   put(
     main,
@@ -165,7 +167,7 @@ function layout() {
         els.deck,
         els.deckEmpty,
         h('div', { class: 'add-row', role: 'group', 'aria-label': t('host.add_label') }, h('span', { class: 'muted', text: t('host.add_label') }), add('poll'), add('ideas'), add('wordcloud'),
-          ['scales', 'qna', 'ranking', 'points', 'quiz', 'leaderboard', 'info', 'timer'].map(add)),
+          ['scales', 'qna', 'ranking', 'points', 'quiz', 'leaderboard', 'info', 'timer', 'groups', 'circle'].map(add)),
       ),
       els.detail,
       els.share,
@@ -192,6 +194,7 @@ function render() {
   renderDeck();
   renderDetail();
   renderSettings();
+  renderExports();
   renderExpiry();
 }
 
@@ -614,6 +617,7 @@ function renderShare() {
       copyBtn(presentUrl, t('common.copy_link'), t('host.copy_presenter')),
     ),
     els.settings,
+    els.exports,
     h('h2', { text: t('host.host_link') }),
     h('p', { class: 'hint', text: t('host.host_link_hint') }),
     h('p', {}, copyBtn(hostUrl, t('host.copy_host'), t('host.copy_host'))),
@@ -624,6 +628,8 @@ function renderShare() {
   renderExpiry();
   delete els.settings.dataset.sig;
   renderSettings();
+  delete els.exports.dataset.sig;
+  renderExports();
 }
 
 /** The session's language and what pages embedded in other sites show. */
@@ -685,6 +691,100 @@ function renderSettings() {
       ),
       h('p', {}, copyBtn(snippet, t('host.copy_embed'), t('host.copy_embed'), 'embed-copy')),
       h('p', { class: 'hint', text: t('host.embed_oembed') }),
+    ),
+  );
+}
+
+/** Fetches an export with the host key and saves it as a file (name from Content-Disposition). */
+async function download(path, button) {
+  button.disabled = true;
+  try {
+    const res = await fetch(path, { headers: { Authorization: `Bearer ${hostKey}` }, cache: 'no-store' });
+    if (!res.ok) {
+      let body = null;
+      try {
+        body = await res.json();
+      } catch {
+        /* not JSON */
+      }
+      throw { code: body?.error?.code || `http_${res.status}`, message: body?.error?.message };
+    }
+    const name = (res.headers.get('Content-Disposition') || '').match(/filename="?([^";]+)"?/)?.[1] || path.split('/').pop();
+    const url = URL.createObjectURL(await res.blob());
+    const a = h('a', { href: url, download: name, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    flash(t('host.downloaded', { name }));
+  } catch (err) {
+    flash(errorText(err), 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** Save the deck as a template in this browser; downloads (JSON, CSV per activity); the report. */
+function renderExports() {
+  const box = els.exports;
+  if (!box || !view) return;
+  const s = sig(view.deck.map((a) => [a.id, textOf(a)]));
+  if (box.dataset.sig === s) return;
+  box.dataset.sig = s;
+  const typed = box.querySelector('#template-name')?.value ?? '';
+  const name = h('input', { id: 'template-name', value: typed, type: 'text', maxlength: 120, required: true, autocomplete: 'off', 'data-key': 'template-name', 'aria-describedby': 'template-hint' });
+  const saveForm = h(
+    'form',
+    { class: 'stack', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: 'template-name', text: t('host.template_name') }), name),
+    h('p', { class: 'hint', id: 'template-hint', text: t('host.template_hint') }),
+    h('button', { class: 'btn', type: 'submit', 'data-key': 'template-save', text: t('host.template_save') }),
+  );
+  saveForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const button = saveForm.querySelector('button');
+    const label = name.value.trim() || view.title || t('host.untitled');
+    button.disabled = true;
+    try {
+      const data = await api('GET', `/api/rooms/${code}/deck.json`, null, { Authorization: `Bearer ${hostKey}` });
+      if (saveTemplate(label, data.title || '', data.deck)) flash(t('host.template_saved', { name: label }));
+      else flash(t('host.template_failed'), 'error');
+    } catch (err) {
+      flash(errorText(err), 'error');
+    } finally {
+      button.disabled = false;
+    }
+  });
+  const json = h('button', {
+    class: 'btn',
+    type: 'button',
+    'data-key': 'export-json',
+    text: t('host.export_json'),
+    onclick: (e) => download(`/api/rooms/${code}/export.json`, e.currentTarget),
+  });
+  const csv = view.deck.map((a, i) =>
+    h(
+      'li',
+      {},
+      h('button', {
+        class: 'btn small',
+        type: 'button',
+        'data-key': `export-csv-${a.id}`,
+        text: t('host.export_csv', { n: i + 1, text: textOf(a) }),
+        onclick: (e) => download(`/api/rooms/${code}/activities/${a.id}/export.csv`, e.currentTarget),
+      }),
+    ),
+  );
+  keepFocus(box, () =>
+    put(
+      box,
+      h('h2', { id: 'save-h', text: t('host.template_title') }),
+      saveForm,
+      h('h2', { id: 'export-h', text: t('host.export') }),
+      h('p', { class: 'hint', text: t('host.export_hint') }),
+      h('p', {}, json),
+      csv.length ? h('ul', { class: 'export-list', role: 'list', 'aria-label': t('host.export_csv_label') }, csv) : null,
+      h('p', {}, h('a', { class: 'btn', href: `/report/${code}#key=${encodeURIComponent(hostKey)}`, target: '_blank', rel: 'noopener', 'data-key': 'open-report', text: t('host.open_report') })),
     ),
   );
 }

@@ -2,6 +2,7 @@
 
 import { h, $, put, api, formatCode, normaliseCode, listSessions, rememberSession, updateSession, forgetSession } from './util.js';
 import { initI18n, t, translatePage, errorText, dateTime } from './i18n.js';
+import { listTemplates, removeTemplate } from './templates.js';
 
 async function start() {
   await initI18n();
@@ -10,6 +11,8 @@ async function start() {
   setupJoin();
   setupCreate();
   renderSessions();
+  renderTemplates();
+  renderOwnTemplates();
 }
 
 function showError(el, text) {
@@ -55,6 +58,85 @@ function setupJoin() {
       input.focus();
     }
   });
+}
+
+/** Creates a session from `body` ({template} or {deck}) and opens its console. */
+async function createFrom(body, button, fallback = '') {
+  const error = $('#template-error');
+  const title = $('#template-title').value.trim() || body.title || '';
+  button.disabled = true;
+  showError(error, '');
+  try {
+    const room = await api('POST', '/api/rooms', { ...body, ...(title ? { title } : {}) });
+    rememberSession({
+      code: room.code,
+      title: title || fallback,
+      host_url: room.host_url,
+      present_url: room.present_url,
+      join_url: room.join_url,
+      expires_at: room.expires_at,
+      created_at: Date.now(),
+    });
+    location.href = room.host_url;
+  } catch (err) {
+    button.disabled = false;
+    showError(error, errorText(err));
+  }
+}
+
+function templateItem(name, description, count, use, remove) {
+  return h(
+    'li',
+    { class: 'session template' },
+    h(
+      'div',
+      { class: 'session-main' },
+      h('strong', { class: 'session-title', text: name }),
+      description ? h('span', { class: 'session-meta', text: description }) : null,
+      h('span', { class: 'session-meta', text: t('index.template_count', { n: count }) }),
+    ),
+    h(
+      'div',
+      { class: 'session-actions' },
+      h('button', { class: 'btn small primary', type: 'button', text: t('index.use_template'), 'aria-label': t('index.use_template_label', { name }), onclick: use }),
+      remove ? h('button', { class: 'btn small', type: 'button', text: t('index.remove_template'), 'aria-label': t('index.remove_template_label', { name }), onclick: remove }) : null,
+    ),
+  );
+}
+
+async function renderTemplates() {
+  const list = $('#template-list');
+  put(list, h('li', { class: 'muted', text: t('common.loading') }));
+  try {
+    const { templates } = await api('GET', '/api/templates');
+    put(
+      list,
+      templates.map((x) => templateItem(x.title, x.description, x.activities, (e) => createFrom({ template: x.id }, e.currentTarget, x.title))),
+    );
+  } catch (err) {
+    put(list, h('li', { class: 'field-error', text: errorText(err) }));
+  }
+}
+
+function renderOwnTemplates() {
+  const own = listTemplates();
+  $('#own-templates').hidden = !own.length;
+  put(
+    $('#own-template-list'),
+    own.map((x) =>
+      templateItem(
+        x.name,
+        x.title && x.title !== x.name ? x.title : '',
+        x.deck.length,
+        (e) => createFrom({ deck: x.deck, title: x.title || x.name }, e.currentTarget),
+        () => {
+          removeTemplate(x.id);
+          renderOwnTemplates();
+          $('#own-templates-h').focus?.();
+        },
+      ),
+    ),
+  );
 }
 
 function setupCreate() {

@@ -6,11 +6,11 @@ import { h, setText } from '../util.js';
 import { t, currentLang } from '../i18n.js';
 
 /** The kinds rendered by the modules in this folder (one file each). */
-export const KINDS = ['scales', 'qna', 'ranking', 'points', 'quiz', 'leaderboard', 'info', 'timer'];
+export const KINDS = ['scales', 'qna', 'ranking', 'points', 'quiz', 'leaderboard', 'info', 'timer', 'groups', 'circle'];
 export const isKind = (kind) => KINDS.includes(kind);
 
 /** Slides that take no answers: no voting, results or countdown controls. */
-export const ANSWERLESS = ['info', 'timer', 'leaderboard'];
+export const ANSWERLESS = ['info', 'timer', 'leaderboard', 'groups', 'circle'];
 
 /** The five reactions, in the order of the bar: protocol name → emoji. */
 export const REACTIONS = [

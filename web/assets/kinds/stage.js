@@ -13,8 +13,10 @@ import * as quiz from './quiz.js';
 import * as leaderboard from './leaderboard.js';
 import * as info from './info.js';
 import * as timer from './timer.js';
+import * as groups from './groups.js';
+import * as circle from './circle.js';
 
-const MODS = { scales, qna, ranking, points, quiz, leaderboard, info, timer };
+const MODS = { scales, qna, ranking, points, quiz, leaderboard, info, timer, groups, circle };
 
 export { isKind };
 

@@ -17,7 +17,7 @@ export function timerState(a, now) {
  * a state line and a bar of the time left. `say` (phones) announces starts, pauses, the last
  * minute and the end.
  */
-function face(cls, say) {
+export function face(cls, say) {
   let a = null;
   let spoken = null;
   const digits = h('p', { class: 'timer-digits', role: 'timer' });
