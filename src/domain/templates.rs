@@ -1,9 +1,9 @@
 //! Session templates: decks ready to run, and turning a session's deck back into a template.
 
 use super::activity::ActivitySpec;
+use super::activity::circle::CircleSpec;
 use super::activity::groups::GroupsSpec;
 use super::activity::ideas::IdeasSpec;
-use super::activity::circle::CircleSpec;
 use super::activity::poll::{OptionSpec, PollSpec};
 use super::activity::qna::{QnaSort, QnaSpec};
 use super::activity::scales::{ScalesSpec, StatementSpec};
