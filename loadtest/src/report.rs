@@ -1,0 +1,296 @@
+//! The JSON report and the readable summary.
+
+use crate::hist::Pcts;
+use crate::sys::Machine;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// One scenario step, with what it cost the server.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PhaseStat {
+    pub name: String,
+    pub seconds: f64,
+    pub requests: u64,
+    pub answered: u64,
+    pub bounces: u64,
+    /// Frames delivered to every client (participants, presenter, host) during the step.
+    pub frames: u64,
+    pub server_cpu_seconds: f64,
+    pub server_cpu_us_per_frame: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    pub tool: String,
+    pub started_unix: u64,
+    pub target: String,
+    pub scenario: String,
+    pub url: String,
+    pub participants_requested: usize,
+    pub duration_seconds: u64,
+    pub workers: usize,
+    pub source_addresses: usize,
+
+    pub participants_connected: usize,
+    pub connect_failed: usize,
+    pub connect_errors: BTreeMap<String, u64>,
+    pub connect_seconds: f64,
+    /// One client's connect: TCP + WebSocket handshake + hello → first state frame.
+    pub connect_ms: Pcts,
+
+    pub votes_sent: u64,
+    pub votes_acked: u64,
+    pub vote_errors: BTreeMap<String, u64>,
+    pub votes_unanswered: u64,
+    /// What the presenter's last frame counts (poll: sum of counts; ideas: dot votes; word
+    /// cloud: words).
+    pub final_presenter_total: u64,
+    pub final_presenter_voters: u64,
+    pub final_presenter_counts: Vec<u64>,
+    pub final_presenter_participants: u64,
+    pub final_presenter_online: u64,
+    /// What the acknowledged answers add up to.
+    pub expected_total: u64,
+    pub expected_voters: u64,
+    pub expected_counts: Vec<u64>,
+    /// Acknowledged but not counted.
+    pub lost_votes: u64,
+    /// Counted but never acknowledged (a request whose answer did not arrive).
+    pub unacked_counted: u64,
+    pub lost_votes_method: String,
+
+    pub vote_ack_ms: Pcts,
+    pub vote_to_presenter_ms: Pcts,
+    pub votes_never_on_presenter: u64,
+    pub vote_to_presenter_method: String,
+    pub participant_frame_ms: Pcts,
+    pub participant_frame_method: String,
+    /// NATS only: receipt minus the publish time in the payload (a true tick → received).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame_latency_ms: Option<Pcts>,
+    /// Median gap between successive distinct participant frames.
+    pub participant_frame_interval_ms: f64,
+
+    pub frames_received: u64,
+    pub participant_state_frames: u64,
+    pub avg_state_frame_bytes: f64,
+    pub bytes_received: u64,
+    pub presenter_frames: u64,
+    pub frame_samples_dropped: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames_published: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames_expected: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame_bytes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tick_ms: Option<u64>,
+
+    pub reconnects: u64,
+    pub reconnect_failed: u64,
+    pub reconnect_ms: Pcts,
+    pub server_closes: BTreeMap<String, u64>,
+
+    pub server_pid: Option<u32>,
+    pub server_rss_bytes: u64,
+    pub server_rss_before_connect_bytes: u64,
+    pub server_rss_connected_bytes: u64,
+    pub server_rss_peak_bytes: u64,
+    pub rss_per_participant_bytes: f64,
+    pub server_threads: u64,
+    /// From just before the participants connect to the end.
+    pub server_cpu_seconds: f64,
+    pub server_cpu_connect_seconds: f64,
+    /// CPU per delivered frame in the steady fan-out step (the NATS comparison figure).
+    pub server_cpu_us_per_frame: Option<f64>,
+    pub phases: Vec<PhaseStat>,
+
+    pub generator_cpu_seconds: f64,
+    pub generator_rss_bytes: u64,
+    pub machine: Machine,
+    pub notes: Vec<String>,
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn line(p: &Pcts) -> String {
+    if p.count == 0 {
+        return "n/a".to_string();
+    }
+    format!(
+        "p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1} ms  (n={})",
+        p.p50, p.p95, p.p99, p.max, p.count
+    )
+}
+
+/// The readable summary, with the issue's targets checked where they apply.
+pub fn summary(r: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "== {} / {}: {} of {} connected in {:.1} s ({} workers, {} source addresses)",
+        r.target,
+        r.scenario,
+        r.participants_connected,
+        r.participants_requested,
+        r.connect_seconds,
+        r.workers,
+        r.source_addresses
+    );
+    if r.connect_failed > 0 {
+        let _ = writeln!(s, "   connect failures: {:?}", r.connect_errors);
+    }
+    let _ = writeln!(s, "connect            {}", line(&r.connect_ms));
+    if r.target == "handsup" {
+        let _ = writeln!(
+            s,
+            "answers            sent {}  acked {}  errors {:?}  unanswered {}",
+            r.votes_sent, r.votes_acked, r.vote_errors, r.votes_unanswered
+        );
+        let _ = writeln!(s, "vote → ack         {}", line(&r.vote_ack_ms));
+        let _ = writeln!(s, "vote → presenter   {}", line(&r.vote_to_presenter_ms));
+        if r.votes_never_on_presenter > 0 {
+            let _ = writeln!(
+                s,
+                "   {} acked answers never reached a presenter frame",
+                r.votes_never_on_presenter
+            );
+        }
+    } else if let Some(latency) = &r.frame_latency_ms {
+        let _ = writeln!(s, "publish → received {}", line(latency));
+    }
+    let _ = writeln!(
+        s,
+        "participant frame  {}  (spread; interval {:.0} ms)",
+        line(&r.participant_frame_ms),
+        r.participant_frame_interval_ms
+    );
+    let _ = writeln!(
+        s,
+        "frames received    {} ({} state, avg {:.0} B; presenter {})",
+        r.frames_received, r.participant_state_frames, r.avg_state_frame_bytes, r.presenter_frames
+    );
+    if let (Some(p), Some(e)) = (r.frames_published, r.frames_expected) {
+        let _ = writeln!(
+            s,
+            "published          {p} × {} subscribers = {e} expected, {} missing",
+            r.participants_connected,
+            e.saturating_sub(r.participant_state_frames)
+        );
+    }
+    if r.reconnects + r.reconnect_failed > 0 {
+        let _ = writeln!(
+            s,
+            "reconnects         {} ok, {} failed; {}",
+            r.reconnects,
+            r.reconnect_failed,
+            line(&r.reconnect_ms)
+        );
+    }
+    if !r.server_closes.is_empty() {
+        let _ = writeln!(s, "server closed      {:?}", r.server_closes);
+    }
+    if r.target == "handsup" {
+        let _ = writeln!(
+            s,
+            "presenter final    total {}  voters {}  counts {:?}  participants {} online {}",
+            r.final_presenter_total,
+            r.final_presenter_voters,
+            r.final_presenter_counts,
+            r.final_presenter_participants,
+            r.final_presenter_online
+        );
+        let _ = writeln!(
+            s,
+            "acked answers      total {}  voters {}  counts {:?}  → lost {}  unacked-but-counted {}",
+            r.expected_total, r.expected_voters, r.expected_counts, r.lost_votes, r.unacked_counted
+        );
+    }
+    let _ = writeln!(
+        s,
+        "server             rss {} (before {} → connected {}, peak {}) = {:.0} B/participant; {} threads",
+        mb(r.server_rss_bytes),
+        mb(r.server_rss_before_connect_bytes),
+        mb(r.server_rss_connected_bytes),
+        mb(r.server_rss_peak_bytes),
+        r.rss_per_participant_bytes,
+        r.server_threads
+    );
+    let _ = writeln!(
+        s,
+        "server cpu         {:.2} s in all, {:.2} s connecting{}",
+        r.server_cpu_seconds,
+        r.server_cpu_connect_seconds,
+        r.server_cpu_us_per_frame
+            .map(|us| format!(", {us:.2} µs per delivered frame (steady)"))
+            .unwrap_or_default()
+    );
+    for p in &r.phases {
+        let _ = writeln!(
+            s,
+            "  phase {:<8} {:>6.1} s  requests {:>6}  frames {:>9}  server cpu {:>6.2} s{}",
+            p.name,
+            p.seconds,
+            p.requests,
+            p.frames,
+            p.server_cpu_seconds,
+            p.server_cpu_us_per_frame
+                .map(|us| format!("  ({us:.2} µs/frame)"))
+                .unwrap_or_default()
+        );
+    }
+    let _ = writeln!(
+        s,
+        "generator          cpu {:.1} s, rss {}",
+        r.generator_cpu_seconds,
+        mb(r.generator_rss_bytes)
+    );
+    if r.target == "handsup" && (r.scenario == "poll" || r.scenario == "churn") {
+        let check = |ok: bool| if ok { "met   " } else { "MISSED" };
+        let _ = writeln!(s, "targets (issue 6):");
+        let _ = writeln!(
+            s,
+            "  {} connected and voting: {} of {}",
+            check(r.participants_connected == r.participants_requested && r.connect_failed == 0),
+            r.participants_connected,
+            r.participants_requested
+        );
+        let _ = writeln!(
+            s,
+            "  {} vote → presenter p99 ≤ 50 ms: {:.1} ms",
+            check(r.vote_to_presenter_ms.p99 <= 50.0),
+            r.vote_to_presenter_ms.p99
+        );
+        let _ = writeln!(
+            s,
+            "  {} vote → ack p99 ≤ 100 ms: {:.1} ms",
+            check(r.vote_ack_ms.p99 <= 100.0),
+            r.vote_ack_ms.p99
+        );
+        let _ = writeln!(
+            s,
+            "  {} participant frames p99 ≤ 250 ms: {:.1} ms (spread proxy)",
+            check(r.participant_frame_ms.p99 <= 250.0),
+            r.participant_frame_ms.p99
+        );
+        let _ = writeln!(
+            s,
+            "  {} server RSS per participant ≤ 10 KB: {:.0} B",
+            check(r.rss_per_participant_bytes <= 10_000.0),
+            r.rss_per_participant_bytes
+        );
+        let _ = writeln!(
+            s,
+            "  {} lost votes = 0: {}",
+            check(r.lost_votes == 0),
+            r.lost_votes
+        );
+    }
+    for note in &r.notes {
+        let _ = writeln!(s, "note: {note}");
+    }
+    s
+}
