@@ -375,7 +375,7 @@ async fn a_moderated_qna_with_a_hundred_askers_and_voters() {
         .wait_state(|v| {
             v["activity"]["questions"]
                 .as_array()
-                .is_some_and(|q| q.len() == 9 && q[0]["pinned"] == true)
+                .is_some_and(|q| q.len() == 9 && q[0]["pinned"] == true && q[8]["answered"] == true)
         })
         .await;
     let order: Vec<u64> = view["activity"]["questions"]
