@@ -237,3 +237,103 @@ async fn an_unknown_room_is_refused_with_4004() {
     assert_eq!(error["code"], "room_not_found");
     assert_eq!(client.wait_closed().await, 4004);
 }
+
+/// Every kind of attack at once against one room, while a second room keeps voting: each attack
+/// gets its code, and the calm room never notices (every vote acknowledged and counted, nobody
+/// disconnected).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attacks_on_one_room_leave_another_untouched() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+
+    let server = TestServer::start_tweaked(|c| {
+        c.command_rate = 5;
+        c.command_burst = 5;
+        c.abuse_limit = 5;
+    })
+    .await;
+    let target = server.create_room("Target").await;
+    let calm = server.create_room("Calm").await;
+    let mut calm_host = server.host(&calm).await;
+    let id = add(&mut calm_host, poll("Calm?", &["A", "B"])).await;
+    go_to(&mut calm_host, id).await;
+    let mut voters = Vec::new();
+    for _ in 0..10 {
+        voters.push(server.participant(&calm.code, None, None).await);
+    }
+    // The calm room votes steadily in the background.
+    let calm_task = tokio::spawn(async move {
+        let mut acked = 0;
+        for round in 0..6u64 {
+            for voter in voters.iter_mut() {
+                let reply = voter
+                    .request(json!({"type": "vote", "activity": id, "options": [round % 2]}))
+                    .await;
+                assert_eq!(reply["type"], "ack", "{reply}");
+                acked += 1;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        }
+        for voter in &voters {
+            assert!(voter.closed.is_none(), "a calm voter was disconnected");
+        }
+        acked
+    });
+
+    // Foreign origin.
+    let mut request = format!("{}/ws/{}", server.ws_base, target.code)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(request).await.is_err());
+    // Missing host key, forged token.
+    let mut anon = server.connect(&target.code).await;
+    assert_eq!(
+        anon.err(json!({"type": "hello", "role": "host"})).await,
+        "invalid_host_key"
+    );
+    let mut forger = server.connect(&target.code).await;
+    assert_eq!(
+        forger.err(json!({"type": "hello", "role": "participant", "token": "0123456789abcdef0123456789abcdef.AAAA"})).await,
+        "invalid_token"
+    );
+    // Oversized and binary frames.
+    let mut big = server.participant(&target.code, None, None).await;
+    big.send_raw(&json!({"type": "set_name", "name": "x".repeat(20_000)}).to_string())
+        .await;
+    assert_eq!(big.recv_error().await, "message_too_large");
+    big.ws
+        .send(Message::Binary(vec![0u8; 10].into()))
+        .await
+        .unwrap();
+    assert_eq!(big.recv_error().await, "binary_not_supported");
+    // A text frame that is not UTF-8.
+    let mut garbled = server.participant(&target.code, None, None).await;
+    let frame = Frame::message(vec![0xffu8, 0xfe, 0xfd], OpCode::Data(Data::Text), true);
+    garbled.ws.send(Message::Frame(frame)).await.unwrap();
+    assert_eq!(garbled.wait_closed().await, 1007);
+    // A flood: rate limited, then closed.
+    let mut flood = server.participant(&target.code, None, None).await;
+    for _ in 0..30 {
+        flood
+            .send_raw(&json!({"type": "set_name", "name": "spam"}).to_string())
+            .await;
+    }
+    assert_eq!(flood.recv_error().await, "rate_limited");
+    assert_eq!(flood.wait_closed().await, 4029);
+
+    let acked = calm_task.await.unwrap();
+    assert_eq!(acked, 60);
+    let mut screen = server.presenter(&calm.code).await;
+    let view = screen
+        .wait_state(|v| v["activity"]["results"]["voters"] == 10)
+        .await;
+    assert_eq!(
+        counts(&view),
+        vec![0, 10],
+        "the last round's votes, exactly"
+    );
+}
