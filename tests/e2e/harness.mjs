@@ -250,6 +250,9 @@ export async function axe(target, name) {
   const loaded = await target.evaluate(() => typeof window.axe === 'object');
   if (!loaded) await target.evaluate(axeSource);
   const violations = await target.evaluate(async () => {
+    // Audit what people see once things settle: an element fading in is briefly low-contrast.
+    const finite = document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity);
+    await Promise.race([Promise.allSettled(finite.map((a) => a.finished)), new Promise((r) => setTimeout(r, 2000))]);
     const result = await window.axe.run(document, { resultTypes: ['violations'], iframes: false });
     return result.violations.map((v) => ({
       id: v.id,
