@@ -173,6 +173,16 @@ async fn a_hundred_phones_rank_split_points_and_answer_a_quiz() {
         json!({"kind": "leaderboard", "title": "Top ten"}),
     )
     .await;
+    let scales = add(
+        &mut host,
+        json!({"kind": "scales", "statements": [{"text": "Useful"}, {"text": "Well run"}]}),
+    )
+    .await;
+    let timer = add(
+        &mut host,
+        json!({"kind": "timer", "title": "Break", "duration_secs": 300}),
+    )
+    .await;
     let mut screen = server.presenter(&room.code).await;
     let mut people = phones(&server, &room.code, 100).await;
 
@@ -309,6 +319,66 @@ async fn a_hundred_phones_rank_split_points_and_answer_a_quiz() {
         right as u64 + 1,
         "all wrong answers share the last rank"
     );
+
+    // A hundred rate two statements (some skip); the hidden results, once shown, count them all.
+    go_to(&mut host, scales).await;
+    let mut sums = [0i64; 2];
+    let mut skips = 0;
+    for (i, phone) in people.iter_mut().enumerate() {
+        let first = 1 + (i as i64 % 5);
+        let second = if i % 10 == 0 {
+            None
+        } else {
+            Some(5 - (i as i64 % 5))
+        };
+        phone
+            .ok(json!({"type": "rate", "activity": scales, "ratings": [{"statement": 0, "value": first}, {"statement": 1, "value": second}]}))
+            .await;
+        sums[0] += first;
+        match second {
+            Some(v) => sums[1] += v,
+            None => skips += 1,
+        }
+    }
+    host.ok(json!({"type": "set_results", "activity": scales, "shown": true}))
+        .await;
+    let view = screen
+        .wait_state(|v| {
+            v["activity"]["id"] == scales
+                && v["activity"]["results"]["statements"][0]["count"] == 100
+        })
+        .await;
+    let results = &view["activity"]["results"]["statements"];
+    assert_eq!(results[0]["mean"].as_f64().unwrap(), sums[0] as f64 / 100.0);
+    assert_eq!(results[1]["count"], 100 - skips);
+    assert_eq!(results[1]["skips"], skips);
+    assert_eq!(
+        results[1]["mean"].as_f64().unwrap(),
+        sums[1] as f64 / (100 - skips) as f64
+    );
+
+    // A hundred see the same timer and send reactions; the screen counts every one.
+    go_to(&mut host, timer).await;
+    host.ok(json!({"type": "timer", "activity": timer, "action": "start"}))
+        .await;
+    let started = screen
+        .wait_state(|v| v["activity"]["running_since"].is_i64())
+        .await["activity"]["running_since"]
+        .clone();
+    for (i, phone) in people.iter_mut().enumerate() {
+        let seen = phone
+            .wait_state(|v| v["activity"]["running_since"].is_i64())
+            .await;
+        assert_eq!(seen["activity"]["running_since"], started);
+        let reaction = if i % 2 == 0 { "clap" } else { "heart" };
+        phone
+            .ok(json!({"type": "react", "reaction": reaction}))
+            .await;
+    }
+    let view = screen
+        .wait_state(|v| v["reactions"]["clap"] == 50 && v["reactions"]["heart"] == 50)
+        .await;
+    assert_eq!(view["reactions"]["thumbs_up"], 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
