@@ -32,7 +32,6 @@ pub struct RoomHandle {
     log: Arc<dyn CommandLog>,
     settings: Arc<HubSettings>,
     metrics: Arc<Metrics>,
-    online_participants: AtomicU64,
     /// Who is connected now, with how many connections each (breakout rounds need the names).
     present: Mutex<std::collections::BTreeMap<ParticipantId, u32>>,
     connections: AtomicU64,
@@ -127,7 +126,6 @@ impl RoomHandle {
             log,
             settings,
             metrics,
-            online_participants: AtomicU64::new(0),
             present: Mutex::new(std::collections::BTreeMap::new()),
             connections: AtomicU64::new(0),
             dirty: AtomicBool::new(true),
@@ -232,8 +230,12 @@ impl RoomHandle {
         }
     }
 
+    /// Participants connected now (someone with two tabs open counts once).
     pub fn online_participants(&self) -> u64 {
-        self.online_participants.load(Ordering::Acquire)
+        self.present
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len() as u64
     }
 
     /// Everyone who has joined, with whether they are connected (at most `limit`).
@@ -435,7 +437,6 @@ impl Connection {
     pub fn set_participant_online(&mut self, who: ParticipantId) {
         if self.participant_online.is_none() {
             self.participant_online = Some(who);
-            self.room.online_participants.fetch_add(1, Ordering::AcqRel);
             *self
                 .room
                 .present
@@ -451,7 +452,6 @@ impl Connection {
 impl Drop for Connection {
     fn drop(&mut self) {
         if let Some(who) = self.participant_online {
-            self.room.online_participants.fetch_sub(1, Ordering::AcqRel);
             let mut present = self
                 .room
                 .present

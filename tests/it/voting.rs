@@ -173,7 +173,18 @@ async fn the_presenter_counts_people_online() {
     screen
         .wait_state(|v| v["online"] == 2 && v["participants"] == 2)
         .await;
+    // The same person in a second tab is still one person online.
+    let token = a.token.clone().unwrap();
+    let second_tab = server.participant(&room.code, Some(&token), None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    while screen
+        .try_recv(std::time::Duration::from_millis(50))
+        .await
+        .is_some()
+    {}
+    assert_eq!(screen.state.as_ref().unwrap()["view"]["online"], 2);
     drop(a);
+    drop(second_tab);
     screen
         .wait_state(|v| v["online"] == 1 && v["participants"] == 2)
         .await;
