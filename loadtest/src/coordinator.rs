@@ -340,10 +340,29 @@ pub async fn run(args: &Args) -> Result<Report, String> {
             args.per_worker
         ));
     }
-    match args.target {
-        Target::Handsup => run_handsup(args, report).await,
-        Target::Nats => run_nats(args, report).await,
+    let busy_before = sys::machine_busy_seconds();
+    let wall = Instant::now();
+    // A server started by this run has used nothing yet; a given one may have a history.
+    let server_before = sample(args.server_pid).cpu_seconds;
+    let mut report = match args.target {
+        Target::Handsup => run_handsup(args, report).await?,
+        Target::Nats => run_nats(args, report).await?,
+    };
+    report.machine_busy_seconds = sys::machine_busy_seconds() - busy_before;
+    let server_used = report.server_cpu_lifetime_seconds - server_before;
+    report.other_cpu_seconds =
+        (report.machine_busy_seconds - server_used - report.generator_cpu_seconds).max(0.0);
+    // Background daemons use a little; more than 5 % of the machine means real competition.
+    let capacity = wall.elapsed().as_secs_f64() * report.machine.cpus.max(1) as f64;
+    if report.other_cpu_seconds > 0.05 * capacity {
+        report.notes.push(format!(
+            "other processes used {:.1} s of CPU during the run ({:.0} % of the machine): \
+             latency figures are perturbed",
+            report.other_cpu_seconds,
+            100.0 * report.other_cpu_seconds / capacity
+        ));
     }
+    Ok(report)
 }
 
 async fn run_handsup(args: &Args, mut report: Report) -> Result<Report, String> {
@@ -362,6 +381,7 @@ async fn run_handsup(args: &Args, mut report: Report) -> Result<Report, String> 
             .push("no --server-pid: server RSS and CPU are not measured".into());
     }
     let outcome = drive_handsup(args, server, pid, &mut report).await;
+    report.server_cpu_lifetime_seconds = sample(pid).cpu_seconds;
     if let Some(s) = spawned {
         s.stop().await;
     }
@@ -755,8 +775,10 @@ fn sum_up(args: &Args, reports: &[WorkerReport], screen: &[ScreenFrame], report:
     report.generator_rss_bytes = generator_rss;
     report.participant_frame_method = "for every distinct participant state frame (same text), \
         each receipt minus the earliest receipt of that frame by any participant in any worker \
-        (all processes read the same clock); the server sends no timestamp, so this is the \
-        fan-out spread, not including the (unmeasured) delay from the tick to the first receipt"
+        (all processes read the same clock): the fan-out spread, without the delay from the \
+        tick to the first receipt; frame_latency_ms \
+        (when the server's frames carry server_time) is receipt minus server_time, the true \
+        render → received"
         .into();
     if report.target != "handsup" {
         return;
@@ -843,6 +865,7 @@ async fn run_nats(args: &Args, mut report: Report) -> Result<Report, String> {
     report.url = format!("ws://127.0.0.1:{}", args.nats_ws_port);
     report.server_pid = Some(nats.pid);
     let outcome = drive_nats(args, nats.pid, &mut report).await;
+    report.server_cpu_lifetime_seconds = sample(Some(nats.pid)).cpu_seconds;
     nats.stop().await;
     outcome.map(|()| report)
 }

@@ -80,6 +80,22 @@ pub fn sample(pid: &str) -> Option<ProcSample> {
     })
 }
 
+/// CPU seconds the whole machine has spent busy (all cores: user, system, interrupts, steal).
+pub fn machine_busy_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(line) = stat.lines().next() else {
+        return 0.0;
+    };
+    let v: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal
+    let busy: f64 = [0, 1, 2, 5, 6, 7].iter().filter_map(|i| v.get(*i)).sum();
+    busy / clock_ticks()
+}
+
 /// The machine a run happened on.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Machine {

@@ -199,6 +199,9 @@ struct Frame {
     code: Option<String>,
     #[serde(default)]
     token: Option<String>,
+    /// The server's clock when it rendered a state frame (ms since the Unix epoch).
+    #[serde(default)]
+    server_time: Option<u64>,
 }
 
 fn frame_key(text: &str) -> u64 {
@@ -492,6 +495,12 @@ impl Phone {
                     self.recent[self.recent_at % self.recent.len()] = key;
                     self.recent_at += 1;
                     ctx.sample(&mut stats, key, at);
+                    // Rendered → received, when the server says when it rendered (same clock).
+                    if let Some(ms) = frame.server_time
+                        && ctx.measuring.load(Ordering::Relaxed)
+                    {
+                        stats.latency_hist.record(at.saturating_sub(ms * 1000));
+                    }
                 }
             }
             "ack" | "error" => {
