@@ -57,8 +57,9 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_rooms: u32,
 
-    /// Interval between presenter and host frames while a room changes (about 20 per second).
-    #[arg(long, env = "HANDSUP_PRESENTER_TICK", default_value = "50ms", value_parser = parse_duration)]
+    /// Shortest interval between presenter and host frames: a change is shown at once when the
+    /// last frame is older than this, otherwise with the next one (at most 50 per second).
+    #[arg(long, env = "HANDSUP_PRESENTER_TICK", default_value = "20ms", value_parser = parse_duration)]
     pub presenter_tick: Duration,
 
     /// Shortest interval between participant frames of one room.
@@ -70,6 +71,13 @@ pub struct Config {
     #[arg(long, env = "HANDSUP_PARTICIPANT_FRAME_BUDGET", default_value_t = 20_000,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub participant_frame_budget: u32,
+
+    /// Participant frames to a large audience are released this many connections at a time,
+    /// the next group once most of the last one is written, so votes and presenter frames are
+    /// never queued behind the whole audience's fan-out.
+    #[arg(long, env = "HANDSUP_FANOUT_GROUP", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub fanout_group: u32,
 
     /// A connection whose frames cannot be written within this time is closed as a slow consumer.
     #[arg(long, env = "HANDSUP_SEND_TIMEOUT", default_value = "10s", value_parser = parse_duration)]

@@ -16,6 +16,8 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
 use governor::DefaultDirectRateLimiter;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -81,11 +83,12 @@ async fn open(
     let host = state.config.max_host_message_bytes as usize;
     let hard = (soft * 4).max(64 * 1024).max(host + 1024);
     // tungstenite's defaults (128 KiB read buffer and 128 KiB write-buffer target per socket) would
-    // cost a quarter of a megabyte per phone. Client messages are small: read in 4 KiB chunks;
-    // write each frame out at once rather than gathering 128 KiB first.
+    // cost a quarter of a megabyte per phone. Client messages are small: read in 2 KiB chunks (a
+    // larger message grows the buffer for itself); write each frame out at once rather than
+    // gathering 128 KiB first.
     ws.max_message_size(hard)
         .max_frame_size(hard)
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(2 * 1024)
         .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             match room {
@@ -146,7 +149,10 @@ enum Stage {
 }
 
 struct Session {
-    socket: WebSocket,
+    /// The writing half; the reading half lives in `event_loop`, where its pending read survives
+    /// the frames sent meanwhile (no read attempt per sent frame).
+    socket: SplitSink<WebSocket, Message>,
+    incoming: Option<SplitStream<WebSocket>>,
     connection: Connection,
     state: AppState,
     ip: IpAddr,
@@ -179,8 +185,10 @@ impl Session {
         channel: Channel,
     ) -> Session {
         let limiter = state.limits.command_limiter();
+        let (socket, incoming) = socket.split();
         Session {
             socket,
+            incoming: Some(incoming),
             connection: room.connect(),
             state,
             ip,
@@ -233,6 +241,12 @@ impl Session {
         let ping_timeout = self.state.config.ping_timeout;
         let mut heartbeat = tokio::time::interval(ping_interval / 4);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let Some(incoming) = self.incoming.take() else {
+            return End::Quiet;
+        };
+        // The read in progress: kept across iterations, so sending a frame does not start (and
+        // throw away) a read of its own.
+        let mut reading = incoming.into_future();
         loop {
             if let Some(code) = *closing.borrow_and_update() {
                 return End::Close(code, close_reason(code));
@@ -255,7 +269,8 @@ impl Session {
                         }
                     }
                 }
-                incoming = self.socket.recv() => {
+                (incoming, rest) = &mut reading => {
+                    reading = rest.into_future();
                     let message = match incoming {
                         None => return End::Quiet,
                         Some(Err(err)) => return read_error_end(&err),
@@ -273,6 +288,9 @@ impl Session {
                         Some(frame) => {
                             if let Err(end) = self.send_text(frame).await {
                                 return end;
+                            }
+                            if matches!(self.stage, Stage::Participant(_)) {
+                                self.room().participant_frame_sent();
                             }
                         }
                         None => return End::Quiet,

@@ -25,6 +25,7 @@ pub struct HubSettings {
     pub presenter_tick: Duration,
     pub participant_tick: Duration,
     pub participant_frame_budget: u32,
+    pub fanout_group: u32,
     pub room_limits: RoomLimits,
     pub max_rooms: u32,
 }
@@ -36,6 +37,7 @@ impl HubSettings {
             presenter_tick: config.presenter_tick,
             participant_tick: config.participant_tick,
             participant_frame_budget: config.participant_frame_budget,
+            fanout_group: config.fanout_group,
             room_limits: config.room_limits(),
             max_rooms: config.max_rooms,
         }

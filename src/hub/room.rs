@@ -13,10 +13,21 @@ use crate::domain::{ActivityId, Command, Millis, Outcome, ParticipantId, Rejecti
 use crate::protocol::ServerMsg;
 use crate::store::{CommandLog, LogEntry, StoreError};
 use axum::extract::ws::Utf8Bytes;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
+
+/// Participant connections are spread over this many channels, so a frame for a large audience
+/// can be released a group at a time instead of waking every connection at once.
+const PARTICIPANT_SHARDS: usize = 64;
+/// The longest a group may take before the next one is released anyway (a stalled phone must not
+/// hold the others up).
+const FANOUT_GROUP_WAIT: Duration = Duration::from_millis(25);
+/// How often the ticker looks at the room when nothing changes (countdowns, pending frames).
+const HOUSEKEEPING: Duration = Duration::from_millis(50);
+/// Embed frames go to any number of web pages: at most this often.
+const EMBED_INTERVAL: Duration = Duration::from_millis(100);
 
 pub struct RoomState {
     pub room: Room,
@@ -37,10 +48,19 @@ pub struct RoomHandle {
     connections: AtomicU64,
     /// Set by every change; cleared by the ticker when it renders.
     dirty: AtomicBool,
+    /// Wakes the ticker when the room changed.
+    changed: Notify,
     ticker_running: AtomicBool,
     host_frames: watch::Sender<Utf8Bytes>,
     presenter_frames: watch::Sender<Utf8Bytes>,
-    participant_frames: watch::Sender<Utf8Bytes>,
+    /// Participant frames, one channel per shard (connections are dealt round-robin).
+    participant_frames: Vec<watch::Sender<Utf8Bytes>>,
+    next_shard: AtomicUsize,
+    /// Participant frames written to sockets, and the count at which the fan-out's current group
+    /// counts as delivered (the next group is then released).
+    participant_delivered: AtomicU64,
+    group_target: AtomicU64,
+    group_delivered: Notify,
     embed_frames: watch::Sender<Utf8Bytes>,
     /// A close code for every connection of the room (room deleted).
     closing: watch::Sender<Option<u16>>,
@@ -129,10 +149,15 @@ impl RoomHandle {
             present: Mutex::new(std::collections::BTreeMap::new()),
             connections: AtomicU64::new(0),
             dirty: AtomicBool::new(true),
+            changed: Notify::new(),
             ticker_running: AtomicBool::new(false),
             host_frames: empty(),
             presenter_frames: empty(),
-            participant_frames: empty(),
+            participant_frames: (0..PARTICIPANT_SHARDS).map(|_| empty()).collect(),
+            next_shard: AtomicUsize::new(0),
+            participant_delivered: AtomicU64::new(0),
+            group_target: AtomicU64::new(u64::MAX),
+            group_delivered: Notify::new(),
             embed_frames: empty(),
             closing: watch::channel(None).0,
             answers_changed: watch::channel(0).0,
@@ -181,7 +206,7 @@ impl RoomHandle {
                 command: serde_json::to_string(&command).unwrap_or_default(),
             };
             let commit = self.log.append(entry);
-            self.dirty.store(true, Ordering::Release);
+            self.mark_dirty();
             (
                 commit,
                 Applied {
@@ -269,7 +294,10 @@ impl RoomHandle {
         match audience {
             Audience::Host => self.host_frames.subscribe(),
             Audience::Presenter => self.presenter_frames.subscribe(),
-            Audience::Participant => self.participant_frames.subscribe(),
+            Audience::Participant => {
+                let shard = self.next_shard.fetch_add(1, Ordering::Relaxed) % PARTICIPANT_SHARDS;
+                self.participant_frames[shard].subscribe()
+            }
             Audience::Embed => self.embed_frames.subscribe(),
         }
     }
@@ -354,13 +382,37 @@ impl RoomHandle {
         spread.max(self.settings.participant_tick)
     }
 
+    /// Renders the views while the room has connections. Host, presenter and embed views are
+    /// rendered as soon as the room changes, but no more often than `presenter_tick` (embeds
+    /// `EMBED_INTERVAL`); participant views every `participant_interval`, handed to the
+    /// staggered fan-out.
     async fn run_ticker(self: Arc<Self>) {
-        let mut interval = tokio::time::interval(self.settings.presenter_tick);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let (to_fanout, fanout_frames) = watch::channel(Utf8Bytes::from_static(""));
+        let fanout = tokio::spawn(Arc::clone(&self).run_fanout(fanout_frames));
+        let min_gap = self.settings.presenter_tick;
         let mut participant_pending = true;
-        let mut last_participant_frame = Instant::now() - Duration::from_secs(3600);
+        let long_ago = Instant::now() - Duration::from_secs(3600);
+        let mut last_participant_frame = long_ago;
+        let mut last_view = long_ago;
+        let mut last_embed = long_ago;
+        let mut embed_pending = false;
         loop {
-            interval.tick().await;
+            // Sleep until the room changes, a participant or embed frame falls due, or the
+            // housekeeping interval (countdowns) is up.
+            let mut wait = HOUSEKEEPING;
+            if participant_pending {
+                wait = wait.min(
+                    self.participant_interval()
+                        .saturating_sub(last_participant_frame.elapsed()),
+                );
+            }
+            if embed_pending {
+                wait = wait.min(EMBED_INTERVAL.saturating_sub(last_embed.elapsed()));
+            }
+            tokio::select! {
+                _ = self.changed.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
             if self.connections.load(Ordering::Acquire) == 0 {
                 self.ticker_running.store(false, Ordering::Release);
                 // A connection may have arrived between the check and the store: it would have
@@ -368,7 +420,7 @@ impl RoomHandle {
                 if self.connections.load(Ordering::Acquire) == 0
                     || self.ticker_running.swap(true, Ordering::AcqRel)
                 {
-                    return;
+                    break;
                 }
             }
             // A countdown that has run out closes voting through the log like any other change,
@@ -383,8 +435,16 @@ impl RoomHandle {
                     tracing::warn!(room = %self.code, ?err, "could not close voting at the end of a countdown");
                 }
             }
-            if self.dirty.swap(false, Ordering::AcqRel) {
+            if self.dirty.load(Ordering::Acquire) {
+                // Changes that arrive within `min_gap` of the last frame share the next one.
+                let since = last_view.elapsed();
+                if since < min_gap {
+                    tokio::time::sleep(min_gap - since).await;
+                }
+                self.dirty.store(false, Ordering::Release);
+                last_view = Instant::now();
                 participant_pending = true;
+                embed_pending = self.embed_frames.receiver_count() > 0;
                 let online = self.online_participants();
                 let state = self.lock();
                 if self.host_frames.receiver_count() > 0 {
@@ -395,30 +455,93 @@ impl RoomHandle {
                     let frame = self.render_locked(&state, Audience::Presenter, online);
                     self.presenter_frames.send_replace(frame);
                 }
-                if self.embed_frames.receiver_count() > 0 {
-                    let frame = self.render_locked(&state, Audience::Embed, online);
-                    self.embed_frames.send_replace(frame);
-                }
+            }
+            if embed_pending && last_embed.elapsed() >= EMBED_INTERVAL {
+                embed_pending = false;
+                last_embed = Instant::now();
+                let frame = {
+                    let online = self.online_participants();
+                    let state = self.lock();
+                    self.render_locked(&state, Audience::Embed, online)
+                };
+                self.embed_frames.send_replace(frame);
             }
             if participant_pending
                 && last_participant_frame.elapsed() >= self.participant_interval()
             {
                 participant_pending = false;
                 last_participant_frame = Instant::now();
-                if self.participant_frames.receiver_count() > 0 {
-                    let online = self.online_participants();
-                    let frame = {
-                        let state = self.lock();
-                        self.render_locked(&state, Audience::Participant, online)
-                    };
-                    self.participant_frames.send_replace(frame);
-                }
+                let online = self.online_participants();
+                let frame = {
+                    let state = self.lock();
+                    self.render_locked(&state, Audience::Participant, online)
+                };
+                to_fanout.send_replace(frame);
             }
+        }
+        drop(to_fanout);
+        let _ = fanout.await;
+    }
+
+    /// Hands each participant frame to the shards a group at a time. A group is about
+    /// `fanout_group` connections (a vote or a presenter frame waits behind at most one group); the next group is released once most of the current one has
+    /// written its frame (or after `FANOUT_GROUP_WAIT`). The run queue then never holds more than
+    /// one group's sends, so a vote's ack or a presenter frame waits behind one group at most,
+    /// while the whole audience still gets the frame as fast as the machine can write it. A
+    /// frame rendered meanwhile goes to everyone in the next round.
+    async fn run_fanout(self: Arc<Self>, mut frames: watch::Receiver<Utf8Bytes>) {
+        while frames.changed().await.is_ok() {
+            let frame = frames.borrow_and_update().clone();
+            let receivers: Vec<usize> = self
+                .participant_frames
+                .iter()
+                .map(|shard| shard.receiver_count())
+                .collect();
+            let audience: usize = receivers.iter().sum();
+            let group_size = u64::from(self.settings.fanout_group.max(1));
+            let groups = (audience as u64)
+                .div_ceil(group_size)
+                .clamp(1, PARTICIPANT_SHARDS as u64) as usize;
+            for group in 0..groups {
+                let shards =
+                    group * PARTICIPANT_SHARDS / groups..(group + 1) * PARTICIPANT_SHARDS / groups;
+                let expected: usize = receivers[shards.clone()].iter().sum();
+                // Count from here: frames of earlier groups still being written count too, which
+                // only releases this group's successor a little sooner.
+                let target = self.participant_delivered.load(Ordering::Acquire)
+                    + (expected as u64 * 9).div_ceil(10);
+                for shard in &self.participant_frames[shards] {
+                    if shard.receiver_count() > 0 {
+                        shard.send_replace(frame.clone());
+                    }
+                }
+                if group + 1 == groups || expected == 0 {
+                    continue;
+                }
+                self.group_target.store(target, Ordering::Release);
+                let deadline = tokio::time::Instant::now() + FANOUT_GROUP_WAIT;
+                while self.participant_delivered.load(Ordering::Acquire) < target {
+                    tokio::select! {
+                        _ = self.group_delivered.notified() => {}
+                        _ = tokio::time::sleep_until(deadline) => break,
+                    }
+                }
+                self.group_target.store(u64::MAX, Ordering::Release);
+            }
+        }
+    }
+
+    /// A participant connection wrote a participant frame to its socket.
+    pub fn participant_frame_sent(&self) {
+        let delivered = self.participant_delivered.fetch_add(1, Ordering::AcqRel) + 1;
+        if delivered == self.group_target.load(Ordering::Acquire) {
+            self.group_delivered.notify_one();
         }
     }
 
     pub fn mark_dirty(&self) {
         self.dirty.store(true, Ordering::Release);
+        self.changed.notify_one();
     }
 }
 
@@ -481,5 +604,96 @@ impl RoomHandle {
 impl RoomHandle {
     pub fn connection_count(&self) -> u64 {
         self.connections.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::store::sqlite::SqliteLog;
+
+    fn room(fanout_group: u32) -> (tempfile::TempDir, Arc<RoomHandle>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::for_data_dir(dir.path().to_path_buf());
+        config.fanout_group = fanout_group;
+        let log = SqliteLog::open(&dir.path().join("log.db")).expect("log");
+        let handle = RoomHandle::new(
+            "ABCDEF".into(),
+            String::new(),
+            Room::empty(),
+            0,
+            1,
+            RoomServices {
+                log: Arc::new(log),
+                settings: Arc::new(HubSettings::from_config(&config)),
+                metrics: Arc::new(Metrics::default()),
+            },
+        );
+        (dir, handle)
+    }
+
+    /// Receivers dealt to the shards like connections are, and what each holds now.
+    fn latest(receivers: &[watch::Receiver<Utf8Bytes>]) -> Vec<String> {
+        receivers.iter().map(|r| r.borrow().to_string()).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn participant_frames_go_out_a_group_at_a_time_and_everyone_ends_on_the_latest() {
+        // One connection per shard, groups of one: 64 steps. Nobody writes (no sessions), so
+        // each step waits its full FANOUT_GROUP_WAIT before the next group is released.
+        let (_dir, handle) = room(1);
+        let receivers: Vec<_> = (0..PARTICIPANT_SHARDS)
+            .map(|_| handle.subscribe(Audience::Participant))
+            .collect();
+        let (frames, rx) = watch::channel(Utf8Bytes::from_static(""));
+        let fanout = tokio::spawn(Arc::clone(&handle).run_fanout(rx));
+
+        frames.send_replace(Utf8Bytes::from_static("A"));
+        tokio::time::sleep(FANOUT_GROUP_WAIT * 4 + FANOUT_GROUP_WAIT / 2).await;
+        let now = latest(&receivers);
+        // Staggered: the first five groups have it, the rest do not yet.
+        assert!(now[..5].iter().all(|f| f == "A"), "{now:?}");
+        assert!(now[5..].iter().all(|f| f.is_empty()), "{now:?}");
+
+        // A newer frame while the first is still going out: the rest of this round still gets
+        // "A", and then everyone, the early groups included, gets "B".
+        frames.send_replace(Utf8Bytes::from_static("B"));
+        tokio::time::sleep(FANOUT_GROUP_WAIT * 2 * PARTICIPANT_SHARDS as u32).await;
+        assert!(latest(&receivers).iter().all(|f| f == "B"));
+
+        drop(frames);
+        fanout.await.expect("the fan-out ends with its ticker");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_group_that_has_written_releases_the_next_at_once() {
+        let (_dir, handle) = room(1);
+        let receivers: Vec<_> = (0..PARTICIPANT_SHARDS)
+            .map(|_| handle.subscribe(Audience::Participant))
+            .collect();
+        let (frames, rx) = watch::channel(Utf8Bytes::from_static(""));
+        let fanout = tokio::spawn(Arc::clone(&handle).run_fanout(rx));
+        // Sessions that write their frame as soon as they see it.
+        let writers: Vec<_> = receivers
+            .into_iter()
+            .map(|mut r| {
+                let handle = Arc::clone(&handle);
+                tokio::spawn(async move {
+                    r.changed().await.expect("a frame");
+                    handle.participant_frame_sent();
+                    r.borrow().to_string()
+                })
+            })
+            .collect();
+        let started = tokio::time::Instant::now();
+        frames.send_replace(Utf8Bytes::from_static("A"));
+        for writer in writers {
+            assert_eq!(writer.await.expect("writer"), "A");
+        }
+        // No group waited for its deadline (time is paused: only timers move it).
+        assert!(started.elapsed() < FANOUT_GROUP_WAIT);
+        drop(frames);
+        fanout.await.expect("the fan-out ends");
     }
 }

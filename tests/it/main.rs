@@ -5,6 +5,7 @@ mod bad_input;
 mod deck;
 mod embed;
 mod embed_http;
+mod fanout;
 mod ideas_words;
 mod limits;
 mod protocol_doc;
