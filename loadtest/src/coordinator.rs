@@ -762,9 +762,12 @@ fn sum_up(args: &Args, reports: &[WorkerReport], screen: &[ScreenFrame], report:
     report.connect_ms = connect.pcts();
     report.reconnect_ms = reconnect.pcts();
     report.vote_ack_ms = ack.pcts();
-    report.participant_frame_ms = spread.pcts();
-    if latency.count() > 0 {
-        report.frame_latency_ms = Some(latency.pcts());
+    report.participant_frame_spread_ms = spread.pcts();
+    report.participant_frame_ms = latency.pcts();
+    if latency.count() == 0 && spread.count() > 0 {
+        report.notes.push(
+            "the server's frames carry no server_time: tick → received is not measured".into(),
+        );
     }
     report.avg_state_frame_bytes = if report.participant_state_frames > 0 {
         state_bytes as f64 / report.participant_state_frames as f64
@@ -773,12 +776,11 @@ fn sum_up(args: &Args, reports: &[WorkerReport], screen: &[ScreenFrame], report:
     };
     report.generator_cpu_seconds = generator_cpu;
     report.generator_rss_bytes = generator_rss;
-    report.participant_frame_method = "for every distinct participant state frame (same text), \
-        each receipt minus the earliest receipt of that frame by any participant in any worker \
-        (all processes read the same clock): the fan-out spread, without the delay from the \
-        tick to the first receipt; frame_latency_ms \
-        (when the server's frames carry server_time) is receipt minus server_time, the true \
-        render → received"
+    report.participant_frame_method = "tick → received: for every distinct participant state \
+        frame, each receipt minus the frame's server_time (handsup: when the server rendered it; \
+        NATS: the publish time in the payload); all processes read the same clock. \
+        participant_frame_spread_ms: each receipt minus the earliest receipt of the same frame by \
+        any participant in any worker (how long one fan-out takes to reach everyone)"
         .into();
     if report.target != "handsup" {
         return;
