@@ -92,7 +92,12 @@ async fn open(
         .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             match room {
-                Some(room) => Session::new(socket, room, state, ip, channel).run().await,
+                Some(room) => {
+                    let (sink, incoming) = socket.split();
+                    Session::new(sink, room, state, ip, channel)
+                        .run(incoming)
+                        .await
+                }
                 None => refuse_missing_room(socket).await,
             }
         })
@@ -149,10 +154,9 @@ enum Stage {
 }
 
 struct Session {
-    /// The writing half; the reading half lives in `event_loop`, where its pending read survives
-    /// the frames sent meanwhile (no read attempt per sent frame).
+    /// The writing half; the reading half is owned by `event_loop`, where its pending read
+    /// survives the frames sent meanwhile (no read attempt per sent frame).
     socket: SplitSink<WebSocket, Message>,
-    incoming: Option<SplitStream<WebSocket>>,
     connection: Connection,
     state: AppState,
     ip: IpAddr,
@@ -178,17 +182,15 @@ enum End {
 
 impl Session {
     fn new(
-        socket: WebSocket,
+        socket: SplitSink<WebSocket, Message>,
         room: Arc<RoomHandle>,
         state: AppState,
         ip: IpAddr,
         channel: Channel,
     ) -> Session {
         let limiter = state.limits.command_limiter();
-        let (socket, incoming) = socket.split();
         Session {
             socket,
-            incoming: Some(incoming),
             connection: room.connect(),
             state,
             ip,
@@ -207,7 +209,7 @@ impl Session {
         self.connection.room()
     }
 
-    async fn run(mut self) {
+    async fn run(mut self, incoming: SplitStream<WebSocket>) {
         let (epoch, seq) = self.room().epoch_seq();
         let welcome = ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
@@ -221,7 +223,7 @@ impl Session {
         let mut closing = self.room().closing();
         let end = match self.send_msg(&welcome).await {
             Err(end) => end,
-            Ok(()) => self.event_loop(&mut closing).await,
+            Ok(()) => self.event_loop(incoming, &mut closing).await,
         };
         if let End::Close(code, reason) = end {
             let frame = CloseFrame {
@@ -236,14 +238,15 @@ impl Session {
         }
     }
 
-    async fn event_loop(&mut self, closing: &mut watch::Receiver<Option<u16>>) -> End {
+    async fn event_loop(
+        &mut self,
+        incoming: SplitStream<WebSocket>,
+        closing: &mut watch::Receiver<Option<u16>>,
+    ) -> End {
         let ping_interval = self.state.config.ping_interval;
         let ping_timeout = self.state.config.ping_timeout;
         let mut heartbeat = tokio::time::interval(ping_interval / 4);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let Some(incoming) = self.incoming.take() else {
-            return End::Quiet;
-        };
         // The read in progress: kept across iterations, so sending a frame does not start (and
         // throw away) a read of its own.
         let mut reading = incoming.into_future();

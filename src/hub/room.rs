@@ -471,12 +471,18 @@ impl RoomHandle {
             {
                 participant_pending = false;
                 last_participant_frame = Instant::now();
-                let online = self.online_participants();
-                let frame = {
-                    let state = self.lock();
-                    self.render_locked(&state, Audience::Participant, online)
-                };
-                to_fanout.send_replace(frame);
+                let anyone = self
+                    .participant_frames
+                    .iter()
+                    .any(|s| s.receiver_count() > 0);
+                if anyone {
+                    let online = self.online_participants();
+                    let frame = {
+                        let state = self.lock();
+                        self.render_locked(&state, Audience::Participant, online)
+                    };
+                    to_fanout.send_replace(frame);
+                }
             }
         }
         drop(to_fanout);
