@@ -870,19 +870,7 @@ async fn a_solution_circle_runs_turns_discussion_and_feedback() {
     assert_eq!(view["activity"]["ideas"][1]["turn"], 2);
 
     // The ideas are kept with the session.
-    let csv = server
-        .http
-        .get(format!(
-            "{}/api/rooms/{}/activities/{id}/export.csv",
-            server.base, room.code
-        ))
-        .bearer_auth(&room.host_key)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = server.export_csv(&room, id).await;
     assert!(
         csv.contains(&format!("1,idea,1,{},Invite the repairs manager", order[0])),
         "{csv}"

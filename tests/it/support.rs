@@ -387,6 +387,22 @@ impl Client {
 }
 
 impl TestServer {
+    /// An activity's CSV export, fetched with the room's host key.
+    pub async fn export_csv(&self, room: &Created, activity: u64) -> String {
+        self.http
+            .get(format!(
+                "{}/api/rooms/{}/activities/{activity}/export.csv",
+                self.base, room.code
+            ))
+            .bearer_auth(&room.host_key)
+            .send()
+            .await
+            .expect("export request")
+            .text()
+            .await
+            .expect("export body")
+    }
+
     /// A server with its own temp dir and some configuration changed.
     pub async fn start_tweaked(tweak: impl FnOnce(&mut Config)) -> TestServer {
         let temp = tempfile::tempdir().expect("temp dir");

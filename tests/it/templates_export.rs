@@ -277,44 +277,17 @@ async fn exports_give_every_answer_with_names_only_where_given() {
             server.base, room.code
         )
     };
-    let csv = server
-        .http
-        .get(csv_url(vote))
-        .bearer_auth(&room.host_key)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = server.export_csv(&room, vote).await;
     assert_eq!(
         csv,
         "round,participant,name,option\n1,1,Priya,\"Repairs, mostly\"\n1,2,,Damp\n2,1,Priya,Damp\n"
     );
-    let csv = server
-        .http
-        .get(csv_url(scales))
-        .bearer_auth(&room.host_key)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = server.export_csv(&room, scales).await;
     assert_eq!(
         csv,
         "round,participant,name,statement_id,theme,statement,rating\n1,2,,0,Voice,We listen,skip\n"
     );
-    let csv = server
-        .http
-        .get(csv_url(qna))
-        .bearer_auth(&room.host_key)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = server.export_csv(&room, qna).await;
     assert_eq!(
         csv,
         "round,question_id,asked_by,question,votes,status,answered\n1,0,,Anonymous question,0,visible,false\n"
