@@ -45,6 +45,10 @@ pub struct ExportRound {
     pub results: ActivityView,
     /// Each participant's answer, by participant number (not for Q&A: see the module docs).
     pub answers: Vec<ExportAnswer>,
+    /// Breakout groups only: every breakout round of this results round, each a list of groups
+    /// of participant numbers (the view holds only the latest round, by name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakout_rounds: Option<Vec<Vec<Vec<u32>>>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -125,11 +129,32 @@ pub fn session(room: &Room) -> SessionExport {
                             list.sort_by_key(|a| a.participant);
                             list
                         };
+                        let breakout_rounds = match &state.kind {
+                            ActivityKind::Groups(groups) => Some(
+                                groups
+                                    .rounds()
+                                    .iter()
+                                    .map(|round| {
+                                        round
+                                            .iter()
+                                            .map(|group| {
+                                                group
+                                                    .iter()
+                                                    .filter_map(|who| numbers.get(who).copied())
+                                                    .collect()
+                                            })
+                                            .collect()
+                                    })
+                                    .collect(),
+                            ),
+                            _ => None,
+                        };
                         ExportRound {
                             round,
                             current,
                             results: state.view_with(Audience::Host, &names),
                             answers,
+                            breakout_rounds,
                         }
                     })
                     .collect(),
@@ -139,36 +164,88 @@ pub fn session(room: &Room) -> SessionExport {
     }
 }
 
-/// The public report: results and notes, without anyone's individual answers (only what the
-/// screen would show once results are revealed), safe to publish.
+/// The public report: what the audience could see at the end with every result revealed, and
+/// the facilitator's notes; safe to publish. Built from the presenter's view, never the host's, so
+/// nothing the room withheld from its audience can reach it: no pending or hidden questions, no
+/// hidden or merged-away ideas, no individual answers. And no names: not who asked a question,
+/// who topped a leaderboard, who met whom in a breakout round or who said what in a circle.
 pub fn public_report(room: &Room) -> SessionExport {
-    let mut full = session(room);
-    full.participants.clear();
-    for activity in &mut full.activities {
-        for round in &mut activity.rounds {
-            round.answers.clear();
-            // Who was grouped with whom, and who said what in a circle, is about people, not
-            // results: the public report keeps the content and drops the names.
-            match &mut round.results.body {
-                ActivityBody::Groups(groups) => {
-                    for group in &mut groups.groups {
-                        group.members.iter_mut().for_each(|m| *m = None);
-                    }
-                }
-                ActivityBody::Circle(circle) => {
-                    circle.sharer = None;
-                    circle.order.iter_mut().for_each(|m| *m = None);
-                    circle.ideas.iter_mut().for_each(|i| i.name = None);
-                }
-                _ => {}
-            }
-        }
+    SessionExport {
+        title: room.title.clone(),
+        created_at: room.created_at,
+        last_activity_at: room.last_command_at,
+        participants: Vec::new(),
+        activities: room
+            .deck
+            .iter()
+            .map(|activity| ExportActivity {
+                id: activity.id,
+                kind: activity.kind_name(),
+                spec: activity.spec(),
+                rounds: rounds_of(activity)
+                    .into_iter()
+                    .map(|(round, current, state)| ExportRound {
+                        round,
+                        current,
+                        results: revealed_without_names(room, &state),
+                        answers: Vec::new(),
+                        breakout_rounds: None,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        report: room.report.clone(),
     }
-    full
 }
 
-/// One activity as CSV rows (a header first), every round. `None` if there is no such activity.
+fn revealed_without_names(room: &Room, activity: &Activity) -> ActivityView {
+    let mut view = activity.revealed_view();
+    match &mut view.body {
+        ActivityBody::Qna(qna) => qna.questions.iter_mut().for_each(|q| q.name = None),
+        ActivityBody::Leaderboard(board) => {
+            let standings = room.standings();
+            board.players = standings.len() as u64;
+            board.top = standings
+                .into_iter()
+                .take(super::activity::leaderboard::TOP)
+                .map(
+                    |(_, score, rank)| super::activity::leaderboard::LeaderboardEntry {
+                        rank,
+                        name: None,
+                        score,
+                    },
+                )
+                .collect();
+        }
+        _ => {}
+    }
+    view
+}
+
+/// A cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage return
+/// first: OWASP's CSV injection list) gets a leading `'`, which spreadsheets show as text. A name
+/// such as `=HYPERLINK(...)` then reads as typed instead of acting in the facilitator's
+/// spreadsheet.
+pub fn neutralise_cell(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// One activity as CSV rows (a header first), every round, every cell neutralised (see
+/// [`neutralise_cell`]). `None` if there is no such activity.
 pub fn csv_rows(room: &Room, id: ActivityId) -> Option<Vec<Vec<String>>> {
+    let rows = raw_csv_rows(room, id)?;
+    Some(
+        rows.into_iter()
+            .map(|row| row.into_iter().map(neutralise_cell).collect())
+            .collect(),
+    )
+}
+
+fn raw_csv_rows(room: &Room, id: ActivityId) -> Option<Vec<Vec<String>>> {
     let activity = room.activity(id).ok()?;
     let numbers = numbering(room);
     let mut in_order: Vec<(ParticipantId, u32)> = numbers.iter().map(|(p, n)| (*p, *n)).collect();
@@ -199,7 +276,7 @@ pub fn csv_rows(room: &Room, id: ActivityId) -> Option<Vec<Vec<String>>> {
         ActivityKind::Ranking(_) => header(&["position", "option"]),
         ActivityKind::Points(_) => header(&["option", "points"]),
         ActivityKind::Quiz(_) => header(&["answer", "correct"]),
-        ActivityKind::Groups(_) => header(&["group"]),
+        ActivityKind::Groups(_) => header(&["breakout_round", "group"]),
         ActivityKind::Leaderboard(_) => vec!["rank".into(), "name".into(), "score".into()],
         ActivityKind::Circle(_) => vec![
             "round".into(),
@@ -237,14 +314,17 @@ pub fn csv_rows(room: &Room, id: ActivityId) -> Option<Vec<Vec<String>>> {
                 }
             }
             (ActivityKind::Groups(groups), _) => {
-                if let Some(last) = groups.rounds().last() {
-                    for (g, members) in last.iter().enumerate() {
+                // Every breakout round, not only the last: who met whom in round one matters as
+                // much as round two.
+                for (breakout, groups) in groups.rounds().iter().enumerate() {
+                    for (g, members) in groups.iter().enumerate() {
                         for who in members {
                             let number = numbers.get(who).copied().unwrap_or(0);
                             rows.push(vec![
                                 r.clone(),
                                 number.to_string(),
                                 name(who),
+                                (breakout + 1).to_string(),
                                 (g + 1).to_string(),
                             ]);
                         }
@@ -378,4 +458,453 @@ pub fn csv_rows(room: &Room, id: ActivityId) -> Option<Vec<Vec<String>>> {
         }
     }
     Some(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Command;
+    use serde_json::{Value, json};
+
+    const OWEN: &str = "Owen Zebedee";
+    const PRIYA: &str = "Priya Quill";
+    const SAM: &str = "Sam Yarrow";
+
+    fn pid(n: u128) -> ParticipantId {
+        ParticipantId(uuid::Uuid::from_u128(n))
+    }
+
+    /// Applies a command written as JSON, failing the test if the room refuses it.
+    fn run(room: &mut Room, at: &mut Millis, command: Value) {
+        *at += 1_000;
+        let parsed: Command = serde_json::from_value(command.clone()).expect("a command");
+        if let Err(rejection) = room.apply(&parsed, *at) {
+            panic!("{command} was refused: {rejection}");
+        }
+    }
+
+    fn add(room: &mut Room, at: &mut Millis, spec: Value) -> u32 {
+        run(room, at, json!({"cmd": "add_activity", "spec": spec}));
+        let id = room.deck.last().expect("added").id.0;
+        run(room, at, json!({"cmd": "navigate", "to": {"activity": id}}));
+        id
+    }
+
+    /// A session with every kind, in the states a facilitator leaves them in: named people, a
+    /// pending, a hidden and a visible question, a hidden and a merged idea, breakout groups, a
+    /// circle with posts, a quiz and a leaderboard, and results hidden where kinds start hidden.
+    fn full_session() -> Room {
+        let mut room = Room::empty();
+        let mut at = 1_000;
+        let at = &mut at;
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "create", "title": "Tenant meetup", "seed": 42, "limits": {"max_participants": 100, "max_activities": 50}}),
+        );
+        for (n, name) in [(1, Some(OWEN)), (2, Some(PRIYA)), (3, Some(SAM)), (4, None)] {
+            run(
+                &mut room,
+                at,
+                json!({"cmd": "join", "participant": pid(n), "name": name}),
+            );
+        }
+        let everyone: Vec<ParticipantId> = (1..=4).map(pid).collect();
+
+        let poll = add(
+            &mut room,
+            at,
+            json!({"kind": "poll", "question": "Which topic first?", "options": ["Repairs", "Damp"]}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "vote", "participant": pid(1), "activity": poll, "options": [0]}),
+        );
+
+        let ideas = add(
+            &mut room,
+            at,
+            json!({"kind": "ideas", "prompt": "What shall we work on?", "max_per_participant": 3, "dots": 3, "max_dots_per_item": 1}),
+        );
+        for (who, text) in [
+            (1, "Repairs engagement"),
+            (2, "getting repairs team involved"),
+            (3, "OFFTOPIC-SECRET"),
+        ] {
+            run(
+                &mut room,
+                at,
+                json!({"cmd": "submit_idea", "participant": pid(who), "activity": ideas, "text": text}),
+            );
+        }
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "merge_ideas", "activity": ideas, "from": 1, "into": 0}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "hide_idea", "activity": ideas, "idea": 2, "hidden": true}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "set_ideas_phase", "activity": ideas, "phase": "vote"}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "dot_vote", "participant": pid(2), "activity": ideas, "ideas": [0]}),
+        );
+
+        let words = add(
+            &mut room,
+            at,
+            json!({"kind": "wordcloud", "prompt": "One word?", "max_words": 3}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "submit_words", "participant": pid(1), "activity": words, "words": ["hopeful"]}),
+        );
+
+        let scales = add(
+            &mut room,
+            at,
+            json!({"kind": "scales", "statements": [{"text": "We report back", "theme": "Voice"}, {"text": "We fix fast", "theme": "Repairs"}]}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "rate", "participant": pid(3), "activity": scales, "ratings": [{"statement": 0, "value": 4}, {"statement": 1, "value": 2}]}),
+        );
+
+        let qna = add(
+            &mut room,
+            at,
+            json!({"kind": "qna", "prompt": "Questions for the councillor", "require_approval": true}),
+        );
+        for (who, text) in [
+            (1, "PENDING-QUESTION"),
+            (2, "HIDDEN-QUESTION"),
+            (3, "VISIBLE-QUESTION"),
+        ] {
+            run(
+                &mut room,
+                at,
+                json!({"cmd": "ask", "participant": pid(who), "activity": qna, "text": text}),
+            );
+        }
+        for (question, action) in [(1, "approve"), (1, "hide"), (2, "approve")] {
+            run(
+                &mut room,
+                at,
+                json!({"cmd": "moderate", "activity": qna, "question": question, "action": action}),
+            );
+        }
+
+        let ranking = add(
+            &mut room,
+            at,
+            json!({"kind": "ranking", "question": "Order these", "options": ["A", "B", "C"]}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "rank", "participant": pid(1), "activity": ranking, "order": [2, 0, 1]}),
+        );
+        let points = add(
+            &mut room,
+            at,
+            json!({"kind": "points", "question": "Split 100", "options": ["A", "B"], "total": 100}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "allocate", "participant": pid(2), "activity": points, "points": [{"option": 0, "points": 70}]}),
+        );
+        let quiz = add(
+            &mut room,
+            at,
+            json!({"kind": "quiz", "question": "Welsh councils?", "options": ["Cardiff", "Leeds"], "correct": [0], "time_limit_secs": 60}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "start_quiz", "activity": quiz}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "quiz_answer", "participant": pid(1), "activity": quiz, "options": [0]}),
+        );
+        add(
+            &mut room,
+            at,
+            json!({"kind": "leaderboard", "title": "Who knows their council?"}),
+        );
+        let groups = add(
+            &mut room,
+            at,
+            json!({"kind": "groups", "title": "Networking"}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "start_groups", "activity": groups, "present": everyone}),
+        );
+        let circle = add(
+            &mut room,
+            at,
+            json!({"kind": "circle", "title": "Solution circle", "challenge": "Repairs team", "turn_secs": 60, "discussion_secs": 60}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "circle_setup", "activity": circle, "sharer": pid(1), "order": [pid(2), pid(3)]}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "circle_post", "participant": pid(2), "activity": circle, "text": "Invite the manager"}),
+        );
+        add(
+            &mut room,
+            at,
+            json!({"kind": "info", "title": "Welcome", "body": "Talk about:", "points": ["One win"]}),
+        );
+        add(
+            &mut room,
+            at,
+            json!({"kind": "timer", "title": "Break", "duration_secs": 60}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "publish_report", "published": true}),
+        );
+        room
+    }
+
+    #[test]
+    fn the_public_report_holds_only_what_the_audience_could_see_and_no_names() {
+        let room = full_session();
+        let report = serde_json::to_value(public_report(&room)).expect("json");
+        let text = report.to_string();
+        for withheld in [
+            OWEN,
+            PRIYA,
+            SAM,
+            "Owen",
+            "PENDING-QUESTION",
+            "HIDDEN-QUESTION",
+            "OFFTOPIC-SECRET",
+            "getting repairs team involved",
+            "\"status\"",
+            "\"hidden\"",
+            "merged_into",
+            "\"authors\"",
+            "\"pending\"",
+        ] {
+            assert!(
+                !text.contains(withheld),
+                "the public report shows {withheld:?}: {text}"
+            );
+        }
+        assert!(report["participants"].as_array().is_some_and(Vec::is_empty));
+        let kinds: Vec<&str> = report["activities"]
+            .as_array()
+            .expect("activities")
+            .iter()
+            .filter_map(|a| a["kind"].as_str())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "poll",
+                "ideas",
+                "wordcloud",
+                "scales",
+                "qna",
+                "ranking",
+                "points",
+                "quiz",
+                "leaderboard",
+                "groups",
+                "circle",
+                "info",
+                "timer"
+            ]
+        );
+        let results = |i: usize| report["activities"][i]["rounds"][0]["results"].clone();
+        for i in 0..kinds.len() {
+            assert_eq!(report["activities"][i]["rounds"][0]["answers"], json!([]));
+            assert_eq!(results(i)["results_shown"], true, "{}", kinds[i]);
+        }
+        // What the audience saw is there, revealed (scales and quizzes start hidden).
+        assert_eq!(results(0)["results"]["counts"], json!([1, 0]));
+        assert_eq!(
+            results(1)["ideas"],
+            json!([{"id": 0, "text": "Repairs engagement", "votes": 1}])
+        );
+        assert_eq!(results(2)["words"][0]["text"], "hopeful");
+        assert_eq!(results(3)["results"]["statements"][0]["mean"], 4.0);
+        let questions = results(4)["questions"].clone();
+        assert_eq!(questions.as_array().map(Vec::len), Some(1));
+        assert_eq!(questions[0]["text"], "VISIBLE-QUESTION");
+        assert!(questions[0].get("name").is_none());
+        assert_eq!(results(7)["results"]["correct_answers"], 1);
+        assert_eq!(
+            results(8)["top"][0]["score"].as_u64().map(|s| s > 0),
+            Some(true)
+        );
+        assert!(results(8)["top"][0].get("name").is_none());
+        assert!(
+            results(9)["groups"][0]["members"]
+                .as_array()
+                .is_some_and(|m| m.iter().all(Value::is_null))
+        );
+        assert_eq!(results(10)["ideas"][0]["text"], "Invite the manager");
+        assert!(results(10)["sharer"].is_null());
+
+        // The facilitator's own export still has all of it.
+        let full = serde_json::to_string(&session(&room)).expect("json");
+        for kept in [OWEN, "PENDING-QUESTION", "OFFTOPIC-SECRET", "\"status\""] {
+            assert!(full.contains(kept), "the host export lost {kept:?}");
+        }
+    }
+
+    #[test]
+    fn csv_cells_never_run_as_formulas() {
+        let mut room = Room::empty();
+        let mut at = 1_000;
+        let at = &mut at;
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "create", "title": "", "seed": 1, "limits": {"max_participants": 10, "max_activities": 10}}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "join", "participant": pid(1), "name": "=cmd|' /C calc'!A0"}),
+        );
+        let ideas = add(
+            &mut room,
+            at,
+            json!({"kind": "ideas", "prompt": "Ideas?", "max_per_participant": 10}),
+        );
+        for text in [
+            "=HYPERLINK(\"http://evil.example\",\"click\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "fine idea",
+        ] {
+            run(
+                &mut room,
+                at,
+                json!({"cmd": "submit_idea", "participant": pid(1), "activity": ideas, "text": text}),
+            );
+        }
+        let rows = csv_rows(&room, ActivityId(ideas)).expect("rows");
+        let cells: Vec<&String> = rows.iter().flatten().collect();
+        for cell in &cells {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?} would run as a formula"
+            );
+        }
+        assert!(cells.iter().any(|c| *c == "'=cmd|' /C calc'!A0"));
+        assert!(cells.iter().any(|c| *c == "'@SUM(A1)"));
+        assert!(cells.iter().any(|c| *c == "fine idea"));
+        assert_eq!(neutralise_cell("\tx".into()), "'\tx");
+        assert_eq!(neutralise_cell("3".into()), "3");
+    }
+
+    #[test]
+    fn every_breakout_round_is_exported() {
+        let mut room = full_session();
+        let mut at = room.last_command_at;
+        let at = &mut at;
+        let groups = room
+            .deck
+            .iter()
+            .find(|a| a.kind_name() == "groups")
+            .expect("groups")
+            .id
+            .0;
+        let everyone: Vec<ParticipantId> = (1..=4).map(pid).collect();
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "start_groups", "activity": groups, "present": everyone}),
+        );
+        let rows = csv_rows(&room, ActivityId(groups)).expect("rows");
+        assert_eq!(
+            rows[0],
+            ["round", "participant", "name", "breakout_round", "group"]
+        );
+        let rounds: std::collections::BTreeSet<&str> =
+            rows[1..].iter().map(|r| r[3].as_str()).collect();
+        assert_eq!(rounds, ["1", "2"].into_iter().collect());
+        assert_eq!(rows.len(), 1 + 2 * 4, "four people in each of two rounds");
+        let export = serde_json::to_value(session(&room)).expect("json");
+        let activity = export["activities"]
+            .as_array()
+            .and_then(|list| list.iter().find(|a| a["kind"] == "groups"))
+            .expect("groups");
+        let breakout = &activity["rounds"][0]["breakout_rounds"];
+        assert_eq!(breakout.as_array().map(Vec::len), Some(2));
+        let placed: usize = breakout[0]
+            .as_array()
+            .map(|groups| {
+                groups
+                    .iter()
+                    .filter_map(Value::as_array)
+                    .map(Vec::len)
+                    .sum()
+            })
+            .unwrap_or(0);
+        assert_eq!(placed, 4);
+    }
+
+    #[test]
+    fn a_new_round_starts_as_hidden_as_the_kind_starts() {
+        let mut room = full_session();
+        let mut at = room.last_command_at;
+        let at = &mut at;
+        let scales = room.deck[3].id.0;
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "set_results", "activity": scales, "shown": true}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "reset_results", "activity": scales}),
+        );
+        assert!(
+            !room.deck[3].results_shown,
+            "round two of scales starts hidden"
+        );
+        let poll = room.deck[0].id.0;
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "set_results", "activity": poll, "shown": false}),
+        );
+        run(
+            &mut room,
+            at,
+            json!({"cmd": "reset_results", "activity": poll}),
+        );
+        assert!(
+            room.deck[0].results_shown,
+            "a poll's new round starts shown"
+        );
+    }
 }

@@ -99,6 +99,7 @@ reject_codes! {
     InvalidActivity => "invalid_activity",
     VotingClosed => "voting_closed",
     AlreadyVoted => "already_voted",
+    NotVoted => "not_voted",
     OptionNotFound => "option_not_found",
     DuplicateOption => "duplicate_option",
     NoChoice => "no_choice",
@@ -137,14 +138,16 @@ pub(crate) fn reject<T>(code: RejectCode, detail: impl Into<String>) -> Result<T
 
 /// Trims a text and collapses every run of whitespace to one space; rejects it when empty or
 /// longer than `max_chars` characters (characters, not bytes: a name in Welsh or Urdu is not
-/// penalised for its encoding). Control characters are dropped.
+/// penalised for its encoding). Control characters and bidirectional formatting characters are
+/// dropped (see [`is_hidden_control`]).
 pub fn clean_text(raw: &str, max_chars: usize, what: &str) -> Result<String, Rejection> {
     let mut out = String::with_capacity(raw.len().min(max_chars * 4));
     for word in raw.split_whitespace() {
-        if !out.is_empty() {
+        let kept = word.chars().filter(|c| !is_hidden_control(*c));
+        if !out.is_empty() && word.chars().any(|c| !is_hidden_control(c)) {
             out.push(' ');
         }
-        out.extend(word.chars().filter(|c| !c.is_control()));
+        out.extend(kept);
     }
     if out.is_empty() {
         return reject(RejectCode::TextEmpty, format!("{what} is empty"));
@@ -157,6 +160,19 @@ pub fn clean_text(raw: &str, max_chars: usize, what: &str) -> Result<String, Rej
         );
     }
     Ok(out)
+}
+
+/// Characters that change how a text looks without being seen: control characters, and the
+/// Unicode bidirectional controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069). A name
+/// of `U+202E` + "nimda" would otherwise show as "admin" on every screen, and an idea could hide
+/// what it says in an export. Nobody needs them in a name, a suggestion or a question: each
+/// screen lays out right-to-left scripts (Arabic, Hebrew, Urdu) by itself.
+pub fn is_hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// Like [`clean_text`] but an empty text is allowed and means "none".
@@ -186,6 +202,22 @@ mod tests {
         );
         assert_eq!(
             clean_text(" \n ", 3, "x").unwrap_err().code,
+            RejectCode::TextEmpty
+        );
+    }
+
+    #[test]
+    fn bidi_controls_are_dropped_and_leave_no_empty_words() {
+        // "\u{202E}nimda" shows as "admin" if the override is kept.
+        assert_eq!(clean_text("\u{202E}nimda", 40, "x").unwrap(), "nimda");
+        assert_eq!(
+            clean_text("Ann \u{2067}\u{2069} \u{200F}Bee\u{202C}", 40, "x").unwrap(),
+            "Ann Bee"
+        );
+        // Right-to-left scripts themselves are kept.
+        assert_eq!(clean_text("سلام עולם", 40, "x").unwrap(), "سلام עולם");
+        assert_eq!(
+            clean_text("\u{202E}\u{2066}", 40, "x").unwrap_err().code,
             RejectCode::TextEmpty
         );
     }

@@ -31,9 +31,9 @@ pub struct PublicView {
     /// The current activity (for embeds: the pinned one); absent in the lobby.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<ActivityView>,
-    /// Embeds only: whether visitors may vote from the embed.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub embed_voting: bool,
+    /// Embeds only (absent on every other view): whether visitors may vote from the embed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embed_voting: Option<bool>,
     #[serde(default, skip_serializing_if = "is_presenter_paced")]
     pub pacing: Pacing,
     /// Participants, when the audience sets its own pace: every activity, in deck order.
@@ -129,7 +129,7 @@ pub fn public_view(room: &Room, audience: Audience, online: u64) -> PublicView {
             count: room.deck.len(),
         }),
         activity: index.map(|i| activity_view(room, &room.deck[i], audience)),
-        embed_voting: audience == Audience::Embed && room.embed.voting,
+        embed_voting: (audience == Audience::Embed).then_some(room.embed.voting),
         pacing: room.pacing,
         deck,
         side,

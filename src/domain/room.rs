@@ -660,7 +660,12 @@ impl Room {
                 text,
             } => {
                 self.activity(*activity)?;
-                let text = text.trim().replace("\r\n", "\n");
+                let text: String = text
+                    .trim()
+                    .replace("\r\n", "\n")
+                    .chars()
+                    .filter(|c| *c == '\n' || !super::is_hidden_control(*c))
+                    .collect();
                 if text.chars().count() > MAX_NOTE_CHARS {
                     return reject(
                         RejectCode::TextTooLong,

@@ -50,7 +50,7 @@ pub struct Hub {
     settings: Arc<HubSettings>,
     secret: Secret,
     /// Epochs are unique per server run and per rebuild, so a client can tell a rebuilt room.
-    next_epoch: AtomicU64,
+    next_epoch: Arc<AtomicU64>,
     metrics: Arc<Metrics>,
 }
 
@@ -86,28 +86,14 @@ impl Hub {
             log,
             settings: Arc::new(settings),
             secret,
-            next_epoch: AtomicU64::new(now_ms().max(1) as u64),
+            next_epoch: Arc::new(AtomicU64::new(now_ms().max(1) as u64)),
             metrics: Arc::new(Metrics::default()),
         };
         let stored = hub.log.load_all()?;
         let mut commands = 0usize;
         for stored_room in stored {
-            let mut room = Room::empty();
-            let mut seq = 0;
-            for entry in &stored_room.entries {
-                seq = entry.seq;
-                commands += 1;
-                match serde_json::from_str::<Command>(&entry.command) {
-                    Ok(command) => {
-                        if let Err(rejection) = room.apply(&command, entry.at) {
-                            tracing::warn!(room = %entry.room, seq, %rejection,
-                                "a logged command was refused on replay");
-                        }
-                    }
-                    Err(err) => tracing::warn!(room = %entry.room, seq, error = %err,
-                        "a logged command could not be read"),
-                }
-            }
+            commands += stored_room.entries.len();
+            let (room, seq) = room::replay(&stored_room.entries);
             if !room.is_created() {
                 tracing::warn!(room = %stored_room.record.code, "skipping a room with no create command");
                 continue;
@@ -140,6 +126,7 @@ impl Hub {
                 log: Arc::clone(&self.log),
                 settings: Arc::clone(&self.settings),
                 metrics: Arc::clone(&self.metrics),
+                epochs: Arc::clone(&self.next_epoch),
             },
         )
     }
@@ -327,5 +314,136 @@ impl Hub {
             .iter()
             .map(|r| r.value().connection_count())
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::activity::Audience;
+    use crate::domain::{ActivityId, ParticipantId};
+    use crate::store::sqlite::SqliteLog;
+    use crate::store::{Commit, StoredRoom};
+    use std::sync::atomic::AtomicBool;
+
+    /// The SQLite log, except that appends fail (as a full disk would) once `failing` is set.
+    struct FailingLog {
+        inner: SqliteLog,
+        failing: AtomicBool,
+    }
+
+    impl CommandLog for FailingLog {
+        fn create_room(&self, record: RoomRecord, first: LogEntry) -> Commit {
+            self.inner.create_room(record, first)
+        }
+        fn append(&self, entry: LogEntry) -> Commit {
+            if self.failing.load(Ordering::Acquire) {
+                Commit::failed(StoreError::Io("disk full".into()))
+            } else {
+                self.inner.append(entry)
+            }
+        }
+        fn delete_room(&self, code: &str) -> Commit {
+            self.inner.delete_room(code)
+        }
+        fn flush(&self) -> Commit {
+            self.inner.flush()
+        }
+        fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError> {
+            self.inner.load_all()
+        }
+        fn load_room(&self, code: &str) -> Result<Option<StoredRoom>, StoreError> {
+            self.inner.load_room(code)
+        }
+    }
+
+    fn poll_votes(room: &RoomHandle) -> String {
+        let state = room.lock();
+        let view = crate::domain::results::public_view(&state.room, Audience::Presenter, 0);
+        serde_json::to_value(view.activity.map(|a| a.body))
+            .map(|v| v["results"]["counts"].to_string())
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_leaves_the_room_as_the_log_holds_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = Arc::new(FailingLog {
+            inner: SqliteLog::open(&dir.path().join("log.db")).expect("log"),
+            failing: AtomicBool::new(false),
+        });
+        let config = Config::for_data_dir(dir.path().to_path_buf());
+        let hub = Hub::load(
+            Arc::clone(&log) as Arc<dyn CommandLog>,
+            HubSettings::from_config(&config),
+            Secret::fixed(7),
+        )
+        .expect("hub");
+        let created = hub.create_room("Meetup").await.expect("room");
+        let room = hub.get(&created.code).expect("live room");
+        let poll: crate::domain::activity::ActivitySpec = serde_json::from_value(
+            serde_json::json!({"kind": "poll", "question": "Which topic?", "options": ["Repairs", "Damp"]}),
+        )
+        .expect("spec");
+        room.submit(Command::AddActivity {
+            spec: poll,
+            position: None,
+        })
+        .await
+        .expect("add");
+        let activity = ActivityId(0);
+        room.submit(Command::Navigate {
+            to: crate::domain::Navigate::Activity(activity),
+        })
+        .await
+        .expect("show");
+        let people: Vec<ParticipantId> = (1..=2)
+            .map(|n| ParticipantId(uuid::Uuid::from_u128(n)))
+            .collect();
+        for who in &people {
+            room.submit(Command::Join {
+                participant: *who,
+                name: None,
+            })
+            .await
+            .expect("join");
+        }
+        room.submit(Command::Vote {
+            participant: people[0],
+            activity,
+            options: vec![0],
+        })
+        .await
+        .expect("first vote");
+        let (epoch_before, seq_before) = room.epoch_seq();
+        assert_eq!(poll_votes(&room), "[1,0]");
+
+        log.failing.store(true, Ordering::Release);
+        let refused = room
+            .submit(Command::Vote {
+                participant: people[1],
+                activity,
+                options: vec![1],
+            })
+            .await;
+        assert!(matches!(refused, Err(SubmitError::Store(_))), "{refused:?}");
+        // The vote that was not saved is not shown either: the room is the log's.
+        assert_eq!(poll_votes(&room), "[1,0]");
+        let (epoch, seq) = room.epoch_seq();
+        assert_eq!(seq, seq_before, "the position is the log's last entry");
+        assert_ne!(epoch, epoch_before, "a rebuilt room has a new epoch");
+
+        // Until restart the room takes nothing more, even once the disk recovers.
+        log.failing.store(false, Ordering::Release);
+        let later = room
+            .submit(Command::Vote {
+                participant: people[1],
+                activity,
+                options: vec![1],
+            })
+            .await;
+        assert!(matches!(later, Err(SubmitError::Store(_))), "{later:?}");
+        assert_eq!(poll_votes(&room), "[1,0]");
+        assert_eq!(room.epoch_seq(), (epoch, seq));
     }
 }

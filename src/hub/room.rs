@@ -34,6 +34,9 @@ pub struct RoomState {
     pub seq: u64,
     pub epoch: u64,
     deleted: bool,
+    /// A write of this room failed: the room was rebuilt from the log and takes no more commands
+    /// until the server restarts (see the `CommandLog` contract).
+    log_failed: bool,
 }
 
 pub struct RoomHandle {
@@ -43,6 +46,7 @@ pub struct RoomHandle {
     log: Arc<dyn CommandLog>,
     settings: Arc<HubSettings>,
     metrics: Arc<Metrics>,
+    epochs: Arc<AtomicU64>,
     /// Who is connected now, with how many connections each (breakout rounds need the names).
     present: Mutex<std::collections::BTreeMap<ParticipantId, u32>>,
     connections: AtomicU64,
@@ -93,6 +97,30 @@ pub struct RoomServices {
     pub log: Arc<dyn CommandLog>,
     pub settings: Arc<HubSettings>,
     pub metrics: Arc<Metrics>,
+    /// The next epoch to hand out (a rebuilt room takes a new one).
+    pub epochs: Arc<AtomicU64>,
+}
+
+/// A room rebuilt from its log entries, in order, with the position of the last one. A command
+/// the room refuses (or cannot read) is skipped with a warning, as `apply` refused it the first
+/// time too.
+pub fn replay(entries: &[LogEntry]) -> (Room, u64) {
+    let mut room = Room::empty();
+    let mut seq = 0;
+    for entry in entries {
+        seq = entry.seq;
+        match serde_json::from_str::<Command>(&entry.command) {
+            Ok(command) => {
+                if let Err(rejection) = room.apply(&command, entry.at) {
+                    tracing::warn!(room = %entry.room, seq, %rejection,
+                        "a logged command was refused on replay");
+                }
+            }
+            Err(err) => tracing::warn!(room = %entry.room, seq, error = %err,
+                "a logged command could not be read"),
+        }
+    }
+    (room, seq)
 }
 
 /// Host commands after which participants' own answers may read differently.
@@ -132,6 +160,7 @@ impl RoomHandle {
             log,
             settings,
             metrics,
+            epochs,
         } = services;
         let empty = || watch::channel(Utf8Bytes::from_static("")).0;
         Arc::new(RoomHandle {
@@ -142,10 +171,12 @@ impl RoomHandle {
                 seq,
                 epoch,
                 deleted: false,
+                log_failed: false,
             }),
             log,
             settings,
             metrics,
+            epochs,
             present: Mutex::new(std::collections::BTreeMap::new()),
             connections: AtomicU64::new(0),
             dirty: AtomicBool::new(true),
@@ -192,6 +223,11 @@ impl RoomHandle {
             if state.deleted {
                 return Err(SubmitError::Gone);
             }
+            if state.log_failed {
+                return Err(SubmitError::Store(StoreError::Io(
+                    "an earlier write of this session failed; it takes no changes until the server restarts".into(),
+                )));
+            }
             // `at` never goes backwards within a room, whatever the wall clock does.
             let at = now_ms().max(state.room.last_command_at());
             let outcome = state.room.apply(&command, at).map_err(|rejection| {
@@ -218,7 +254,10 @@ impl RoomHandle {
         };
         let started = Instant::now();
         let touches_answers = changes_others_answers(&command);
-        commit.await.map_err(SubmitError::Store)?;
+        if let Err(err) = commit.await {
+            self.rebuild_after_failed_write(applied.epoch);
+            return Err(SubmitError::Store(err));
+        }
         if touches_answers {
             self.answers_changed.send_modify(|n| *n += 1);
         }
@@ -227,6 +266,37 @@ impl RoomHandle {
             .observe(started.elapsed().as_secs_f64());
         self.metrics.commands_applied.inc();
         Ok(applied)
+    }
+
+    /// A write applied in `epoch` failed: the room in memory may hold commands the log does not.
+    /// Rebuilds it from the durable log under a new epoch (once, however many writes of that
+    /// epoch fail), stops taking commands, and sends every screen and phone the rebuilt state.
+    fn rebuild_after_failed_write(&self, epoch: u64) {
+        let mut state = self.lock();
+        if state.epoch != epoch || state.deleted {
+            return;
+        }
+        // Read under the lock (a failure path, not a hot one): no command can slip in between
+        // reading the log and replacing the room.
+        match self.log.load_room(&self.code) {
+            Ok(Some(stored)) => {
+                let (room, seq) = replay(&stored.entries);
+                state.room = room;
+                state.seq = seq;
+                tracing::error!(room = %self.code, seq, "a write failed: the room was rebuilt from its log and takes no more commands until restart");
+            }
+            Ok(None) => {
+                tracing::error!(room = %self.code, "a write failed and the room is not in the log");
+            }
+            Err(err) => {
+                tracing::error!(room = %self.code, error = %err, "a write failed and the log cannot be read to rebuild the room");
+            }
+        }
+        state.log_failed = true;
+        state.epoch = self.epochs.fetch_add(1, Ordering::Relaxed);
+        drop(state);
+        self.mark_dirty();
+        self.answers_changed.send_modify(|n| *n += 1);
     }
 
     pub fn epoch_seq(&self) -> (u64, u64) {
@@ -634,6 +704,7 @@ mod tests {
                 log: Arc::new(log),
                 settings: Arc::new(HubSettings::from_config(&config)),
                 metrics: Arc::new(Metrics::default()),
+                epochs: Arc::new(AtomicU64::new(2)),
             },
         );
         (dir, handle)

@@ -81,8 +81,13 @@ impl Future for Commit {
 ///   committed to stable storage. Writes are grouped into batches (group commit): one `fsync` serves
 ///   every write that arrived while the previous batch was being committed.
 /// - **Atomicity**: a batch commits whole or not at all. If it fails, every write in it resolves
-///   `Err` and nothing in it is visible after a restart; the hub then rebuilds the room from the log.
-/// - Methods never block on disk: they queue the write and return its [`Commit`].
+///   `Err` and nothing in it is visible after a restart, nor to [`CommandLog::load_room`].
+/// - **After a failure** a log may refuse every later write until it is reopened (the SQLite log
+///   does: a later command of a room whose earlier command was lost would leave a gap). The hub
+///   therefore rebuilds a room from [`CommandLog::load_room`] when one of its writes fails, so
+///   memory never shows a command the log does not hold, and takes no further commands for that
+///   room until the server restarts.
+/// - The write methods never block on disk: they queue the write and return its [`Commit`].
 pub trait CommandLog: Send + Sync + 'static {
     /// Registers a room and its first command in one transaction. Fails with
     /// [`StoreError::RoomExists`] if the code is taken.
@@ -99,4 +104,8 @@ pub trait CommandLog: Send + Sync + 'static {
 
     /// Reads every room and its log (start-up only; blocking).
     fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError>;
+
+    /// Reads one room and its durable log, `None` if there is no such room (blocking; used to
+    /// rebuild a room after a failed write).
+    fn load_room(&self, code: &str) -> Result<Option<StoredRoom>, StoreError>;
 }

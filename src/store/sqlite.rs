@@ -204,41 +204,55 @@ impl CommandLog for SqliteLog {
 
     fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError> {
         let conn = open_connection(&self.path)?;
-        let mut rooms_stmt = conn
-            .prepare("SELECT code, host_key_hash, created_at FROM rooms ORDER BY code")
-            .map_err(io)?;
-        let records = rooms_stmt
-            .query_map([], |row| {
-                Ok(RoomRecord {
-                    code: row.get(0)?,
-                    host_key_hash: row.get(1)?,
-                    created_at: row.get(2)?,
+        load_rooms(&conn, None)
+    }
+
+    fn load_room(&self, code: &str) -> Result<Option<StoredRoom>, StoreError> {
+        let conn = open_connection(&self.path)?;
+        Ok(load_rooms(&conn, Some(code))?.into_iter().next())
+    }
+}
+
+/// Every room (or the one named) with its log in order, from a connection of its own: reads see
+/// only committed batches.
+fn load_rooms(conn: &Connection, only: Option<&str>) -> Result<Vec<StoredRoom>, StoreError> {
+    let mut rooms_stmt = conn
+        .prepare(
+            "SELECT code, host_key_hash, created_at FROM rooms
+             WHERE ?1 IS NULL OR code = ?1 ORDER BY code",
+        )
+        .map_err(io)?;
+    let records = rooms_stmt
+        .query_map(params![only], |row| {
+            Ok(RoomRecord {
+                code: row.get(0)?,
+                host_key_hash: row.get(1)?,
+                created_at: row.get(2)?,
+            })
+        })
+        .map_err(io)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(io)?;
+    let mut entries_stmt = conn
+        .prepare("SELECT seq, at, command FROM log WHERE room = ?1 ORDER BY seq")
+        .map_err(io)?;
+    let mut rooms = Vec::with_capacity(records.len());
+    for record in records {
+        let entries = entries_stmt
+            .query_map(params![record.code], |row| {
+                Ok(LogEntry {
+                    room: record.code.clone(),
+                    seq: row.get::<_, i64>(0)? as u64,
+                    at: row.get(1)?,
+                    command: row.get(2)?,
                 })
             })
             .map_err(io)?
             .collect::<Result<Vec<_>, _>>()
             .map_err(io)?;
-        let mut entries_stmt = conn
-            .prepare("SELECT seq, at, command FROM log WHERE room = ?1 ORDER BY seq")
-            .map_err(io)?;
-        let mut rooms = Vec::with_capacity(records.len());
-        for record in records {
-            let entries = entries_stmt
-                .query_map(params![record.code], |row| {
-                    Ok(LogEntry {
-                        room: record.code.clone(),
-                        seq: row.get::<_, i64>(0)? as u64,
-                        at: row.get(1)?,
-                        command: row.get(2)?,
-                    })
-                })
-                .map_err(io)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(io)?;
-            rooms.push(StoredRoom { record, entries });
-        }
-        Ok(rooms)
+        rooms.push(StoredRoom { record, entries });
     }
+    Ok(rooms)
 }
 
 /// The number of rows in a room's log (for tests and diagnostics).

@@ -281,7 +281,9 @@ impl Ideas {
     }
 
     /// Folds `from` into `into`: the authors join, every dot on `from` moves to `into`, and `from`
-    /// disappears from the audience's view for good.
+    /// disappears from the audience's view for good. A ballot holds at most `max_dots_per_item`
+    /// on `into` afterwards: someone who had dots on both keeps the allowed number on the merged
+    /// idea and gets the rest back to spend again (their phone is sent a fresh `me`).
     pub fn merge(&mut self, from: u32, into: u32) -> Result<(), Rejection> {
         if from == into {
             return reject(RejectCode::SameIdea, "an idea cannot be merged into itself");
@@ -302,14 +304,22 @@ impl Ideas {
             }
         }
         self.ideas[from as usize].merged_into = Some(into);
+        let cap = self.max_dots_per_item;
         for ballot in self.ballots.values_mut() {
             if let Some(dots) = ballot.remove(&from) {
-                *ballot.entry(into).or_insert(0) += dots;
+                let kept = ballot.entry(into).or_insert(0);
+                // Dots already over the cap (the limit was lowered later) are left as they were.
+                *kept = (*kept + dots).min(cap.max(*kept));
             }
         }
-        if let Some(moved) = self.votes.remove(&from) {
-            *self.votes.entry(into).or_insert(0) += moved;
-        }
+        self.votes.remove(&from);
+        let total: u64 = self
+            .ballots
+            .values()
+            .filter_map(|ballot| ballot.get(&into))
+            .map(|dots| u64::from(*dots))
+            .sum();
+        self.votes.insert(into, total);
         Ok(())
     }
 
@@ -337,7 +347,8 @@ impl Ideas {
                         text: idea.text.clone(),
                         votes: None,
                         authors: None,
-                        hidden: false,
+                        // Authors learn that the facilitator hid (or merged) their suggestion.
+                        hidden: idea.hidden,
                         merged_into: idea.merged_into,
                     }
                 })
@@ -524,8 +535,17 @@ mod tests {
         act.dot_vote(pid(4), &[team]).unwrap();
         act.dot_vote(pid(5), &[repairs, team]).unwrap();
         act.merge(team, repairs).unwrap();
-        assert_eq!(act.votes_for(repairs), 4);
+        // pid 5 had a dot on each; one dot per idea is allowed, so one comes back to them.
+        assert_eq!(act.votes_for(repairs), 3);
+        assert_eq!(act.answer(&pid(5)).unwrap().dots, vec![repairs]);
+        assert_eq!(act.answer(&pid(4)).unwrap().dots, vec![repairs]);
         assert_eq!(act.recount_from_ballots(), act.live_counts());
+        // The ballot the phone now holds is one it can send again, plus the returned dot.
+        let other = act.ideas.len() as u32;
+        act.set_phase(IdeasPhase::Collect);
+        act.submit(pid(7), "damp").unwrap();
+        act.set_phase(IdeasPhase::Vote);
+        act.dot_vote(pid(5), &[repairs, other]).unwrap();
         let host = act.view(Audience::Host, true);
         let merged = host
             .ideas
@@ -537,8 +557,8 @@ mod tests {
         assert_eq!(merged.authors, Some(2));
         let public = act.view(Audience::Presenter, true);
         let list = public.ideas.unwrap();
-        assert_eq!(list.len(), 1);
-        assert_eq!(list[0].votes, Some(4));
+        assert_eq!(list.len(), 2);
+        assert_eq!((list[0].id, list[0].votes), (repairs, Some(3)));
         assert_eq!(
             act.merge(team, repairs).unwrap_err().code,
             RejectCode::IdeaHidden
@@ -551,6 +571,37 @@ mod tests {
             act.dot_vote(pid(6), &[team]).unwrap_err().code,
             RejectCode::IdeaHidden
         );
+    }
+
+    #[test]
+    fn merging_with_a_higher_per_item_limit_keeps_every_dot_up_to_the_limit() {
+        let mut act = Ideas::new(&IdeasSpec {
+            prompt: "Topics".into(),
+            max_per_participant: 3,
+            dots: 5,
+            max_dots_per_item: 3,
+        })
+        .unwrap();
+        let a = act.submit(pid(1), "A").unwrap();
+        let b = act.submit(pid(1), "B").unwrap();
+        act.set_phase(IdeasPhase::Vote);
+        act.dot_vote(pid(2), &[a, a, b, b]).unwrap();
+        act.dot_vote(pid(3), &[a, b]).unwrap();
+        act.merge(b, a).unwrap();
+        assert_eq!(act.answer(&pid(2)).unwrap().dots, vec![a, a, a]);
+        assert_eq!(act.answer(&pid(3)).unwrap().dots, vec![a, a]);
+        assert_eq!(act.votes_for(a), 5);
+        assert_eq!(act.recount_from_ballots(), act.live_counts());
+    }
+
+    #[test]
+    fn an_author_sees_that_their_suggestion_was_hidden() {
+        let mut act = ideas();
+        let off = act.submit(pid(2), "Off topic").unwrap();
+        act.hide(off, true).unwrap();
+        assert!(act.answer(&pid(2)).unwrap().submitted[0].hidden);
+        act.hide(off, false).unwrap();
+        assert!(!act.answer(&pid(2)).unwrap().submitted[0].hidden);
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl Info {
             title,
             body: body
                 .chars()
-                .filter(|c| !c.is_control() || *c == '\n')
+                .filter(|c| !crate::domain::is_hidden_control(*c) || *c == '\n')
                 .collect(),
             points,
         };

@@ -323,16 +323,21 @@ impl ActivityKind {
     }
 }
 
+/// Whether a kind's results are shown when it (or a new round of it) starts: yes, except for
+/// scales and quizzes, whose point is that nobody sees others' answers until the reveal.
+fn shown_at_start(kind: &ActivityKind) -> bool {
+    !matches!(kind, ActivityKind::Scales(_) | ActivityKind::Quiz(_))
+}
+
 impl Activity {
     /// A new activity: voting open; results shown, except for scales and quizzes, whose point is
     /// that nobody sees others' answers until the facilitator reveals them.
     pub fn new(id: ActivityId, spec: &ActivitySpec) -> Result<Self, Rejection> {
         let kind = ActivityKind::from_spec(spec)?;
-        let results_shown = !matches!(kind, ActivityKind::Scales(_) | ActivityKind::Quiz(_));
         Ok(Activity {
             id,
             voting_open: true,
-            results_shown,
+            results_shown: shown_at_start(&kind),
             phones_see_results: true,
             closes_at: None,
             round: 1,
@@ -377,6 +382,9 @@ impl Activity {
         self.kind.clear();
         self.round += 1;
         self.closes_at = None;
+        // A new round starts hidden where the kind starts hidden: round two of a
+        // self-assessment must not show live on every phone because round one was revealed.
+        self.results_shown = shown_at_start(&self.kind);
     }
 
     pub fn kind_name(&self) -> &'static str {
@@ -421,6 +429,16 @@ impl Activity {
             round: self.round,
             responses: self.responses(),
             body: self.kind.body(audience, shown, names),
+        }
+    }
+
+    /// What the screen would show once the facilitator reveals the results, with nobody named
+    /// (the published report starts from this).
+    pub fn revealed_view(&self) -> ActivityView {
+        ActivityView {
+            results_shown: true,
+            body: self.kind.body(Audience::Presenter, true, &|_| None),
+            ..self.view(Audience::Presenter)
         }
     }
 

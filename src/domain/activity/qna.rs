@@ -218,7 +218,9 @@ impl Qna {
         Ok(id)
     }
 
-    /// One upvote per participant per question; `up: false` withdraws it.
+    /// One upvote per participant per question; `up: false` withdraws it. Upvoting twice is
+    /// `already_voted` and withdrawing an upvote never given is `not_voted`: neither changes
+    /// anything, so neither takes a place in the log.
     pub fn upvote(&mut self, who: ParticipantId, id: u32, up: bool) -> Result<(), Rejection> {
         let question = self.question_mut(id)?;
         if question.status != QuestionStatus::Visible {
@@ -227,12 +229,24 @@ impl Qna {
                 format!("question {id} is not shown"),
             );
         }
-        if up {
-            question.voters.insert(who);
-        } else {
-            question.voters.remove(&who);
+        match (up, question.voters.contains(&who)) {
+            (true, true) => reject(
+                RejectCode::AlreadyVoted,
+                format!("you have already upvoted question {id}"),
+            ),
+            (false, false) => reject(
+                RejectCode::NotVoted,
+                format!("you have not upvoted question {id}"),
+            ),
+            (true, false) => {
+                question.voters.insert(who);
+                Ok(())
+            }
+            (false, true) => {
+                question.voters.remove(&who);
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     pub fn moderate(&mut self, id: u32, action: Moderation) -> Result<(), Rejection> {
@@ -383,7 +397,14 @@ mod tests {
             .unwrap();
         let b = q.ask(pid(2), None, "What about damp?", true, 20).unwrap();
         q.upvote(pid(3), b, true).unwrap();
-        q.upvote(pid(3), b, true).unwrap();
+        assert_eq!(
+            q.upvote(pid(3), b, true).unwrap_err().code,
+            RejectCode::AlreadyVoted
+        );
+        assert_eq!(
+            q.upvote(pid(5), b, false).unwrap_err().code,
+            RejectCode::NotVoted
+        );
         q.upvote(pid(4), b, true).unwrap();
         q.upvote(pid(4), b, false).unwrap();
         let view = q.view(Audience::Presenter);
