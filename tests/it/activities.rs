@@ -426,9 +426,13 @@ async fn a_moderated_qna_with_a_hundred_askers_and_voters() {
                 .await;
         }
     }
-    people[20]
-        .ok(json!({"type": "upvote", "activity": qna, "question": asked[8], "up": true}))
-        .await;
+    // A second upvote from the same person is refused and counts nothing.
+    assert_eq!(
+        people[20]
+            .err(json!({"type": "upvote", "activity": qna, "question": asked[8], "up": true}))
+            .await,
+        "already_voted"
+    );
     people[99]
         .ok(json!({"type": "upvote", "activity": qna, "question": asked[8], "up": true}))
         .await;

@@ -14,4 +14,5 @@ mod restart;
 mod rooms_api;
 mod support;
 mod templates_export;
+mod trust;
 mod voting;

@@ -604,7 +604,12 @@ function ideasCollect(first, f, id) {
         put(
           mineList,
           mine.map((i) =>
-            h('li', {}, h('span', { text: i.text }), i.merged_into != null ? h('span', { class: 'tag', text: t('p.ideas_merged') }) : null),
+            h(
+              'li',
+              {},
+              h('span', { text: i.text }),
+              i.merged_into != null ? h('span', { class: 'tag', text: t('p.ideas_merged') }) : i.hidden ? h('span', { class: 'tag', text: t('p.ideas_hidden') }) : null,
+            ),
           ),
         );
       }

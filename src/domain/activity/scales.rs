@@ -125,12 +125,16 @@ pub struct ScalesView {
 pub struct ScalesResults {
     /// In statement order.
     pub statements: Vec<StatementResult>,
-    /// Highest means first.
+    /// Highest means first; at most `highlight`, and at most half (rounded up) of the rated
+    /// statements. Equal means keep the framework's order.
     pub strengths: Vec<u32>,
-    /// Lowest means first.
+    /// Lowest means first, never a statement that is a strength; at most `highlight`.
     pub weaknesses: Vec<u32>,
-    /// Most disagreement (highest spread) first; only statements with two ratings or more.
+    /// Most disagreement (highest spread) first; only statements rated differently by two people
+    /// or more (spread above 0). May also be a strength or weakness.
     pub talk_about: Vec<u32>,
+    /// Per theme, the mean of every rating given to its statements (pooled: a statement rated by
+    /// more people weighs more; skips do not count).
     pub themes: Vec<ThemeResult>,
 }
 
@@ -424,18 +428,27 @@ impl Scales {
                 Some((order, s.id, sums.mean()?, sums.spread().unwrap_or(0.0)))
             })
             .collect();
-        // Ties keep the framework's order, so the lists are the same on every machine.
+        // Strengths are the highest means, weaknesses the lowest; a statement is never both, so
+        // with fewer than 2 × highlight rated statements the upper half are strengths and the
+        // lower half weaknesses. Equal means at the cut-off keep the framework's order (the
+        // earlier statement is listed), so the lists are the same on every machine.
         let mut by_mean = rated.clone();
         by_mean.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-        let strengths = by_mean.iter().take(n).map(|r| r.1).collect();
-        let mut low = rated.clone();
+        let strong = n.min(by_mean.len().div_ceil(2));
+        let weak = n.min(by_mean.len() - strong);
+        let strengths = by_mean.iter().take(strong).map(|r| r.1).collect();
+        let mut low = by_mean.split_off(strong);
         low.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)));
-        let weaknesses = low.iter().take(n).map(|r| r.1).collect();
+        let weaknesses = low.iter().take(weak).map(|r| r.1).collect();
+        // Disagreement needs two ratings that differ: a statement everyone rated alike (spread 0)
+        // is not one to talk about. This list is independent of the other two: a weakness the
+        // team disagrees on is exactly one to talk about.
         let mut spread: Vec<(usize, u32, f64, f64)> = per
             .iter()
             .enumerate()
             .filter(|(_, (_, sums))| sums.count >= 2)
             .filter_map(|(order, (s, sums))| Some((order, s.id, 0.0, sums.spread()?)))
+            .filter(|r| r.3 > 0.0)
             .collect();
         spread.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
         let talk_about = spread.iter().take(n).map(|r| r.1).collect();
@@ -583,6 +596,34 @@ mod tests {
         // Statements 0 and 3 are theme 0: (5+5+4+3+3+3)/6.
         assert_eq!(theme0.count, 6);
         assert_eq!(theme0.mean, Some(23.0 / 6.0));
+    }
+
+    #[test]
+    fn few_statements_are_split_between_strengths_and_weaknesses_and_agreement_is_not_disagreement()
+    {
+        let mut s = Scales::new(&spec(3)).unwrap();
+        // Everyone gives the same rating to each statement: no disagreement anywhere.
+        for p in 1..=3 {
+            s.rate(pid(p), &[r(0, Some(5)), r(1, Some(2)), r(2, Some(4))])
+                .unwrap();
+        }
+        let results = s.results();
+        assert_eq!(results.strengths, vec![0, 2]);
+        assert_eq!(results.weaknesses, vec![1]);
+        assert!(results.talk_about.is_empty(), "{:?}", results.talk_about);
+        // One rated statement is a strength, not also a weakness.
+        let mut one = Scales::new(&spec(3)).unwrap();
+        one.rate(pid(1), &[r(1, Some(3))]).unwrap();
+        let results = one.results();
+        assert_eq!((results.strengths, results.weaknesses), (vec![1], vec![]));
+        // Ties at the cut-off: the earlier statement in the framework is listed.
+        let mut highlight_one = spec(3);
+        highlight_one.highlight = 1;
+        let mut tied = Scales::new(&highlight_one).unwrap();
+        tied.rate(pid(1), &[r(0, Some(3)), r(1, Some(3)), r(2, Some(3))])
+            .unwrap();
+        let results = tied.results();
+        assert_eq!((results.strengths, results.weaknesses), (vec![0], vec![1]));
     }
 
     #[test]

@@ -46,6 +46,7 @@ export default {
 
   'error.voting_closed': 'Mae’r pleidleisio wedi cau.',
   'error.already_voted': 'Rydych chi eisoes wedi pleidleisio, a does dim modd newid pleidlais yn y pôl hwn.',
+  'error.not_voted': 'Doeddech chi ddim wedi pleidleisio dros y cwestiwn hwnnw.',
   'error.activity_not_current': 'Mae’r hwylusydd wedi symud ymlaen — nid yw’r cwestiwn hwn ar agor bellach.',
   'error.activity_not_found': 'Nid yw’r gweithgaredd hwnnw’n bodoli bellach.',
   'error.wrong_activity_kind': 'Nid yw hynny’n addas i’r math hwn o weithgaredd.',
@@ -154,6 +155,7 @@ export default {
   'p.ideas_closed': 'Mae’r cyfle i awgrymu wedi cau.',
   'p.ideas_yours': 'Eich awgrymiadau',
   'p.ideas_merged': 'wedi’i gyfuno ag un tebyg',
+  'p.ideas_hidden': 'wedi’i guddio gan yr hwylusydd',
   'p.ideas_all': { zero: 'Dim awgrymiadau eto', other: 'Pob awgrym ({n})' },
   'p.ideas_none': 'Does dim awgrymiadau i bleidleisio arnyn nhw eto.',
   'p.dots_hint': {

@@ -34,6 +34,7 @@ export default {
   // Errors: the server's stable codes, then the connection's own.
   'error.voting_closed': 'Voting is closed.',
   'error.already_voted': 'You have already voted, and this poll does not allow changes.',
+  'error.not_voted': 'You had not upvoted that question.',
   'error.activity_not_current': 'The facilitator has moved on — this question is no longer open.',
   'error.activity_not_found': 'That activity no longer exists.',
   'error.wrong_activity_kind': 'That does not fit this kind of activity.',
@@ -150,6 +151,7 @@ export default {
   'p.ideas_closed': 'Suggestions are closed.',
   'p.ideas_yours': 'Your suggestions',
   'p.ideas_merged': 'merged with a similar one',
+  'p.ideas_hidden': 'hidden by the facilitator',
   'p.ideas_all': { zero: 'No suggestions yet', one: 'All suggestions ({n})', other: 'All suggestions ({n})' },
   'p.ideas_none': 'No suggestions to vote on yet.',
   'p.dots_hint': { one: 'You have one dot. Give it to the suggestion you like best.', other: 'You have {n} dots. Give them to the suggestions you like best.' },

@@ -101,16 +101,21 @@ export function phone(first, ctx) {
     const up = !pressedSet().has(q.id);
     inFlight.set(q.id, up);
     refreshList();
-    try {
-      await ctx.send({ type: 'upvote', activity: id, question: q.id, up });
+    const settle = () => {
       const upvoted = new Set(lastAnswer?.upvoted || []);
       if (up) upvoted.add(q.id);
       else upvoted.delete(q.id);
       lastAnswer = { kind: 'qna', asked: [], ...lastAnswer, upvoted: [...upvoted] };
       ctx.setAnswer(id, lastAnswer);
+    };
+    try {
+      await ctx.send({ type: 'upvote', activity: id, question: q.id, up });
+      settle();
       ctx.say(up ? t('qna.upvoted', { text: q.text }) : t('qna.unvoted', { text: q.text }));
     } catch (err) {
-      f.setFeedback(errorText(err), 'error');
+      // Another tab of this phone got there first: the server already holds what was asked.
+      if (err?.code === (up ? 'already_voted' : 'not_voted')) settle();
+      else f.setFeedback(errorText(err), 'error');
     } finally {
       inFlight.delete(q.id);
       refreshList();
