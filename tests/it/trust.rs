@@ -37,6 +37,16 @@ async fn the_published_report_shows_no_pending_hidden_or_named_questions_nor_hid
         )
         .await;
     }
+    // The host sees one question still waiting for approval: the pending one.
+    let view = host.wait_host_state(|v| v["deck"][0]["pending"] == 1).await;
+    let waiting: Vec<&Value> = view["deck"][0]["questions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|q| q["status"] == "pending")
+        .collect();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0]["id"], pending);
     go_to(&mut host, ideas).await;
     owen.wait_state(|v| v["activity"]["id"] == ideas).await;
     owen.ok(json!({"type": "submit_idea", "activity": ideas, "text": "Repairs"}))
