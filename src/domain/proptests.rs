@@ -16,6 +16,53 @@ use super::room::{Pacing, Reaction};
 use super::{ActivityId, Command, Navigate, ParticipantId, Room, RoomLimits};
 use proptest::prelude::*;
 
+/// The deck holds at most this many activities; commands name ids below it.
+const ACTIVITIES: u32 = 12;
+/// A generated activity id that stands for "the activity on screen" (or the first in the deck),
+/// filled in by [`resolve`] when the command is applied: most commands then name an activity that
+/// exists and takes them, while the others still name any id at all.
+const CURRENT: u32 = 999;
+
+fn activity_id() -> impl Strategy<Value = ActivityId> + Clone {
+    prop_oneof![3 => Just(CURRENT), 1 => 0..ACTIVITIES].prop_map(ActivityId)
+}
+
+/// The command with [`CURRENT`] replaced: by the current activity when it is of the kind the
+/// command is for, else by the first activity of that kind (else the current, else the first).
+fn resolve(command: &Command, room: &Room) -> Command {
+    let Ok(mut json) = serde_json::to_value(command) else {
+        return command.clone();
+    };
+    let kind = match json["cmd"].as_str().unwrap_or_default() {
+        "vote" => "poll",
+        "submit_idea" | "dot_vote" | "hide_idea" | "merge_ideas" | "set_ideas_phase" => "ideas",
+        "submit_words" => "wordcloud",
+        "rate" => "scales",
+        "ask" | "upvote" | "moderate" | "set_side_qna" => "qna",
+        "rank" => "ranking",
+        "allocate" => "points",
+        "quiz_answer" | "start_quiz" => "quiz",
+        "start_groups" | "join_groups" => "groups",
+        "timer" => "timer",
+        _ => "",
+    };
+    let current = room.current.and_then(|id| room.activity(id).ok());
+    let current = current
+        .filter(|a| kind.is_empty() || a.kind_name() == kind)
+        .or_else(|| room.deck().iter().find(|a| a.kind_name() == kind))
+        .or(current)
+        .or_else(|| room.deck().first())
+        .map_or(0, |a| a.id.0);
+    for path in ["/activity", "/to/activity"] {
+        if let Some(field) = json.pointer_mut(path) {
+            if field.as_u64() == Some(u64::from(CURRENT)) {
+                *field = current.into();
+            }
+        }
+    }
+    serde_json::from_value(json).unwrap_or_else(|_| command.clone())
+}
+
 fn pid(n: u8) -> ParticipantId {
     ParticipantId(uuid::Uuid::from_u128(u128::from(n) + 1))
 }
@@ -115,7 +162,7 @@ fn more_specs() -> impl Strategy<Value = ActivitySpec> {
 
 /// Commands of the later activity types and the shared controls.
 fn more_commands() -> impl Strategy<Value = Command> {
-    let activity = (0u32..4).prop_map(ActivityId);
+    let activity = activity_id();
     let who = (0u8..6).prop_map(pid);
     prop_oneof![
         more_specs().prop_map(|spec| Command::AddActivity {
@@ -265,7 +312,7 @@ fn word() -> impl Strategy<Value = String> {
 }
 
 fn command() -> impl Strategy<Value = Command> {
-    let activity = (0u32..4).prop_map(ActivityId);
+    let activity = activity_id();
     let who = (0u8..6).prop_map(pid);
     prop_oneof![
         (spec(), proptest::option::of(0usize..4))
@@ -274,14 +321,16 @@ fn command() -> impl Strategy<Value = Command> {
             .prop_map(|(activity, spec)| Command::EditActivity { activity, spec }),
         (activity.clone(), 0usize..4)
             .prop_map(|(activity, position)| Command::MoveActivity { activity, position }),
-        activity
-            .clone()
-            .prop_map(|activity| Command::DeleteActivity { activity }),
+        // Deletes name raw ids, not the current activity: otherwise the deck churns so fast that
+        // few answers find an activity of their kind.
+        (0..ACTIVITIES).prop_map(|id| Command::DeleteActivity {
+            activity: ActivityId(id)
+        }),
         prop_oneof![
             Just(Navigate::Next),
             Just(Navigate::Prev),
             Just(Navigate::Lobby),
-            (0u32..4).prop_map(|a| Navigate::Activity(ActivityId(a))),
+            activity_id().prop_map(Navigate::Activity),
         ]
         .prop_map(|to| Command::Navigate { to }),
         (activity.clone(), any::<bool>())
@@ -305,7 +354,7 @@ fn command() -> impl Strategy<Value = Command> {
                 hidden,
             }
         }),
-        (activity.clone(), 0u32..6, 0u32..6).prop_map(|(activity, from, into)| {
+        (activity.clone(), 0u32..4, 0u32..4).prop_map(|(activity, from, into)| {
             Command::MergeIdeas {
                 activity,
                 from,
@@ -317,7 +366,11 @@ fn command() -> impl Strategy<Value = Command> {
         (
             who.clone(),
             activity.clone(),
-            proptest::collection::vec(0u32..5, 0..4)
+            // Mostly one valid option (a vote the poll takes), sometimes anything.
+            prop_oneof![
+                3 => proptest::collection::vec(0u32..3, 1..=1),
+                1 => proptest::collection::vec(0u32..5, 0..4),
+            ]
         )
             .prop_map(|(participant, activity, options)| Command::Vote {
                 participant,
@@ -327,7 +380,7 @@ fn command() -> impl Strategy<Value = Command> {
         (
             who.clone(),
             activity.clone(),
-            prop_oneof![Just("Idea".to_string()), "[a-b]{0,3}"]
+            prop_oneof![Just("Idea".to_string()), "[a-b]{0,3}", "[a-z]{1,8}"]
         )
             .prop_map(|(participant, activity, text)| Command::SubmitIdea {
                 participant,
@@ -360,12 +413,115 @@ fn created() -> (Room, Vec<(Command, i64)>) {
         seed: 7,
         limits: RoomLimits {
             max_participants: 5,
-            max_activities: 4,
+            max_activities: ACTIVITIES as u32,
         },
     };
     let mut room = Room::empty();
     room.apply(&create, 0).expect("create");
-    (room, vec![(create, 0)])
+    let mut log = vec![(create, 0)];
+    // Four people are there from the start (two more may join later, one of them past the
+    // room's limit), and one activity of every kind that takes answers, the poll on screen:
+    // answers are then not mostly refused for want of a participant or an activity. Two slots
+    // of the deck are left for activities the sequence adds.
+    let mut setup: Vec<Command> = (0..4)
+        .map(|n| Command::Join {
+            participant: pid(n),
+            name: (n % 2 == 0).then(|| format!("p{n}")),
+        })
+        .collect();
+    setup.extend(
+        [
+            ActivitySpec::Poll(PollSpec {
+                question: "Q".into(),
+                options: (0..3).map(|i| OptionSpec::Text(format!("o{i}"))).collect(),
+                multiple: false,
+                max_choices: None,
+                allow_change: true,
+                correct: Vec::new(),
+            }),
+            ActivitySpec::Ideas(IdeasSpec {
+                prompt: "P".into(),
+                max_per_participant: 2,
+                dots: 3,
+                max_dots_per_item: 2,
+            }),
+            ActivitySpec::Wordcloud(WordcloudSpec {
+                prompt: "W".into(),
+                max_words: 3,
+            }),
+            ActivitySpec::Scales(ScalesSpec {
+                prompt: String::new(),
+                statements: (0..3)
+                    .map(|i| StatementSpec {
+                        id: None,
+                        text: format!("s{i}"),
+                        theme: Some(format!("t{}", i % 2)),
+                    })
+                    .collect(),
+                min: 1,
+                max: 5,
+                min_label: None,
+                max_label: None,
+                allow_skip: true,
+                highlight: 2,
+            }),
+            ActivitySpec::Qna(QnaSpec {
+                prompt: "Q".into(),
+                allow_anonymous: true,
+                require_approval: false,
+                sort: QnaSort::Votes,
+            }),
+            ActivitySpec::Ranking(RankingSpec {
+                question: "R".into(),
+                options: (0..3).map(|i| OptionSpec::Text(format!("o{i}"))).collect(),
+            }),
+            ActivitySpec::Points(super::activity::points::PointsSpec {
+                question: "P".into(),
+                options: (0..3).map(|i| OptionSpec::Text(format!("o{i}"))).collect(),
+                total: 20,
+            }),
+            ActivitySpec::Quiz(QuizSpec {
+                question: "Z".into(),
+                options: (0..3).map(|i| OptionSpec::Text(format!("o{i}"))).collect(),
+                correct: vec![0],
+                time_limit_secs: 5,
+                points: 100,
+            }),
+            ActivitySpec::Timer(TimerSpec {
+                title: "T".into(),
+                duration_secs: 3,
+            }),
+            ActivitySpec::Groups(super::activity::groups::GroupsSpec {
+                title: "G".into(),
+                talking_points: vec!["p".into()],
+                duration_secs: 5,
+            }),
+        ]
+        .into_iter()
+        .map(|spec| Command::AddActivity {
+            spec,
+            position: None,
+        }),
+    );
+    // Two suggestions to merge, hide and vote on.
+    setup.push(Command::Navigate {
+        to: Navigate::Activity(ActivityId(1)),
+    });
+    for n in 0..2 {
+        setup.push(Command::SubmitIdea {
+            participant: pid(n),
+            activity: ActivityId(1),
+            text: format!("idea {n}"),
+        });
+    }
+    setup.push(Command::Navigate {
+        to: Navigate::Activity(ActivityId(0)),
+    });
+    for command in setup {
+        room.apply(&command, 0).expect("set-up");
+        log.push((command, 0));
+    }
+    (room, log)
 }
 
 proptest! {
@@ -380,6 +536,7 @@ proptest! {
             // Steps of a quarter second: long enough for countdowns and quiz clocks to run out.
             let at = 1 + i as i64 * 250;
             let before = room.clone();
+            let command = &resolve(command, &room);
             match room.apply(command, at) {
                 Ok(_) => log.push((command.clone(), at)),
                 // A refused command changes nothing at all.
@@ -400,4 +557,50 @@ proptest! {
         }
         prop_assert_eq!(replayed, room);
     }
+}
+
+/// The property above means little if the generator mostly produces commands the room refuses:
+/// run it as the property test does and check that a fair share is accepted, and that every kind
+/// of command it generates is accepted at least once.
+#[test]
+fn the_generator_produces_commands_the_room_accepts() {
+    use proptest::strategy::ValueTree;
+    use std::collections::BTreeMap;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = proptest::collection::vec(prop_oneof![command(), more_commands()], 1..120);
+    // Per command type ("cmd" in its JSON): (generated, accepted).
+    let mut counts: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    for _ in 0..256 {
+        let commands = strategy
+            .new_tree(&mut runner)
+            .expect("a sequence")
+            .current();
+        let (mut room, _) = created();
+        for (i, command) in commands.iter().enumerate() {
+            let tag = serde_json::to_value(command)
+                .ok()
+                .and_then(|v| v["cmd"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            let entry = counts.entry(tag).or_default();
+            entry.0 += 1;
+            let command = resolve(command, &room);
+            if room.apply(&command, 1 + i as i64 * 250).is_ok() {
+                entry.1 += 1;
+            }
+        }
+    }
+    let (generated, accepted) = counts
+        .values()
+        .fold((0, 0), |(g, a), (cg, ca)| (g + cg, a + ca));
+    assert!(
+        accepted * 4 >= generated,
+        "only {accepted} of {generated} generated commands were accepted: {counts:?}"
+    );
+    println!("{accepted} of {generated} generated commands accepted: {counts:?}");
+    let never: Vec<&String> = counts
+        .iter()
+        .filter(|(_, (_, accepted))| *accepted == 0)
+        .map(|(tag, _)| tag)
+        .collect();
+    assert!(never.is_empty(), "never accepted: {never:?} ({counts:?})");
 }

@@ -1200,3 +1200,104 @@ fn unreachable_create() -> Result<Outcome, Rejection> {
     // `Create` is handled before the match; keep the match total without a panic.
     reject(RejectCode::RoomExists, "the room already exists")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn pid(n: u128) -> ParticipantId {
+        ParticipantId(uuid::Uuid::from_u128(n))
+    }
+
+    fn command(value: Value) -> Command {
+        serde_json::from_value(value).expect("a command")
+    }
+
+    /// A room with one poll on screen and two people, all at time 0.
+    fn poll_room() -> Room {
+        let mut room = Room::empty();
+        for c in [
+            json!({"cmd": "create", "title": "Meetup", "seed": 1, "limits": {"max_participants": 10, "max_activities": 10}}),
+            json!({"cmd": "add_activity", "spec": {"kind": "poll", "question": "Which?", "options": ["A", "B"]}}),
+            json!({"cmd": "navigate", "to": {"activity": 0}}),
+            json!({"cmd": "join", "participant": pid(1)}),
+            json!({"cmd": "join", "participant": pid(2)}),
+        ] {
+            room.apply(&command(c), 0).expect("set-up");
+        }
+        room
+    }
+
+    fn vote(who: u128, option: u32) -> Command {
+        command(json!({"cmd": "vote", "participant": pid(who), "activity": 0, "options": [option]}))
+    }
+
+    #[test]
+    fn a_countdown_takes_answers_until_its_last_millisecond_and_then_falls_due() {
+        let mut room = poll_room();
+        room.apply(
+            &command(json!({"cmd": "set_countdown", "activity": 0, "seconds": 30})),
+            10_000,
+        )
+        .expect("countdown");
+        assert_eq!(
+            room.activity(ActivityId(0)).unwrap().closes_at,
+            Some(40_000)
+        );
+        assert_eq!(room.countdown_due(39_999), None);
+        room.apply(&vote(1, 0), 39_999).expect("in time");
+        let before = room.clone();
+        assert_eq!(
+            room.apply(&vote(2, 1), 40_000).unwrap_err().code,
+            RejectCode::VotingClosed
+        );
+        assert_eq!(room, before, "a refused vote changes nothing");
+        assert_eq!(room.countdown_due(40_000), Some(ActivityId(0)));
+        // The hub closes voting through the log; the countdown is then spent.
+        room.apply(
+            &command(json!({"cmd": "set_voting", "activity": 0, "open": false})),
+            40_050,
+        )
+        .expect("close");
+        assert_eq!(room.countdown_due(50_000), None);
+    }
+
+    #[test]
+    fn refused_commands_leave_the_room_as_it_was() {
+        let mut room = poll_room();
+        let before = room.clone();
+        for (bad, code) in [
+            (vote(9, 0), RejectCode::NotJoined),
+            (vote(1, 7), RejectCode::OptionNotFound),
+            (
+                command(json!({"cmd": "navigate", "to": "next"})),
+                RejectCode::EndOfDeck,
+            ),
+            (
+                command(json!({"cmd": "set_voting", "activity": 5, "open": false})),
+                RejectCode::ActivityNotFound,
+            ),
+            (
+                command(json!({"cmd": "set_title", "title": "x".repeat(MAX_TITLE_CHARS + 1)})),
+                RejectCode::TextTooLong,
+            ),
+        ] {
+            assert_eq!(room.apply(&bad, 5).unwrap_err().code, code, "{bad:?}");
+            assert_eq!(room, before, "{bad:?} changed the room");
+        }
+    }
+
+    #[test]
+    fn a_reset_keeps_the_earlier_round_and_starts_empty() {
+        let mut room = poll_room();
+        room.apply(&vote(1, 1), 1).expect("vote");
+        room.apply(&command(json!({"cmd": "reset_results", "activity": 0})), 2)
+            .expect("reset");
+        let activity = room.activity(ActivityId(0)).unwrap();
+        assert_eq!((activity.round, activity.earlier.len()), (2, 1));
+        assert_eq!(activity.responses(), 0);
+        assert_eq!(room.answer_of(&pid(1), ActivityId(0)), None);
+        room.apply(&vote(1, 0), 3).expect("a vote in the new round");
+    }
+}

@@ -341,23 +341,52 @@ mod tests {
         assert_eq!(count_entries(&path, "11112222").unwrap(), 0);
     }
 
+    #[test]
+    fn a_failed_batch_keeps_nothing_of_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.sqlite");
+        drop(SqliteLog::open(&path).unwrap()); // creates the tables
+        let mut conn = open_connection(&path).unwrap();
+        let reply = || oneshot::channel().0;
+        let first = [Op::Create(
+            record("11112222"),
+            entry("11112222", 1),
+            reply(),
+        )];
+        assert!(write_batch(&mut conn, &first).is_ok());
+        // One batch: a good append, then a duplicate seq that violates the primary key.
+        let batch = [
+            Op::Append(entry("11112222", 2), reply()),
+            Op::Create(record("33334444"), entry("33334444", 1), reply()),
+            Op::Append(entry("11112222", 1), reply()),
+        ];
+        assert!(write_batch(&mut conn, &batch).is_err());
+        let rooms = load_rooms(&open_connection(&path).unwrap(), None).unwrap();
+        assert_eq!(
+            rooms.len(),
+            1,
+            "the room created in the failed batch is gone"
+        );
+        assert_eq!(rooms[0].entries, vec![entry("11112222", 1)]);
+    }
+
     #[tokio::test]
-    async fn a_failed_batch_fails_every_write_in_it() {
+    async fn after_a_failed_batch_every_write_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let log = SqliteLog::open(&dir.path().join("log.sqlite")).unwrap();
         log.create_room(record("11112222"), entry("11112222", 1))
             .await
             .unwrap();
-        // A duplicate seq violates the primary key: nothing of that batch may persist.
-        let good = log.append(entry("11112222", 2));
-        let bad = log.append(entry("11112222", 1));
-        let (good, bad) = (good.await, bad.await);
-        assert!(bad.is_err());
-        if good.is_err() {
-            // Same batch: rolled back together.
-            assert_eq!(log.load_all().unwrap()[0].entries.len(), 1);
-        }
-        // Fail-stop: nothing after a failed batch is accepted.
-        assert!(log.append(entry("11112222", 3)).await.is_err());
+        assert!(log.append(entry("11112222", 1)).await.is_err());
+        // Fail-stop: nothing after a failed batch is accepted, however good.
+        assert!(log.append(entry("11112222", 2)).await.is_err());
+        assert!(
+            log.create_room(record("33334444"), entry("33334444", 1))
+                .await
+                .is_err()
+        );
+        let reloaded = log.load_room("11112222").unwrap().unwrap();
+        assert_eq!(reloaded.entries, vec![entry("11112222", 1)]);
+        assert!(log.load_room("33334444").unwrap().is_none());
     }
 }

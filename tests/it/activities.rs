@@ -516,13 +516,19 @@ async fn countdowns_close_voting_by_themselves() {
     let id = add(&mut host, poll("Quick!", &["A", "B"])).await;
     go_to(&mut host, id).await;
     let mut phone = server.participant(&room.code, None, None).await;
+    let asked_at = handsup::hub::now_ms();
     host.ok(json!({"type": "set_countdown", "activity": id, "seconds": 1}))
         .await;
+    let acked_at = handsup::hub::now_ms();
     let view = phone
         .wait_state(|v| v["activity"]["closes_at"].is_i64())
         .await;
     let closes_at = view["activity"]["closes_at"].as_i64().unwrap();
-    assert!(closes_at - handsup::hub::now_ms() <= 1_000);
+    // One second after the moment the server applied the command (between sending and the ack).
+    assert!(
+        (asked_at + 1_000..=acked_at + 1_000).contains(&closes_at),
+        "closes_at {closes_at} is not 1 s after the command ({asked_at}..{acked_at})"
+    );
     phone
         .ok(json!({"type": "vote", "activity": id, "options": [0]}))
         .await;

@@ -52,11 +52,12 @@ async fn every_phone_ends_on_the_latest_state_when_frames_go_out_in_groups() {
         })
         .collect();
 
-    // Three bursts of changes; each burst ends on a different voting state.
+    // Three bursts of changes, each an odd number of toggles: they end closed, open, closed, so
+    // the last state differs from the one every phone started with.
     let mut last_seq = 0;
     let mut open = true;
     for burst in 0..3 {
-        for _ in 0..(15 + burst) {
+        for _ in 0..(15 + 2 * burst) {
             open = !open;
             let ack = host
                 .ok(json!({"type": "set_voting", "activity": id, "open": open}))
@@ -66,6 +67,10 @@ async fn every_phone_ends_on_the_latest_state_when_frames_go_out_in_groups() {
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
     let final_open = open;
+    assert!(
+        !final_open,
+        "the bursts end on a state the phones did not start with"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop.send_replace(true);
 
