@@ -413,7 +413,7 @@ fn created() -> (Room, Vec<(Command, i64)>) {
         seed: 7,
         limits: RoomLimits {
             max_participants: 5,
-            max_activities: ACTIVITIES as u32,
+            max_activities: ACTIVITIES,
         },
     };
     let mut room = Room::empty();
