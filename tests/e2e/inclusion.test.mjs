@@ -146,12 +146,19 @@ test('reduced motion is honoured', { timeout: 60_000 }, async (t) => {
   assert.ok((await barTransition(calm.screen)) < 0.001, 'bars jump when motion is reduced');
   await calm.phone.locator('.choice', { hasText: 'Yes' }).click();
   await calm.phone.click('.activity form button[type=submit]');
-  // Under reduced motion the new width is there at once, not after an animation.
-  await until(
-    () => calm.screen.evaluate(() => getComputedStyle(document.querySelector('.bar-fill')).width === `${document.querySelector('.bar-track').clientWidth}px`),
-    'the bar is full at once',
-    3_000,
+  // Under reduced motion the new width is there at once, not after an animation: read it in the
+  // first animation frame that shows the new count (an animated bar would still be near empty then).
+  const filled = await calm.screen.waitForFunction(
+    () => {
+      const bar = [...document.querySelectorAll('.bar')].find((b) => b.querySelector('.bar-label')?.textContent === 'Yes');
+      if (!bar || bar.querySelector('.bar-count').textContent !== '1') return null;
+      return bar.querySelector('.bar-fill').getBoundingClientRect().width / bar.querySelector('.bar-track').clientWidth;
+    },
+    null,
+    { polling: 'raf', timeout: 10_000 },
   );
+  const ratio = await filled.jsonValue();
+  assert.ok(ratio > 0.99, `the bar is full at once (${ratio})`);
   w.assertClean();
 });
 
