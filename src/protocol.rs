@@ -41,6 +41,9 @@ pub mod close {
     pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// Standard code for a text frame that is not valid UTF-8.
     pub const INVALID_PAYLOAD: u16 = 1007;
+    /// Standard code for a broken WebSocket frame (unmasked, reserved bits or opcode, oversized
+    /// control frame).
+    pub const PROTOCOL_ERROR: u16 = 1002;
 }
 
 /// Who a connection speaks for, chosen in its `hello`.

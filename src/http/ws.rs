@@ -345,7 +345,7 @@ impl Session {
                     *reading = rest.into_future();
                     let message = match incoming {
                         None => return End::Quiet,
-                        Some(Err(err)) => return read_error_end(&err),
+                        Some(Err(err)) => return read_error_end(err),
                         Some(Ok(message)) => message,
                     };
                     self.last_heard = Instant::now();
@@ -807,20 +807,21 @@ async fn next_frame(frames: &mut Option<watch::Receiver<Utf8Bytes>>) -> Option<U
     }
 }
 
-/// How to end a session whose socket failed to read. axum hides tungstenite's error type, so its
-/// message is what tells a frame over the hard limit, or a text frame that is not UTF-8, from a
-/// dropped connection.
-fn read_error_end(err: &axum::Error) -> End {
-    let text = err.to_string();
-    if text.contains("Space limit exceeded")
-        || text.contains("too long")
-        || text.contains("Capacity")
-    {
-        End::Close(close::MESSAGE_TOO_BIG, "message too big")
-    } else if text.contains("UTF-8") || text.contains("utf-8") || text.contains("Utf8") {
-        End::Close(close::INVALID_PAYLOAD, "text frames must be UTF-8")
-    } else {
-        End::Quiet
+/// How to end a session whose socket failed to read: a frame over the hard limit, a text frame
+/// that is not UTF-8 and a broken frame each get their standard close code; a dropped connection
+/// has nobody left to tell. axum's error wraps tungstenite's, which says which it was.
+fn read_error_end(err: axum::Error) -> End {
+    use tungstenite::error::{Error as WsError, ProtocolError};
+    let Ok(err) = err.into_inner().downcast::<WsError>() else {
+        return End::Quiet;
+    };
+    match *err {
+        WsError::Capacity(_) => End::Close(close::MESSAGE_TOO_BIG, "message too big"),
+        WsError::Utf8(_) => End::Close(close::INVALID_PAYLOAD, "text frames must be UTF-8"),
+        // The stream ended without a close frame: the client is gone.
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => End::Quiet,
+        WsError::Protocol(_) => End::Close(close::PROTOCOL_ERROR, "protocol error"),
+        _ => End::Quiet,
     }
 }
 

@@ -1,4 +1,5 @@
-//! How connections end: every server-initiated close delivers its close code (no reset).
+//! How connections end: every server-initiated close delivers its close code (no reset), and
+//! protocol violations get 1002.
 
 use crate::support::*;
 use futures_util::{SinkExt, StreamExt};
@@ -243,6 +244,38 @@ fn frame(first: u8, payload: &[u8], masked: bool) -> Vec<u8> {
         out.extend_from_slice(payload);
     }
     out
+}
+
+#[tokio::test]
+async fn protocol_violations_are_closed_with_1002() {
+    let server = TestServer::start().await;
+    let room = server.create_room("").await;
+    let hello = json!({"type": "hello", "role": "presenter"}).to_string();
+    let violations = [
+        ("an unmasked frame", frame(0x81, hello.as_bytes(), false)),
+        ("a reserved opcode", frame(0x83, hello.as_bytes(), true)),
+        (
+            "RSV1 without an extension",
+            frame(0xc1, hello.as_bytes(), true),
+        ),
+        ("a ping over 125 bytes", frame(0x89, &[b'p'; 126], true)),
+    ];
+    for (what, bytes) in violations {
+        let mut socket = RawSocket::open(&server, &format!("/ws/{}", room.code)).await;
+        let (first, welcome) = socket.read_frame().await.expect("welcome");
+        assert_eq!(first, 0x81);
+        let welcome: Value = serde_json::from_slice(&welcome).unwrap();
+        assert_eq!(welcome["type"], "welcome");
+        socket.send(&bytes).await;
+        assert_eq!(socket.close_code().await, Some(1002), "{what}");
+    }
+    // A well-formed frame on the same kind of connection is answered as usual.
+    let mut socket = RawSocket::open(&server, &format!("/ws/{}", room.code)).await;
+    socket.read_frame().await.expect("welcome");
+    socket.send(&frame(0x81, hello.as_bytes(), true)).await;
+    let (_, session) = socket.read_frame().await.expect("session");
+    let session: Value = serde_json::from_slice(&session).unwrap();
+    assert_eq!(session["type"], "session", "{session}");
 }
 
 /// A client that says hello as soon as it is connected to a code that does not exist reads the
