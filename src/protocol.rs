@@ -58,7 +58,7 @@ pub enum Role {
 }
 
 /// A client frame: an optional request id and the message. Every request with a `rid` is answered
-/// by an `ack` or an `error` carrying the same `rid`.
+/// by an `ack` or an `error` carrying the same `rid` (`hello`: by `session` or an `error`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClientFrame {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -461,6 +461,9 @@ pub enum ServerMsg {
     },
     /// The answer to an accepted `hello`.
     Session {
+        /// The `rid` of the `hello` this answers, when it had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rid: Option<u64>,
         role: Role,
         epoch: u64,
         seq: u64,

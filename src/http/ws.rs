@@ -622,6 +622,7 @@ impl Session {
                 };
                 self.stage = Stage::Host;
                 self.send_msg(&ServerMsg::Session {
+                    rid,
                     role,
                     epoch,
                     seq,
@@ -637,6 +638,7 @@ impl Session {
             Role::Presenter | Role::Embed => {
                 self.stage = Stage::Presenter;
                 self.send_msg(&ServerMsg::Session {
+                    rid,
                     role,
                     epoch,
                     seq,
@@ -710,6 +712,7 @@ impl Session {
         self.connection.set_participant_online(participant);
         self.place_if_late(participant).await?;
         self.send_msg(&ServerMsg::Session {
+            rid,
             role: Role::Participant,
             epoch,
             seq,

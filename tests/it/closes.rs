@@ -1,5 +1,5 @@
-//! How connections end: every server-initiated close delivers its close code (no reset), and
-//! protocol violations get 1002.
+//! How connections end: every server-initiated close delivers its close code (no reset), protocol
+//! violations get 1002, and `hello` is answered with its rid.
 
 use crate::support::*;
 use futures_util::{SinkExt, StreamExt};
@@ -309,4 +309,31 @@ async fn an_unknown_room_answers_an_eager_hello_with_the_error_and_4004() {
             "connection {i}: clean end"
         );
     }
+}
+
+#[tokio::test]
+async fn hello_is_answered_by_a_session_with_its_rid() {
+    let server = TestServer::start().await;
+    let room = server.create_room("").await;
+    let hellos = [
+        json!({"type": "hello", "rid": 41, "role": "participant"}),
+        json!({"type": "hello", "rid": 42, "role": "host", "host_key": room.host_key}),
+        json!({"type": "hello", "rid": 43, "role": "presenter"}),
+        json!({"type": "hello", "rid": 44, "role": "embed"}),
+    ];
+    for hello in hellos {
+        let mut client = server.connect(&room.code).await;
+        client.send_raw(&hello.to_string()).await;
+        let session = client.recv().await;
+        assert_eq!(session["type"], "session", "{session}");
+        assert_eq!(session["rid"], hello["rid"], "{session}");
+    }
+    // Without a rid, the session carries none.
+    let mut client = server.connect(&room.code).await;
+    client
+        .send_raw(&json!({"type": "hello", "role": "presenter"}).to_string())
+        .await;
+    let session = client.recv().await;
+    assert_eq!(session["type"], "session");
+    assert!(session.get("rid").is_none(), "{session}");
 }
