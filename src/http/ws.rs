@@ -462,6 +462,15 @@ impl Session {
                     )
                     .await;
             }
+            (Stage::Presenter, _) => {
+                return self
+                    .send_error(
+                        rid,
+                        ErrorCode::ReadOnly.as_str(),
+                        "presenter and embed connections only watch",
+                    )
+                    .await;
+            }
             (Stage::Host, Needs::Host) | (Stage::Participant(_), Needs::Participant) => {}
             (_, Needs::Host) => {
                 return self

@@ -1,5 +1,5 @@
 //! How connections end: every server-initiated close delivers its close code (no reset), protocol
-//! violations get 1002, and `hello` is answered with its rid.
+//! violations get 1002, `hello` is answered with its rid, and read-only roles get `read_only`.
 
 use crate::support::*;
 use futures_util::{SinkExt, StreamExt};
@@ -336,4 +336,54 @@ async fn hello_is_answered_by_a_session_with_its_rid() {
     let session = client.recv().await;
     assert_eq!(session["type"], "session");
     assert!(session.get("rid").is_none(), "{session}");
+}
+
+#[tokio::test]
+async fn presenter_and_embed_connections_are_read_only() {
+    let server = TestServer::start().await;
+    let room = server.create_room("").await;
+    let mut host = server.host(&room).await;
+    let id = add(&mut host, poll("Q", &["A", "B"])).await;
+    let before = host
+        .ok(json!({"type": "navigate", "to": {"activity": id}}))
+        .await["seq"]
+        .as_u64()
+        .unwrap();
+
+    let presenter = server.presenter(&room.code).await;
+    let mut embed = server.connect(&room.code).await;
+    let reply = embed
+        .request(json!({"type": "hello", "role": "embed"}))
+        .await;
+    assert_eq!(reply["type"], "session");
+    let (ws, _) =
+        tokio_tungstenite::connect_async(format!("{}/ws/{}/embed", server.ws_base, room.code))
+            .await
+            .unwrap();
+    let mut embed_channel = Client::new(ws);
+    assert_eq!(embed_channel.recv().await["type"], "welcome");
+    let reply = embed_channel
+        .request(json!({"type": "hello", "role": "embed"}))
+        .await;
+    assert_eq!(reply["type"], "session");
+
+    for mut client in [presenter, embed, embed_channel] {
+        for msg in [
+            json!({"type": "react", "reaction": "clap"}),
+            json!({"type": "vote", "activity": id, "options": [0]}),
+            json!({"type": "set_voting", "activity": id, "open": false}),
+            json!({"type": "list_people"}),
+        ] {
+            assert_eq!(client.err(msg.clone()).await, "read_only", "{msg}");
+        }
+    }
+    // Nothing reached the log: the host's next command is the very next entry.
+    let after = host
+        .ok(json!({"type": "set_title", "title": "still mine"}))
+        .await["seq"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(after, before + 1);
+    let view = host.wait_host_state(|v| v["title"] == "still mine").await;
+    assert_eq!(view["deck"][0]["results"]["counts"], json!([0, 0]));
 }
