@@ -41,6 +41,9 @@ pub mod close {
     pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// Standard code for a text frame that is not valid UTF-8.
     pub const INVALID_PAYLOAD: u16 = 1007;
+    /// Standard code for a broken WebSocket frame (unmasked, reserved bits or opcode, oversized
+    /// control frame).
+    pub const PROTOCOL_ERROR: u16 = 1002;
 }
 
 /// Who a connection speaks for, chosen in its `hello`.
@@ -55,7 +58,7 @@ pub enum Role {
 }
 
 /// A client frame: an optional request id and the message. Every request with a `rid` is answered
-/// by an `ack` or an `error` carrying the same `rid`.
+/// by an `ack` or an `error` carrying the same `rid` (`hello`: by `session` or an `error`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClientFrame {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -458,6 +461,9 @@ pub enum ServerMsg {
     },
     /// The answer to an accepted `hello`.
     Session {
+        /// The `rid` of the `hello` this answers, when it had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rid: Option<u64>,
         role: Role,
         epoch: u64,
         seq: u64,

@@ -16,13 +16,25 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::stream::{SplitSink, SplitStream, StreamFuture};
+use futures_util::{SinkExt, Stream, StreamExt};
 use governor::DefaultDirectRateLimiter;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
+
+/// After its close frame the server keeps reading (and discarding) what the client still sends,
+/// until the client's close reply or the end of the stream, for at most this long...
+const DRAIN_TIME: Duration = Duration::from_secs(2);
+/// ...and at most this many bytes...
+const DRAIN_BYTES: usize = 4 * 1024 * 1024;
+/// ...and frames. Dropping a socket with unread data in it makes the kernel reset the connection,
+/// and a reset throws away whatever the client had not read yet, close frame included.
+const DRAIN_FRAMES: usize = 65_536;
+/// How long a slow consumer's close frame (4101) may take at least: it waits behind the frames
+/// that filled the buffers, and gets through only once the client reads again.
+const SLOW_CLOSE_GRACE: Duration = Duration::from_secs(10);
 
 pub async fn upgrade(
     ws: WebSocketUpgrade,
@@ -98,7 +110,7 @@ async fn open(
                         .run(incoming)
                         .await
                 }
-                None => refuse_missing_room(socket).await,
+                None => refuse_missing_room(socket, state.config.send_timeout).await,
             }
         })
 }
@@ -131,19 +143,54 @@ fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
-async fn refuse_missing_room(mut socket: WebSocket) {
+async fn refuse_missing_room(mut socket: WebSocket, send_timeout: Duration) {
     let error = error_msg(
         None,
         ErrorCode::RoomNotFound.as_str(),
         "no session has this code",
     );
-    let _ = socket.send(Message::Text(error.to_text().into())).await;
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code: close::ROOM_NOT_FOUND,
-            reason: Utf8Bytes::from_static("room not found"),
-        })))
-        .await;
+    let refusal = async {
+        socket.send(Message::Text(error.to_text().into())).await?;
+        socket
+            .send(Message::Close(Some(CloseFrame {
+                code: close::ROOM_NOT_FOUND,
+                reason: Utf8Bytes::from_static("room not found"),
+            })))
+            .await
+    };
+    if let Ok(Ok(())) = tokio::time::timeout(send_timeout, refusal).await {
+        // The client may have said hello already: read it (and the close reply) before dropping.
+        drain(&mut socket).await;
+    }
+}
+
+/// Reads and discards what the client sends after the server's close frame, until its close
+/// reply, the end of the stream or a bound (see [`DRAIN_TIME`]); the socket can then be dropped
+/// without unread data, so the client receives everything sent before instead of a reset.
+async fn drain<S>(incoming: &mut S)
+where
+    S: Stream<Item = Result<Message, axum::Error>> + Unpin,
+{
+    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
+    let mut bytes = 0usize;
+    for _ in 0..DRAIN_FRAMES {
+        let message = match tokio::time::timeout_at(deadline, incoming.next()).await {
+            Ok(Some(Ok(message))) => message,
+            // The stream ended (or failed, or the time is up): nothing more to read.
+            _ => return,
+        };
+        let size = match &message {
+            // The client's reply: the close handshake is complete.
+            Message::Close(_) => return,
+            Message::Text(text) => text.len(),
+            Message::Binary(data) | Message::Ping(data) | Message::Pong(data) => data.len(),
+        };
+        // Count a frame header too, so that empty frames are not free.
+        bytes += size + 2;
+        if bytes > DRAIN_BYTES {
+            return;
+        }
+    }
 }
 
 enum Stage {
@@ -154,8 +201,9 @@ enum Stage {
 }
 
 struct Session {
-    /// The writing half; the reading half is owned by `event_loop`, where its pending read
-    /// survives the frames sent meanwhile (no read attempt per sent frame).
+    /// The writing half; the reading half is owned by `run`: read by `event_loop`, where its
+    /// pending read survives the frames sent meanwhile (no read attempt per sent frame), then
+    /// drained after a close frame.
     socket: SplitSink<WebSocket, Message>,
     connection: Connection,
     state: AppState,
@@ -175,7 +223,12 @@ struct Session {
 
 /// How a session ends (or, for `Skip`, that a frame is dropped and the session goes on).
 enum End {
+    /// The connection is gone or broken: drop it.
     Quiet,
+    /// The client sent a close frame: the WebSocket layer has queued the reply, and the next read
+    /// sends it.
+    ClosedByClient,
+    /// Send a close frame with this code, then drain.
     Close(u16, &'static str),
     Skip,
 }
@@ -221,35 +274,51 @@ impl Session {
             max_message_bytes: self.state.config.max_message_bytes as usize,
         };
         let mut closing = self.room().closing();
+        // The read in progress: kept across the event loop's iterations, so sending a frame does
+        // not start (and throw away) a read of its own, and handed back afterwards for draining.
+        let mut reading = incoming.into_future();
         let end = match self.send_msg(&welcome).await {
             Err(end) => end,
-            Ok(()) => self.event_loop(incoming, &mut closing).await,
+            Ok(()) => self.event_loop(&mut reading, &mut closing).await,
         };
-        if let End::Close(code, reason) = end {
-            let frame = CloseFrame {
-                code,
-                reason: Utf8Bytes::from_static(reason),
-            };
-            let _ = tokio::time::timeout(
-                self.state.config.send_timeout,
-                self.socket.send(Message::Close(Some(frame))),
-            )
-            .await;
+        // From here on nothing is forwarded and no request is processed.
+        self.frames = None;
+        self.answers = None;
+        let Some(mut incoming) = reading.into_inner() else {
+            return;
+        };
+        match end {
+            End::Close(code, reason) => {
+                let frame = CloseFrame {
+                    code,
+                    reason: Utf8Bytes::from_static(reason),
+                };
+                let send_timeout = self.state.config.send_timeout;
+                let wait = if code == close::SLOW_CONSUMER {
+                    send_timeout.max(SLOW_CLOSE_GRACE)
+                } else {
+                    send_timeout
+                };
+                let sent =
+                    tokio::time::timeout(wait, self.socket.send(Message::Close(Some(frame)))).await;
+                if let Ok(Ok(())) = sent {
+                    drain(&mut incoming).await;
+                }
+            }
+            End::ClosedByClient => drain(&mut incoming).await,
+            End::Quiet | End::Skip => {}
         }
     }
 
     async fn event_loop(
         &mut self,
-        incoming: SplitStream<WebSocket>,
+        reading: &mut StreamFuture<SplitStream<WebSocket>>,
         closing: &mut watch::Receiver<Option<u16>>,
     ) -> End {
         let ping_interval = self.state.config.ping_interval;
         let ping_timeout = self.state.config.ping_timeout;
         let mut heartbeat = tokio::time::interval(ping_interval / 4);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // The read in progress: kept across iterations, so sending a frame does not start (and
-        // throw away) a read of its own.
-        let mut reading = incoming.into_future();
         loop {
             if let Some(code) = *closing.borrow_and_update() {
                 return End::Close(code, close_reason(code));
@@ -272,11 +341,11 @@ impl Session {
                         }
                     }
                 }
-                (incoming, rest) = &mut reading => {
-                    reading = rest.into_future();
+                (incoming, rest) = &mut *reading => {
+                    *reading = rest.into_future();
                     let message = match incoming {
                         None => return End::Quiet,
-                        Some(Err(err)) => return read_error_end(&err),
+                        Some(Err(err)) => return read_error_end(err),
                         Some(Ok(message)) => message,
                     };
                     self.last_heard = Instant::now();
@@ -348,7 +417,7 @@ impl Session {
                 )
                 .await
             }
-            Message::Close(_) => Err(End::Quiet),
+            Message::Close(_) => Err(End::ClosedByClient),
             // Pings are answered by the WebSocket layer; pongs need nothing.
             Message::Ping(_) | Message::Pong(_) => Ok(()),
         }
@@ -390,6 +459,15 @@ impl Session {
                         rid,
                         ErrorCode::AlreadyHello.as_str(),
                         "this connection has already said hello",
+                    )
+                    .await;
+            }
+            (Stage::Presenter, _) => {
+                return self
+                    .send_error(
+                        rid,
+                        ErrorCode::ReadOnly.as_str(),
+                        "presenter and embed connections only watch",
                     )
                     .await;
             }
@@ -553,6 +631,7 @@ impl Session {
                 };
                 self.stage = Stage::Host;
                 self.send_msg(&ServerMsg::Session {
+                    rid,
                     role,
                     epoch,
                     seq,
@@ -568,6 +647,7 @@ impl Session {
             Role::Presenter | Role::Embed => {
                 self.stage = Stage::Presenter;
                 self.send_msg(&ServerMsg::Session {
+                    rid,
                     role,
                     epoch,
                     seq,
@@ -641,6 +721,7 @@ impl Session {
         self.connection.set_participant_online(participant);
         self.place_if_late(participant).await?;
         self.send_msg(&ServerMsg::Session {
+            rid,
             role: Role::Participant,
             epoch,
             seq,
@@ -738,20 +819,21 @@ async fn next_frame(frames: &mut Option<watch::Receiver<Utf8Bytes>>) -> Option<U
     }
 }
 
-/// How to end a session whose socket failed to read. axum hides tungstenite's error type, so its
-/// message is what tells a frame over the hard limit, or a text frame that is not UTF-8, from a
-/// dropped connection.
-fn read_error_end(err: &axum::Error) -> End {
-    let text = err.to_string();
-    if text.contains("Space limit exceeded")
-        || text.contains("too long")
-        || text.contains("Capacity")
-    {
-        End::Close(close::MESSAGE_TOO_BIG, "message too big")
-    } else if text.contains("UTF-8") || text.contains("utf-8") || text.contains("Utf8") {
-        End::Close(close::INVALID_PAYLOAD, "text frames must be UTF-8")
-    } else {
-        End::Quiet
+/// How to end a session whose socket failed to read: a frame over the hard limit, a text frame
+/// that is not UTF-8 and a broken frame each get their standard close code; a dropped connection
+/// has nobody left to tell. axum's error wraps tungstenite's, which says which it was.
+fn read_error_end(err: axum::Error) -> End {
+    use tungstenite::error::{Error as WsError, ProtocolError};
+    let Ok(err) = err.into_inner().downcast::<WsError>() else {
+        return End::Quiet;
+    };
+    match *err {
+        WsError::Capacity(_) => End::Close(close::MESSAGE_TOO_BIG, "message too big"),
+        WsError::Utf8(_) => End::Close(close::INVALID_PAYLOAD, "text frames must be UTF-8"),
+        // The stream ended without a close frame: the client is gone.
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => End::Quiet,
+        WsError::Protocol(_) => End::Close(close::PROTOCOL_ERROR, "protocol error"),
+        _ => End::Quiet,
     }
 }
 

@@ -153,11 +153,11 @@ async fn host_commands_need_the_host_key_and_hello_comes_first() {
         screen
             .err(json!({"type": "add_activity", "spec": poll("Q", &["A", "B"])}))
             .await,
-        "not_host"
+        "read_only"
     );
     assert_eq!(
         screen.err(json!({"type": "set_name", "name": "x"})).await,
-        "not_participant"
+        "read_only"
     );
 
     // Another room's host key is no key here.

@@ -2,6 +2,7 @@
 
 mod activities;
 mod bad_input;
+mod closes;
 mod deck;
 mod embed;
 mod embed_http;
