@@ -15,7 +15,7 @@ use serde_json::json;
 
 /// The request body of a JSON endpoint: only `Content-Type: application/json` is read (415
 /// otherwise, so another site's plain HTML form cannot post here), at most [`MAX_BODY_BYTES`]
-/// (413).
+/// (413), within the body deadline set in `app` (408).
 pub struct JsonBody(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
@@ -44,12 +44,19 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Why a body could not be read: too large, or cut off.
+/// Why a body could not be read: too large, too slow, or cut off.
 fn body_error(err: &axum::Error) -> ApiError {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(current) = cause {
         if current.is::<http_body_util::LengthLimitError>() {
             return payload_too_large();
+        }
+        if current.is::<tower_http::timeout::TimeoutError>() {
+            return ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the request body did not arrive in time",
+            );
         }
         cause = current.source();
     }
@@ -199,6 +206,7 @@ pub async fn json_errors(method: Method, uri: Uri, response: Response) -> Respon
 mod tests {
     use super::*;
     use axum::body::Body;
+    use std::time::Duration;
 
     fn json_request(body: Body) -> Request {
         Request::builder()
@@ -221,5 +229,20 @@ mod tests {
             .unwrap();
         assert_eq!(err.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(err.code, "payload_too_large");
+    }
+
+    #[tokio::test]
+    async fn a_body_past_its_deadline_is_408() {
+        let never = futures_util::stream::pending::<Result<Bytes, std::io::Error>>();
+        let late = tower_http::timeout::DeadlineBody::new(
+            Duration::from_millis(20),
+            Body::from_stream(never),
+        );
+        let err = JsonBody::from_request(json_request(Body::new(late)), &())
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(err.status, StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(err.code, "request_timeout");
     }
 }

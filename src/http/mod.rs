@@ -7,6 +7,7 @@ mod embed;
 mod export;
 mod extract;
 pub mod limits;
+pub mod serve;
 mod ws;
 
 use crate::config::Config;
@@ -63,10 +64,12 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// The whole application, without a socket: tests can drive it directly.
 pub fn app(state: AppState) -> Router {
+    let body_timeout = state.config.http_body_timeout;
     // Pages, assets and API answers are compressed (brotli or gzip, as the client accepts);
     // WebSocket upgrades are kept out of the compression layer. Error answers get their JSON
     // form inside it (`json_errors` reads plain-text bodies). Bodies are refused past the limit
-    // before they are read (a Content-Length over it is answered 413 at once).
+    // before they are read (a Content-Length over it is answered 413 at once), and must arrive
+    // in full within the body timeout.
     let compressed = Router::new()
         .route("/", get(assets::index_page))
         .route("/favicon.ico", get(assets::favicon))
@@ -99,6 +102,9 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::disable())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_BODY_BYTES,
+        ))
+        .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
+            body_timeout,
         ))
         .layer(map_response(extract::json_errors))
         .layer(tower_http::compression::CompressionLayer::new());

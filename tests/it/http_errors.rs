@@ -1,4 +1,5 @@
-//! Every HTTP error in the documented JSON form; cross-site session creation refused.
+//! Every HTTP error in the documented JSON form; slow and half-sent requests cut off; the
+//! per-address connection cap; cross-site session creation refused.
 
 use crate::support::*;
 use reqwest::header::{ALLOW, CONTENT_TYPE};
@@ -6,7 +7,7 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 fn addr(server: &TestServer) -> SocketAddr {
     server
@@ -61,6 +62,37 @@ async fn read_response(stream: &mut TcpStream, wait: Duration) -> Option<(u16, S
             Ok(Ok(n)) => raw.extend_from_slice(&chunk[..n]),
         }
     }
+}
+
+/// Waits until the server closes the connection; returns how long that took (panics past `wait`).
+async fn closed_within(stream: &mut TcpStream, wait: Duration) -> Duration {
+    let started = Instant::now();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(wait, stream.read(&mut chunk)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return started.elapsed(),
+            Ok(Ok(_)) => continue,
+            Err(_) => panic!("the connection was still open after {wait:?}"),
+        }
+    }
+}
+
+/// An HTTP client whose connections come from 127.0.0.2.
+fn other_address() -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(Some("127.0.0.2".parse().unwrap()))
+        .build()
+        .unwrap()
+}
+
+async fn healthz_on(stream: &mut TcpStream) -> Option<u16> {
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: handsup\r\n\r\n")
+        .await
+        .ok()?;
+    read_response(stream, Duration::from_secs(5))
+        .await
+        .map(|(status, _)| status)
 }
 
 #[tokio::test]
@@ -198,6 +230,166 @@ async fn an_oversized_body_is_413_json_and_a_huge_length_is_refused_at_once() {
     assert_eq!(status, 413, "{body}");
     let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["error"]["code"], "payload_too_large");
+}
+
+#[tokio::test]
+async fn half_sent_headers_are_cut_off_within_the_header_timeout() {
+    let server = TestServer::start_tweaked(|config| {
+        config.http_header_timeout = Duration::from_millis(500);
+    })
+    .await;
+    // Half a request line and headers, then silence.
+    let mut half = TcpStream::connect(addr(&server)).await.unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: hand")
+        .await
+        .unwrap();
+    let took = closed_within(&mut half, Duration::from_secs(5)).await;
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    // Nothing at all.
+    let mut silent = TcpStream::connect(addr(&server)).await.unwrap();
+    let took = closed_within(&mut silent, Duration::from_secs(5)).await;
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    // A prompt client is served.
+    let mut prompt = TcpStream::connect(addr(&server)).await.unwrap();
+    assert_eq!(healthz_on(&mut prompt).await, Some(200));
+}
+
+#[tokio::test]
+async fn a_trickling_body_is_408_json_within_the_body_timeout() {
+    let server = TestServer::start_tweaked(|config| {
+        config.http_body_timeout = Duration::from_millis(600);
+    })
+    .await;
+    let mut stream = TcpStream::connect(addr(&server)).await.unwrap();
+    stream
+        .write_all(
+            b"POST /api/rooms HTTP/1.1\r\nHost: handsup\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    // One byte every 100 ms: never idle long, never finished.
+    let started = Instant::now();
+    let (mut reader, mut writer) = stream.into_split();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..60 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if writer.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !raw.windows(4).any(|w| w == b"\r\n\r\n") || !raw.ends_with(b"}}") {
+        match tokio::time::timeout(Duration::from_secs(4), reader.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => raw.extend_from_slice(&chunk[..n]),
+            other => panic!(
+                "no complete answer ({other:?}): {}",
+                String::from_utf8_lossy(&raw)
+            ),
+        }
+    }
+    trickle.abort();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    let body: Value = serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "request_timeout");
+}
+
+#[tokio::test]
+async fn websockets_outlive_the_header_and_body_timeouts() {
+    let server = TestServer::start_tweaked(|config| {
+        config.http_header_timeout = Duration::from_millis(300);
+        config.http_body_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let room = server.create_room("").await;
+    let mut host = server.host(&room).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    add(&mut host, poll("Still there?", &["Yes", "No"])).await;
+}
+
+#[tokio::test]
+async fn connections_past_the_per_address_limit_are_refused_and_other_addresses_served() {
+    let server = TestServer::start_tweaked(|config| {
+        config.max_connections_per_ip = 3;
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut stream = TcpStream::connect(addr(&server)).await.unwrap();
+        assert_eq!(healthz_on(&mut stream).await, Some(200));
+        held.push(stream);
+    }
+    // The fourth from 127.0.0.1 is closed without an answer.
+    let mut fourth = TcpStream::connect(addr(&server)).await.unwrap();
+    assert_eq!(healthz_on(&mut fourth).await, None);
+
+    // Another address is served, over reqwest and over a raw socket.
+    let response = other_address()
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let mut from_other = socket.connect(addr(&server)).await.unwrap();
+    assert_eq!(healthz_on(&mut from_other).await, Some(200));
+
+    // Closing one frees its place.
+    drop(held.pop());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut again = TcpStream::connect(addr(&server)).await.unwrap();
+        if healthz_on(&mut again).await == Some(200) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the freed place was never reused"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn upgraded_websockets_keep_their_place_in_the_count() {
+    let server = TestServer::start_tweaked(|config| {
+        config.max_connections_per_ip = 2;
+    })
+    .await;
+    // The session is created from 127.0.0.2, so that no kept-alive connection of ours from
+    // 127.0.0.1 takes a place.
+    let created: Value = other_address()
+        .post(format!("{}/api/rooms", server.base))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = created["code"].as_str().unwrap();
+    let first = server.connect(code).await;
+    let _second = server.connect(code).await;
+    let mut third = TcpStream::connect(addr(&server)).await.unwrap();
+    assert_eq!(healthz_on(&mut third).await, None);
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut again = TcpStream::connect(addr(&server)).await.unwrap();
+        if healthz_on(&mut again).await == Some(200) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the closed WebSocket's place was never freed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
