@@ -144,6 +144,27 @@ pub struct Config {
     #[arg(long, env = "HANDSUP_SOCKET_SEND_BUFFER", default_value_t = 128 * 1024)]
     pub socket_send_buffer: usize,
 
+    /// A client must send a request's headers within this long of connecting (or of its last
+    /// answer, on a kept-alive connection), or the connection is closed: a half-sent request
+    /// cannot hold a connection open. Upgraded WebSocket connections are not affected.
+    #[arg(long, env = "HANDSUP_HTTP_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub http_header_timeout: Duration,
+
+    /// A request's body must arrive in full within this long of its headers, however it
+    /// trickles, or the request is answered 408 `request_timeout`.
+    #[arg(long, env = "HANDSUP_HTTP_BODY_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub http_body_timeout: Duration,
+
+    /// Open TCP connections (pages, API calls and WebSockets together) from one IP address;
+    /// past it, a new connection is closed as soon as it is accepted. Generous on purpose: a
+    /// venue's Wi-Fi often puts every phone behind one public address, and 5,000 phones (a
+    /// conference) each hold a WebSocket plus, while the page loads, a connection or two more;
+    /// 10,000 leaves room for that. Behind a reverse proxy every connection comes from the
+    /// proxy's address: raise it to what the proxy may open.
+    #[arg(long, env = "HANDSUP_MAX_CONNECTIONS_PER_IP", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections_per_ip: u32,
+
     /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run).
     #[arg(long, env = "HANDSUP_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
@@ -219,6 +240,14 @@ mod tests {
         assert!(err.to_string().contains("--public-url"), "{err}");
         let err = Config::try_parse_from(["handsup", "--bind", "nowhere"]).unwrap_err();
         assert!(err.to_string().contains("--bind"), "{err}");
+        for (flag, bad) in [
+            ("--http-header-timeout", "0s"),
+            ("--http-body-timeout", "soon"),
+            ("--max-connections-per-ip", "0"),
+        ] {
+            let err = Config::try_parse_from(["handsup", flag, bad]).expect_err(flag);
+            assert!(err.to_string().contains(flag), "{err}");
+        }
         for bad in [
             "meetup.example.org",
             "https://meetup.example.org/page",
@@ -239,6 +268,9 @@ mod tests {
         assert_eq!(config.retention, Duration::from_secs(30 * 24 * 3600));
         assert_eq!(config.max_message_bytes, 16 * 1024);
         assert!(config.embed_allowed_parents.is_empty());
+        assert_eq!(config.http_header_timeout, Duration::from_secs(10));
+        assert_eq!(config.http_body_timeout, Duration::from_secs(30));
+        assert_eq!(config.max_connections_per_ip, 10_000);
         let config = Config::try_parse_from([
             "handsup",
             "--embed-allowed-parents",

@@ -7,7 +7,8 @@
 //! - [`store`]: the command log trait (its ordering and durability contract) and the SQLite log.
 //! - [`hub`]: live rooms in memory, command submission, the per-room ticker and `watch` fan-out,
 //!   identity (tokens, host keys), retention.
-//! - [`http`]: axum routes: REST API, WebSocket sessions, pages and assets, QR codes.
+//! - [`http`]: axum routes: REST API, WebSocket sessions, pages and assets, QR codes; the accept
+//!   loop (per-address connection cap, header and body deadlines).
 //! - [`config`]: command-line flags with `HANDSUP_*` environment fallbacks.
 //!
 //! Dependencies point one way: `domain ← protocol ← hub ← http ← main`, with `store` beside the hub.
@@ -41,8 +42,6 @@ pub enum StartError {
     },
     #[error("cannot open the command log: {0}")]
     Store(#[from] store::StoreError),
-    #[error("the server stopped: {0}")]
-    Serve(std::io::Error),
 }
 
 /// Opens the data directory, replays the log and returns the application state.
@@ -84,30 +83,32 @@ pub async fn run(
         })
     };
     let closing_hub = Arc::clone(&hub);
-    let send_buffer = state.config.socket_send_buffer;
-    let listener = axum::serve::ListenerExt::tap_io(listener, move |tcp| {
-        // Small frames should leave at once; a failure here only costs latency.
-        let _ = tcp.set_nodelay(true);
-        if send_buffer > 0 {
-            let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer);
-        }
-    });
-    let app = http::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: closing sessions and flushing the log");
-            closing_hub.close_connections(protocol::close::RESTARTING);
-        })
-        .await;
+    let settings = http::serve::ServeSettings {
+        header_timeout: state.config.http_header_timeout,
+        send_buffer: state.config.socket_send_buffer,
+        max_connections_per_ip: state.config.max_connections_per_ip,
+    };
+    let draining = http::serve::serve(http::app(state), listener, settings, async move {
+        shutdown.await;
+        tracing::info!("shutting down: closing sessions and flushing the log");
+        closing_hub.close_connections(protocol::close::RESTARTING);
+    })
+    .await;
     sweeper.abort();
-    // Give sessions a moment to send their close frames, then make everything durable.
+    // Give requests in flight and sessions a moment to finish and send their close frames, then
+    // make everything durable. A connection still open at the deadline is abandoned.
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    if tokio::time::timeout_at(deadline, draining.finished())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some HTTP connections were still open at shutdown");
+    }
     while hub.connection_count() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     if let Err(err) = hub.flush().await {
         tracing::error!(error = %err, "the log did not flush on shutdown");
     }
-    result.map_err(StartError::Serve)
+    Ok(())
 }

@@ -1,12 +1,13 @@
 //! The REST API: create, look up and delete rooms; the join QR code.
 
+use super::extract::{ApiPath, JsonBody};
 use super::limits::client_ip;
 use super::{ApiError, AppState, base_url};
 use crate::hub::CreateError;
 use crate::hub::identity::host_key_matches;
 use crate::protocol::close;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -30,7 +31,7 @@ pub async fn create_room(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let ip = client_ip(&state.config, peer, &headers);
     state
@@ -119,7 +120,7 @@ pub async fn create_room(
 pub async fn room_info(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let room = state.lookup_room(client_ip(&state.config, peer, &headers), &code)?;
@@ -147,7 +148,7 @@ pub async fn room_info(
 pub async fn delete_room(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let ip = client_ip(&state.config, peer, &headers);
@@ -180,7 +181,7 @@ pub async fn delete_room(
 pub async fn qr_svg(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let room = state.lookup_room(client_ip(&state.config, peer, &headers), &code)?;

@@ -2,6 +2,7 @@
 //! JSON, an activity as CSV, or the deck to save as your own template. Exports need the host key
 //! (`Authorization: Bearer <host key>`).
 
+use super::extract::ApiPath;
 use super::limits::client_ip;
 use super::{ApiError, AppState};
 use crate::domain::ActivityId;
@@ -10,7 +11,7 @@ use crate::domain::templates::{self, fresh};
 use crate::hub::RoomHandle;
 use crate::hub::identity::host_key_matches;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -80,7 +81,7 @@ fn attachment(content_type: &'static str, filename: String, body: String) -> Res
 pub async fn session_json(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let room = hosted_room(&state, peer, &code, &headers)?;
@@ -96,10 +97,17 @@ pub async fn session_json(
     ))
 }
 
+/// Named, so that a bad id is reported by name (`activity`).
+#[derive(serde::Deserialize)]
+pub struct ActivityPath {
+    code: String,
+    activity: u32,
+}
+
 pub async fn activity_csv(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path((code, activity)): Path<(String, u32)>,
+    ApiPath(ActivityPath { code, activity }): ApiPath<ActivityPath>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let room = hosted_room(&state, peer, &code, &headers)?;
@@ -135,7 +143,7 @@ pub async fn activity_csv(
 pub async fn deck_json(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let room = hosted_room(&state, peer, &code, &headers)?;
@@ -157,7 +165,7 @@ pub async fn deck_json(
 pub async fn report_json(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let ip = client_ip(&state.config, peer, &headers);
@@ -182,7 +190,7 @@ pub async fn report_json(
 pub async fn report_page(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Response {
     let ip = client_ip(&state.config, peer, &headers);

@@ -1,5 +1,6 @@
 //! Rate limits: per connection for requests, per IP address for new connections, room creation and
-//! failed join-code lookups. Backed by governor's GCRA limiters (a few bytes per key).
+//! failed join-code lookups. Backed by governor's GCRA limiters (a few bytes per key). Also the
+//! count of open TCP connections per IP address.
 
 use crate::config::Config;
 use dashmap::DashMap;
@@ -7,6 +8,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct Limits {
@@ -100,6 +102,80 @@ impl Limits {
     }
 }
 
+/// Open TCP connections per IP address, counted at accept. A slot is held by the socket itself,
+/// so it is released when the socket closes, after an upgrade to a WebSocket too.
+pub struct OpenConnections {
+    limit: u32,
+    open: DashMap<IpAddr, OpenFrom>,
+}
+
+struct OpenFrom {
+    count: u32,
+    /// Whether a refusal was logged since the address last fell to half its limit (one warning
+    /// per episode, not one per refused connection).
+    warned: bool,
+}
+
+/// One open connection's place in the count; dropping it frees the place.
+pub struct ConnectionSlot {
+    owner: Arc<OpenConnections>,
+    ip: IpAddr,
+}
+
+impl OpenConnections {
+    pub fn new(limit: u32) -> Arc<OpenConnections> {
+        Arc::new(OpenConnections {
+            limit,
+            open: DashMap::new(),
+        })
+    }
+
+    /// A slot for a new connection from `ip`, or `None` when the address is at its limit.
+    pub fn try_open(self: &Arc<Self>, ip: IpAddr) -> Option<ConnectionSlot> {
+        let mut from = self.open.entry(ip).or_insert(OpenFrom {
+            count: 0,
+            warned: false,
+        });
+        if from.count >= self.limit {
+            if !from.warned {
+                from.warned = true;
+                tracing::warn!(
+                    %ip,
+                    limit = self.limit,
+                    "refusing connections: this address has --max-connections-per-ip open"
+                );
+            }
+            return None;
+        }
+        from.count += 1;
+        drop(from);
+        Some(ConnectionSlot {
+            owner: Arc::clone(self),
+            ip,
+        })
+    }
+
+    /// Connections open from `ip` now.
+    pub fn open_from(&self, ip: IpAddr) -> u32 {
+        self.open.get(&ip).map_or(0, |from| from.count)
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        if let dashmap::Entry::Occupied(mut entry) = self.owner.open.entry(self.ip) {
+            let from = entry.get_mut();
+            from.count = from.count.saturating_sub(1);
+            if from.count <= self.owner.limit / 2 {
+                from.warned = false;
+            }
+            if from.count == 0 {
+                entry.remove();
+            }
+        }
+    }
+}
+
 /// The client's address: the peer, or the first X-Forwarded-For entry when trusted.
 pub fn client_ip(config: &Config, peer: SocketAddr, headers: &axum::http::HeaderMap) -> IpAddr {
     if config.trust_forwarded_for {
@@ -141,6 +217,22 @@ mod tests {
             limits.check_lookup(other).is_ok(),
             "other addresses are not affected"
         );
+    }
+
+    #[test]
+    fn open_connections_are_capped_per_address_and_freed_on_close() {
+        let open = OpenConnections::new(2);
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let other: IpAddr = "10.0.0.2".parse().unwrap();
+        let first = open.try_open(ip).unwrap();
+        let _second = open.try_open(ip).unwrap();
+        assert!(open.try_open(ip).is_none(), "the third is refused");
+        assert!(open.try_open(other).is_some(), "other addresses are not");
+        drop(first);
+        assert_eq!(open.open_from(ip), 1);
+        let _third = open.try_open(ip).expect("a freed slot can be used again");
+        assert_eq!(open.open_from(ip), 2);
+        assert_eq!(open.open_from(other), 0, "a closed address is forgotten");
     }
 
     #[test]

@@ -5,13 +5,17 @@ mod api;
 mod assets;
 mod embed;
 mod export;
+mod extract;
 pub mod limits;
+pub mod serve;
 mod ws;
 
 use crate::config::Config;
 use crate::hub::{Hub, RoomHandle};
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::map_response;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use limits::Limits;
@@ -55,10 +59,17 @@ impl AppState {
     }
 }
 
+/// Largest request body accepted (a saved deck posted to `/api/rooms` is the largest there is).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
 /// The whole application, without a socket: tests can drive it directly.
 pub fn app(state: AppState) -> Router {
+    let body_timeout = state.config.http_body_timeout;
     // Pages, assets and API answers are compressed (brotli or gzip, as the client accepts);
-    // WebSocket upgrades are kept out of the compression layer.
+    // WebSocket upgrades are kept out of the compression layer. Error answers get their JSON
+    // form inside it (`json_errors` reads plain-text bodies). Bodies are refused past the limit
+    // before they are read (a Content-Length over it is answered 413 at once), and must arrive
+    // in full within the body timeout.
     let compressed = Router::new()
         .route("/", get(assets::index_page))
         .route("/favicon.ico", get(assets::favicon))
@@ -87,14 +98,38 @@ pub fn app(state: AppState) -> Router {
         .route("/assets/i18n/languages.js", get(assets::languages))
         .route("/assets/{*path}", get(assets::asset))
         .route("/{code}", get(embed::participant_page))
-        .fallback(assets::not_found_page)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::disable())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ))
+        .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
+            body_timeout,
+        ))
+        .layer(map_response(extract::json_errors))
         .layer(tower_http::compression::CompressionLayer::new());
-    Router::new()
+    let sockets = Router::new()
         .route("/ws/{code}", get(ws::upgrade))
         .route("/ws/{code}/embed", get(ws::upgrade_embed))
+        .layer(map_response(extract::json_errors));
+    Router::new()
+        .merge(sockets)
         .merge(compressed)
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(map_response(security_headers))
         .with_state(state)
+}
+
+/// Unknown API addresses get a JSON 404; every other unknown address the friendly page.
+async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("there is no API at {}", uri.path()),
+        )
+        .into_response();
+    }
+    assets::not_found_page().await
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {

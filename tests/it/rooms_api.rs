@@ -64,7 +64,14 @@ async fn creating_a_room_returns_its_code_key_and_links_once() {
 async fn a_bad_create_request_gets_a_clear_error() {
     let server = TestServer::start().await;
     let url = format!("{}/api/rooms", server.base);
-    let response = server.http.post(&url).body("{oops").send().await.unwrap();
+    let response = server
+        .http
+        .post(&url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body("{oops")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "invalid_request");
@@ -78,8 +85,14 @@ async fn a_bad_create_request_gets_a_clear_error() {
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "text_too_long");
-    // An empty body is fine: a session without a title.
-    let response = server.http.post(&url).send().await.unwrap();
+    // An empty JSON body is fine: a session without a title.
+    let response = server
+        .http
+        .post(&url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 201);
 }
 
