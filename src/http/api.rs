@@ -4,7 +4,6 @@ use super::extract::{ApiPath, JsonBody};
 use super::limits::client_ip;
 use super::{ApiError, AppState, base_url};
 use crate::hub::CreateError;
-use crate::hub::identity::host_key_matches;
 use crate::protocol::close;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
@@ -151,25 +150,8 @@ pub async fn delete_room(
     ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let ip = client_ip(&state.config, peer, &headers);
-    let room = state.lookup_room(ip, &code)?;
+    let room = state.hosted_room(peer, &code, &headers, "deleting a session")?;
     let code = room.code.clone();
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if !host_key_matches(presented, room.host_key_hash()) {
-        state
-            .limits
-            .record_miss(ip)
-            .map_err(ApiError::rate_limited)?;
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "not_host",
-            "deleting a session needs its host key (Authorization: Bearer <host key>)",
-        ));
-    }
     state
         .hub
         .delete_room(&code, close::ROOM_DELETED)

@@ -13,25 +13,26 @@ use std::net::SocketAddr;
 #[folder = "web/"]
 pub(super) struct Web;
 
+/// A strong ETag from a SHA-256 digest (its first 16 bytes, hex).
+pub(super) fn etag_of(digest: &[u8]) -> String {
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether the request's `If-None-Match` names `etag` (the client's copy is current).
+pub(super) fn still_fresh(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag))
+}
+
 pub(super) fn serve(path: &str, headers: &HeaderMap, status: StatusCode) -> Response {
     let Some(file) = Web::get(path) else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
-    let etag = format!(
-        "\"{}\"",
-        file.metadata
-            .sha256_hash()
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
-    if status == StatusCode::OK
-        && headers
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag))
-    {
+    let etag = etag_of(&file.metadata.sha256_hash());
+    if status == StatusCode::OK && still_fresh(headers, &etag) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
     let mime = mime_guess::from_path(path).first_or_octet_stream();

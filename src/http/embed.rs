@@ -38,7 +38,8 @@ pub fn embed_csp(config: &Config) -> String {
         format!("'self' {}", config.embed_allowed_parents.join(" "))
     };
     format!(
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors {parents}"
+        concat!(super::content_policy!(), "; frame-ancestors {}"),
+        parents
     )
 }
 
@@ -112,24 +113,12 @@ pub async fn participant_page(
         Some(at) => format!("{}{link}{}", &page[..at], &page[at..]),
         None => page.into_owned(),
     };
-    let digest = Sha256::digest(body.as_bytes());
-    let etag = format!(
-        "\"{}\"",
-        digest
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let etag = super::assets::etag_of(&Sha256::digest(body.as_bytes()));
     let link_header = HeaderValue::from_str(&format!(
         "<{discovery}>; rel=\"alternate\"; type=\"application/json+oembed\""
     ))
     .ok();
-    let not_modified = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
-    let mut response = if not_modified {
+    let mut response = if super::assets::still_fresh(&headers, &etag) {
         (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response()
     } else {
         (

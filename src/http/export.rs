@@ -9,7 +9,6 @@ use crate::domain::ActivityId;
 use crate::domain::export;
 use crate::domain::templates::{self, fresh};
 use crate::hub::RoomHandle;
-use crate::hub::identity::host_key_matches;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -35,32 +34,14 @@ pub async fn list_templates() -> Response {
     Json(json!({ "templates": list })).into_response()
 }
 
-/// The room, if the request carries its host key (a wrong key counts as a failed guess).
+/// The room, if the request carries its host key (see [`AppState::hosted_room`]).
 fn hosted_room(
     state: &AppState,
     peer: SocketAddr,
     code: &str,
     headers: &HeaderMap,
 ) -> Result<Arc<RoomHandle>, ApiError> {
-    let ip = client_ip(&state.config, peer, headers);
-    let room = state.lookup_room(ip, code)?;
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if !host_key_matches(presented, room.host_key_hash()) {
-        state
-            .limits
-            .record_miss(ip)
-            .map_err(ApiError::rate_limited)?;
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "not_host",
-            "exports need the session's host key (Authorization: Bearer <host key>)",
-        ));
-    }
-    Ok(room)
+    state.hosted_room(peer, code, headers, "this export")
 }
 
 fn attachment(content_type: &'static str, filename: String, body: String) -> Response {

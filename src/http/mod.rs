@@ -62,6 +62,38 @@ impl AppState {
 /// Largest request body accepted (a saved deck posted to `/api/rooms` is the largest there is).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
+impl AppState {
+    /// The room, if the request carries its host key as `Authorization: Bearer <host key>`. A
+    /// wrong or missing key is `not_host` (403) and counts as a failed guess for the address;
+    /// `needs` completes "… needs the session's host key" in the message.
+    pub fn hosted_room(
+        &self,
+        peer: std::net::SocketAddr,
+        raw_code: &str,
+        headers: &axum::http::HeaderMap,
+        needs: &str,
+    ) -> Result<Arc<RoomHandle>, ApiError> {
+        let ip = limits::client_ip(&self.config, peer, headers);
+        let room = self.lookup_room(ip, raw_code)?;
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !crate::hub::identity::host_key_matches(presented, room.host_key_hash()) {
+            self.limits
+                .record_miss(ip)
+                .map_err(ApiError::rate_limited)?;
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_host",
+                format!("{needs} needs the session's host key (Authorization: Bearer <host key>)"),
+            ));
+        }
+        Ok(room)
+    }
+}
+
 /// The whole application, without a socket: tests can drive it directly.
 pub fn app(state: AppState) -> Router {
     let body_timeout = state.config.http_body_timeout;
@@ -147,6 +179,16 @@ async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) ->
         .into_response()
 }
 
+/// What every page may load: its own scripts and styles (inline styles for the `h()` helper's
+/// style properties), its own and `data:` images, nothing from elsewhere. Pages add their
+/// `frame-ancestors`: none, or the embed's allowed parents.
+macro_rules! content_policy {
+    () => {
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
+    };
+}
+pub(crate) use content_policy;
+
 /// Headers every response carries: no framing, no sniffing, no referrer, same-origin content only.
 /// Embed pages (marked [`embed::Frameable`]) set their own `frame-ancestors` and get no
 /// `X-Frame-Options`.
@@ -156,7 +198,7 @@ async fn security_headers(mut response: Response) -> Response {
     let fixed: [(HeaderName, &str); 5] = [
         (
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+            concat!(content_policy!(), "; frame-ancestors 'none'"),
         ),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

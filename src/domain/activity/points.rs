@@ -2,8 +2,8 @@
 //! averages per option.
 
 use super::Audience;
+use super::poll::edit_options;
 use super::poll::{OptionSpec, PollOption};
-use super::ranking::edit_options;
 use crate::domain::{ParticipantId, RejectCode, Rejection, clean_text, reject};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

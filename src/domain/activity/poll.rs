@@ -106,48 +106,13 @@ impl Poll {
     /// together with the votes for them (a ballot left empty is withdrawn).
     pub fn edit(&mut self, spec: &PollSpec) -> Result<(), Rejection> {
         let question = clean_text(&spec.question, MAX_QUESTION_CHARS, "the question")?;
-        if spec.options.len() < MIN_OPTIONS || spec.options.len() > MAX_OPTIONS {
-            return reject(
-                RejectCode::InvalidActivity,
-                format!(
-                    "a poll needs {MIN_OPTIONS} to {MAX_OPTIONS} options; {} given",
-                    spec.options.len()
-                ),
-            );
-        }
         let mut next_id = self.next_option_id;
-        let mut options = Vec::with_capacity(spec.options.len());
-        let mut kept = BTreeSet::new();
-        let mut texts = BTreeSet::new();
-        for option in &spec.options {
-            let (id, raw) = match option {
-                OptionSpec::Text(text) | OptionSpec::Keep { id: None, text } => (None, text),
-                OptionSpec::Keep { id: Some(id), text } => (Some(*id), text),
-            };
-            let text = clean_text(raw, MAX_OPTION_CHARS, "an option")?;
-            if !texts.insert(text.to_lowercase()) {
-                return reject(
-                    RejectCode::InvalidActivity,
-                    format!("the option \"{text}\" is listed twice"),
-                );
-            }
-            let id = match id {
-                Some(id) => {
-                    if !self.options.iter().any(|o| o.id == id) || !kept.insert(id) {
-                        return reject(
-                            RejectCode::OptionNotFound,
-                            format!("option {id} is not in this poll"),
-                        );
-                    }
-                    id
-                }
-                None => {
-                    next_id += 1;
-                    next_id - 1
-                }
-            };
-            options.push(PollOption { id, text });
-        }
+        let options = edit_options(
+            &spec.options,
+            &self.options,
+            &mut next_id,
+            (MIN_OPTIONS, MAX_OPTIONS),
+        )?;
         let max_choices = if spec.multiple {
             let all = options.len() as u32;
             match spec.max_choices {
@@ -317,6 +282,59 @@ impl Poll {
     fn recount(&mut self) {
         self.counts = self.recount_from_ballots();
     }
+}
+
+/// Options as every kind with options edits them (polls, rankings, points, quizzes): `{id, text}`
+/// keeps an option (and what was given for it), a plain text adds one with the next id; between
+/// `range.0` and `range.1` options, no text twice (case-folded).
+pub(crate) fn edit_options(
+    specs: &[OptionSpec],
+    existing: &[PollOption],
+    next_id: &mut u32,
+    range: (usize, usize),
+) -> Result<Vec<PollOption>, Rejection> {
+    if specs.len() < range.0 || specs.len() > range.1 {
+        return reject(
+            RejectCode::InvalidActivity,
+            format!(
+                "{} to {} options are needed; {} given",
+                range.0,
+                range.1,
+                specs.len()
+            ),
+        );
+    }
+    let mut options = Vec::with_capacity(specs.len());
+    let mut kept = BTreeSet::new();
+    let mut texts = BTreeSet::new();
+    for spec in specs {
+        let (id, raw) = match spec {
+            OptionSpec::Text(text) | OptionSpec::Keep { id: None, text } => (None, text),
+            OptionSpec::Keep { id: Some(id), text } => (Some(*id), text),
+        };
+        let text = clean_text(raw, MAX_OPTION_CHARS, "an option")?;
+        if !texts.insert(text.to_lowercase()) {
+            return reject(
+                RejectCode::InvalidActivity,
+                format!("the option \"{text}\" is listed twice"),
+            );
+        }
+        let id = match id {
+            Some(id) if existing.iter().any(|o| o.id == id) && kept.insert(id) => id,
+            Some(id) => {
+                return reject(
+                    RejectCode::OptionNotFound,
+                    format!("option {id} is not here"),
+                );
+            }
+            None => {
+                *next_id += 1;
+                *next_id - 1
+            }
+        };
+        options.push(PollOption { id, text });
+    }
+    Ok(options)
 }
 
 #[cfg(test)]

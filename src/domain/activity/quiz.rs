@@ -4,8 +4,8 @@
 //! until results are.
 
 use super::Audience;
+use super::poll::edit_options;
 use super::poll::{OptionSpec, PollOption};
-use super::ranking::edit_options;
 use crate::domain::{Millis, ParticipantId, RejectCode, Rejection, clean_text, reject};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

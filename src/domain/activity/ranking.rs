@@ -2,7 +2,7 @@
 //! first place earns n−1 points, last earns 0) and each option's average position.
 
 use super::Audience;
-use super::poll::{OptionSpec, PollOption};
+use super::poll::{OptionSpec, PollOption, edit_options};
 use crate::domain::{ParticipantId, RejectCode, Rejection, clean_text, reject};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,57 +46,6 @@ pub struct RankedOption {
     /// 1 is first place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average_position: Option<f64>,
-}
-
-/// Options edited as for polls: `{id, text}` keeps an option; a plain text adds one.
-pub(crate) fn edit_options(
-    specs: &[OptionSpec],
-    existing: &[PollOption],
-    next_id: &mut u32,
-    range: (usize, usize),
-) -> Result<Vec<PollOption>, Rejection> {
-    if specs.len() < range.0 || specs.len() > range.1 {
-        return reject(
-            RejectCode::InvalidActivity,
-            format!(
-                "{} to {} options are needed; {} given",
-                range.0,
-                range.1,
-                specs.len()
-            ),
-        );
-    }
-    let mut options = Vec::with_capacity(specs.len());
-    let mut kept = BTreeSet::new();
-    let mut texts = BTreeSet::new();
-    for spec in specs {
-        let (id, raw) = match spec {
-            OptionSpec::Text(text) | OptionSpec::Keep { id: None, text } => (None, text),
-            OptionSpec::Keep { id: Some(id), text } => (Some(*id), text),
-        };
-        let text = clean_text(raw, super::poll::MAX_OPTION_CHARS, "an option")?;
-        if !texts.insert(text.to_lowercase()) {
-            return reject(
-                RejectCode::InvalidActivity,
-                format!("the option \"{text}\" is listed twice"),
-            );
-        }
-        let id = match id {
-            Some(id) if existing.iter().any(|o| o.id == id) && kept.insert(id) => id,
-            Some(id) => {
-                return reject(
-                    RejectCode::OptionNotFound,
-                    format!("option {id} is not here"),
-                );
-            }
-            None => {
-                *next_id += 1;
-                *next_id - 1
-            }
-        };
-        options.push(PollOption { id, text });
-    }
-    Ok(options)
 }
 
 impl Ranking {
