@@ -335,6 +335,28 @@ pub enum Outcome {
     Answered(ActivityId),
 }
 
+impl Outcome {
+    /// The id of what the command created (an activity, an idea, a question), for its `ack`.
+    pub fn created(&self) -> Option<u32> {
+        match self {
+            Outcome::ActivityAdded(id) => Some(id.0),
+            Outcome::IdeaAdded { idea, .. } => Some(*idea),
+            Outcome::QuestionAsked { question, .. } => Some(*question),
+            _ => None,
+        }
+    }
+
+    /// The activity whose answer of the sender's changed, if any.
+    pub fn answered(&self) -> Option<ActivityId> {
+        match self {
+            Outcome::Answered(activity)
+            | Outcome::IdeaAdded { activity, .. }
+            | Outcome::QuestionAsked { activity, .. } => Some(*activity),
+            _ => None,
+        }
+    }
+}
+
 /// What pages embedded in other sites show.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmbedSettings {

@@ -3,26 +3,27 @@
 
 use super::limits::client_ip;
 use super::{ApiError, AppState};
+use crate::domain::ParticipantId;
 use crate::domain::activity::Audience;
-use crate::domain::{Command, Outcome, ParticipantId};
 use crate::hub::identity::host_key_matches;
 use crate::hub::room::Connection;
-use crate::hub::{RoomHandle, SubmitError};
+use crate::hub::{AdmitError, RoomHandle, SubmitError, Submitted};
 use crate::protocol::{
     ClientFrame, ClientMsg, ErrorCode, Needs, PROTOCOL_VERSION, Role, ServerMsg, close, decode,
     error_msg, rate_limited_msg,
 };
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{SplitSink, SplitStream, StreamFuture};
-use futures_util::{SinkExt, Stream, StreamExt};
+use futures_util::stream::StreamFuture;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use governor::DefaultDirectRateLimiter;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// After its close frame the server keeps reading (and discarding) what the client still sends,
 /// until the client's close reply or the end of the stream, for at most this long...
@@ -110,7 +111,10 @@ async fn open(
                         .run(incoming)
                         .await
                 }
-                None => refuse_missing_room(socket, state.config.send_timeout).await,
+                None => {
+                    let (sink, incoming) = socket.split();
+                    refuse_missing_room(sink, incoming, state.config.send_timeout).await
+                }
             }
         })
 }
@@ -143,7 +147,13 @@ fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
-async fn refuse_missing_room(mut socket: WebSocket, send_timeout: Duration) {
+async fn refuse_missing_room<Tx>(
+    mut socket: Tx,
+    mut incoming: impl Incoming,
+    send_timeout: Duration,
+) where
+    Tx: Sink<Message, Error = axum::Error> + Unpin,
+{
     let error = error_msg(
         None,
         ErrorCode::RoomNotFound.as_str(),
@@ -160,7 +170,7 @@ async fn refuse_missing_room(mut socket: WebSocket, send_timeout: Duration) {
     };
     if let Ok(Ok(())) = tokio::time::timeout(send_timeout, refusal).await {
         // The client may have said hello already: read it (and the close reply) before dropping.
-        drain(&mut socket).await;
+        drain(&mut incoming).await;
     }
 }
 
@@ -200,11 +210,15 @@ enum Stage {
     Presenter,
 }
 
-struct Session {
+/// One connection's session, written against any `Sink` of messages and `Stream` of what the
+/// client sent (axum's socket halves in the server, channels in the tests below). It carries
+/// frames and replies; what a room decides (who a participant is, what they are owed after a
+/// command) is asked of the room's handle.
+struct Session<Tx> {
     /// The writing half; the reading half is owned by `run`: read by `event_loop`, where its
     /// pending read survives the frames sent meanwhile (no read attempt per sent frame), then
     /// drained after a close frame.
-    socket: SplitSink<WebSocket, Message>,
+    socket: Tx,
     connection: Connection,
     state: AppState,
     ip: IpAddr,
@@ -233,14 +247,21 @@ enum End {
     Skip,
 }
 
-impl Session {
+/// What a session reads: the client's messages, or why reading failed.
+trait Incoming: Stream<Item = Result<Message, axum::Error>> + Unpin {}
+impl<S: Stream<Item = Result<Message, axum::Error>> + Unpin> Incoming for S {}
+
+impl<Tx> Session<Tx>
+where
+    Tx: Sink<Message, Error = axum::Error> + Unpin,
+{
     fn new(
-        socket: SplitSink<WebSocket, Message>,
+        socket: Tx,
         room: Arc<RoomHandle>,
         state: AppState,
         ip: IpAddr,
         channel: Channel,
-    ) -> Session {
+    ) -> Session<Tx> {
         let limiter = state.limits.command_limiter();
         Session {
             socket,
@@ -262,7 +283,7 @@ impl Session {
         self.connection.room()
     }
 
-    async fn run(mut self, incoming: SplitStream<WebSocket>) {
+    async fn run(mut self, incoming: impl Incoming) {
         let (epoch, seq) = self.room().epoch_seq();
         let welcome = ServerMsg::Welcome {
             protocol: PROTOCOL_VERSION,
@@ -312,7 +333,7 @@ impl Session {
 
     async fn event_loop(
         &mut self,
-        reading: &mut StreamFuture<SplitStream<WebSocket>>,
+        reading: &mut StreamFuture<impl Incoming>,
         closing: &mut watch::Receiver<Option<u16>>,
     ) -> End {
         let ping_interval = self.state.config.ping_interval;
@@ -500,9 +521,10 @@ impl Session {
             return self.send_msg(&ServerMsg::People { rid, people }).await;
         }
         if let (ClientMsg::Sync, Some(who)) = (&frame.msg, participant) {
-            self.place_if_late(who).await?;
-            let (epoch, seq) = self.room().epoch_seq();
-            let me = self.room().me_frame(&who, None);
+            let (epoch, seq, me) = match self.room().sync(who).await {
+                Ok(synced) => synced,
+                Err(err) => return self.on_submit_error(rid, err).await,
+            };
             self.send_msg(&ServerMsg::Ack {
                 rid,
                 epoch,
@@ -512,51 +534,22 @@ impl Session {
             .await?;
             return self.send_text(me).await;
         }
-        let Some(mut command) = frame.msg.into_command(participant) else {
+        let Some(command) = frame.msg.into_command(participant) else {
             return Ok(());
         };
-        if let Command::StartGroups { present, .. } | Command::CircleSetup { present, .. } =
-            &mut command
-        {
-            *present = self.room().present();
-        }
-        self.submit(rid, command, participant).await
-    }
-
-    async fn submit(
-        &mut self,
-        rid: Option<u64>,
-        command: Command,
-        participant: Option<ParticipantId>,
-    ) -> Result<(), End> {
-        let set_name = matches!(command, Command::SetName { .. });
-        match self.room().submit(command).await {
-            Ok(applied) => {
-                let id = match applied.outcome {
-                    Outcome::ActivityAdded(id) => Some(id.0),
-                    Outcome::IdeaAdded { idea, .. } => Some(idea),
-                    Outcome::QuestionAsked { question, .. } => Some(question),
-                    _ => None,
-                };
+        match self.room().submit_from(command, participant).await {
+            Ok(Submitted { applied, me }) => {
                 self.send_msg(&ServerMsg::Ack {
                     rid,
                     epoch: applied.epoch,
                     seq: applied.seq,
-                    id,
+                    id: applied.outcome.created(),
                 })
                 .await?;
-                if let Some(who) = participant {
-                    let only = match applied.outcome {
-                        Outcome::Answered(activity)
-                        | Outcome::IdeaAdded { activity, .. }
-                        | Outcome::QuestionAsked { activity, .. } => Some(activity),
-                        _ if set_name => None,
-                        _ => return Ok(()),
-                    };
-                    let me = self.room().me_frame(&who, only);
-                    self.send_text(me).await?;
+                match me {
+                    Some(me) => self.send_text(me).await,
+                    None => Ok(()),
                 }
-                Ok(())
             }
             Err(err) => self.on_submit_error(rid, err).await,
         }
@@ -677,57 +670,30 @@ impl Session {
     ) -> Result<(), End> {
         let room = Arc::clone(self.room());
         let hub = Arc::clone(&self.state.hub);
-        let secret = hub.secret();
-        let participant = match token.as_deref() {
-            Some(token) => match secret.verify_token(&room.code, token) {
-                Some(participant) => participant,
-                None => {
-                    return self
-                        .send_error(
-                            rid,
-                            ErrorCode::InvalidToken.as_str(),
-                            "this token is not valid here; say hello without it to join anew",
-                        )
-                        .await;
-                }
-            },
-            None => ParticipantId(uuid::Uuid::new_v4()),
-        };
-        let name = name.filter(|n| !n.trim().is_empty());
-        // A returning participant with nothing new to say needs no log entry.
-        let needs_join = {
-            let state = room.lock();
-            match state.room.participant(&participant) {
-                None => true,
-                Some(known) => name.is_some() && known.name != name,
+        let admitted = match room.admit(hub.secret(), token.as_deref(), name).await {
+            Ok(admitted) => admitted,
+            Err(AdmitError::InvalidToken) => {
+                return self
+                    .send_error(
+                        rid,
+                        ErrorCode::InvalidToken.as_str(),
+                        "this token is not valid here; say hello without it to join anew",
+                    )
+                    .await;
             }
+            Err(AdmitError::Submit(err)) => return self.on_submit_error(rid, err).await,
         };
-        if needs_join {
-            let join = Command::Join {
-                participant,
-                name: name.clone(),
-            };
-            if let Err(err) = room.submit(join).await {
-                return self.on_submit_error(rid, err).await;
-            }
-        }
-        let (epoch, seq) = room.epoch_seq();
-        let known_name = room
-            .lock()
-            .room
-            .participant(&participant)
-            .and_then(|p| p.name.clone());
+        let participant = admitted.participant;
         self.stage = Stage::Participant(participant);
         self.connection.set_participant_online(participant);
-        self.place_if_late(participant).await?;
         self.send_msg(&ServerMsg::Session {
             rid,
             role: Role::Participant,
-            epoch,
-            seq,
+            epoch: admitted.epoch,
+            seq: admitted.seq,
             participant: Some(participant),
-            token: Some(secret.issue_token(&room.code, &participant)),
-            name: known_name,
+            token: Some(admitted.token),
+            name: admitted.name,
             expires_at: None,
             max_message_bytes: None,
         })
@@ -738,21 +704,6 @@ impl Session {
         let me = room.me_frame(&participant, None);
         self.send_text(me).await?;
         self.follow(Audience::Participant).await
-    }
-
-    /// A participant who arrives (or asks) while a breakout round runs without them joins it.
-    async fn place_if_late(&mut self, who: ParticipantId) -> Result<(), End> {
-        let activity = self.room().lock().room.needs_group(&who);
-        if let Some(activity) = activity {
-            let join = Command::JoinGroups {
-                activity,
-                participant: who,
-            };
-            if let Err(err) = self.room().submit(join).await {
-                return self.on_submit_error(None, err).await;
-            }
-        }
-        Ok(())
     }
 
     /// Subscribes to an audience's frames and sends a fresh snapshot; later frames follow.
@@ -843,5 +794,270 @@ fn close_reason(code: u16) -> &'static str {
         close::RESTARTING => "server restarting",
         close::REBUILT => "room rebuilt",
         _ => "closing",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The session against channels instead of a socket: what a client sees, frame by frame,
+    //! with paused time where timers decide.
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::Command;
+    use futures_util::stream;
+    use serde_json::{Value, json};
+    use std::pin::Pin;
+    use std::sync::Mutex;
+    use std::task::{Context, Poll};
+    use tokio::sync::mpsc;
+
+    /// A sink that records every message; after `accept` messages its writes never complete
+    /// (a phone that stopped reading with full buffers).
+    struct Recorder {
+        sent: Arc<Mutex<Vec<Message>>>,
+        accept: usize,
+        live: mpsc::UnboundedSender<Message>,
+    }
+
+    impl Sink<Message> for Recorder {
+        type Error = axum::Error;
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
+            Poll::Ready(Ok(()))
+        }
+        fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), axum::Error> {
+            let _ = self.live.send(message.clone());
+            self.sent
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(message);
+            Ok(())
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
+            let written = self.sent.lock().unwrap_or_else(|p| p.into_inner()).len();
+            if written <= self.accept {
+                Poll::Ready(Ok(()))
+            } else {
+                Poll::Pending
+            }
+        }
+        fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), axum::Error>> {
+            self.poll_flush(cx)
+        }
+    }
+
+    struct Client {
+        to_server: mpsc::UnboundedSender<Result<Message, axum::Error>>,
+        from_server: mpsc::UnboundedReceiver<Message>,
+        sent: Arc<Mutex<Vec<Message>>>,
+        ended: tokio::task::JoinHandle<()>,
+        state: AppState,
+        room: Arc<RoomHandle>,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Client {
+        fn send(&self, value: Value) {
+            let _ = self
+                .to_server
+                .send(Ok(Message::Text(value.to_string().into())));
+        }
+
+        /// The next text frame, parsed (pings are skipped and closes are returned as such).
+        async fn next(&mut self) -> Value {
+            loop {
+                match self.from_server.recv().await {
+                    Some(Message::Text(text)) => {
+                        return serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
+                    }
+                    Some(Message::Close(frame)) => {
+                        return json!({"closed": frame.map(|f| f.code)});
+                    }
+                    Some(_) => continue,
+                    None => return json!({"ended": true}),
+                }
+            }
+        }
+
+        /// Frames until one of `kind` arrives.
+        async fn until(&mut self, kind: &str) -> Value {
+            loop {
+                let frame = self.next().await;
+                if frame["type"] == kind || frame.get("closed").is_some() {
+                    return frame;
+                }
+            }
+        }
+    }
+
+    /// A session on a fresh room, its client end, and the room (with a poll on screen).
+    async fn connect(tweak: impl FnOnce(&mut Config), accept: usize) -> Client {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::for_data_dir(dir.path().to_path_buf());
+        tweak(&mut config);
+        let state = crate::open(config).expect("open");
+        let created = state.hub.create_room("Meetup").await.expect("room");
+        let room = state.hub.get(&created.code).expect("live room");
+        let poll = serde_json::from_value(
+            json!({"kind": "poll", "question": "Which first?", "options": ["Repairs", "Damp"]}),
+        )
+        .expect("spec");
+        room.submit(Command::AddActivity {
+            spec: poll,
+            position: None,
+        })
+        .await
+        .expect("add");
+        room.submit(Command::Navigate {
+            to: crate::domain::Navigate::Next,
+        })
+        .await
+        .expect("show");
+        let (to_server, requests) = mpsc::unbounded_channel();
+        let (live, from_server) = mpsc::unbounded_channel();
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let sink = Recorder {
+            sent: Arc::clone(&sent),
+            accept,
+            live,
+        };
+        let incoming = Box::pin(stream::unfold(requests, |mut requests| async move {
+            requests.recv().await.map(|message| (message, requests))
+        }));
+        let session = Session::new(
+            sink,
+            Arc::clone(&room),
+            state.clone(),
+            IpAddr::from([127, 0, 0, 1]),
+            Channel::Full,
+        );
+        let ended = tokio::spawn(session.run(incoming));
+        Client {
+            to_server,
+            from_server,
+            sent,
+            ended,
+            state,
+            room,
+            _dir: dir,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_participant_is_admitted_then_gets_an_ack_and_their_answer_for_a_vote() {
+        let mut client = connect(|_| {}, usize::MAX).await;
+        assert_eq!(client.next().await["type"], "welcome");
+        client.send(json!({"type": "hello", "rid": 1, "role": "participant", "name": "Priya"}));
+        let session = client.next().await;
+        assert_eq!(
+            (&session["type"], &session["rid"]),
+            (&json!("session"), &json!(1))
+        );
+        assert_eq!(session["name"], "Priya");
+        assert!(session["token"].as_str().is_some_and(|t| t.contains('.')));
+        let me = client.next().await;
+        assert_eq!((&me["type"], &me["full"]), (&json!("me"), &json!(true)));
+        assert_eq!(
+            client.until("state").await["view"]["activity"]["kind"],
+            "poll"
+        );
+        assert_eq!(client.room.online_participants(), 1);
+
+        client.send(json!({"type": "vote", "rid": 2, "activity": 0, "options": [1]}));
+        let ack = client.until("ack").await;
+        assert_eq!(ack["rid"], 2);
+        let me = client.until("me").await;
+        assert_eq!(me["full"], false);
+        assert_eq!(me["answers"]["0"]["options"], json!([1]));
+
+        client.send(json!({"type": "vote", "rid": 3, "activity": 0, "options": [7]}));
+        let error = client.until("error").await;
+        assert_eq!(
+            (&error["rid"], &error["code"]),
+            (&json!(3), &json!("option_not_found"))
+        );
+        // The client leaves: the session ends and the participant is no longer online.
+        drop(client.to_server);
+        client.ended.await.expect("session ends");
+        assert_eq!(client.room.online_participants(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_stops_reading_is_closed_as_slow_after_the_send_timeout() {
+        // The sink takes the welcome and the session, then no more.
+        let client = connect(|c| c.send_timeout = Duration::from_secs(3), 2).await;
+        client.send(json!({"type": "hello", "rid": 1, "role": "presenter"}));
+        let started = Instant::now();
+        client.ended.await.expect("session ends");
+        // The frame that did not go out waited the send timeout; the close frame its grace.
+        assert!(started.elapsed() >= Duration::from_secs(3) + SLOW_CLOSE_GRACE);
+        assert_eq!(client.state.hub.metrics().slow_consumers_dropped.get(), 1);
+        let sent = client
+            .sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        match sent.last() {
+            Some(Message::Close(Some(frame))) => assert_eq!(frame.code, close::SLOW_CONSUMER),
+            other => panic!("the last frame tried is not the 4101 close: {other:?}"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_client_is_pinged_then_closed_4103() {
+        let mut client = connect(
+            |c| {
+                c.ping_interval = Duration::from_secs(25);
+                c.ping_timeout = Duration::from_secs(8);
+            },
+            usize::MAX,
+        )
+        .await;
+        assert_eq!(client.next().await["type"], "welcome");
+        let started = Instant::now();
+        let mut pinged_at = None;
+        let closed = loop {
+            match client.from_server.recv().await {
+                Some(Message::Ping(_)) => pinged_at = Some(started.elapsed()),
+                Some(Message::Close(frame)) => break frame.map(|f| f.code),
+                Some(_) => {}
+                None => break None,
+            }
+        };
+        assert_eq!(closed, Some(close::HEARTBEAT_TIMEOUT));
+        let pinged_at = pinged_at.expect("a ping before the close");
+        assert!(pinged_at >= Duration::from_secs(25), "{pinged_at:?}");
+        assert!(started.elapsed() >= Duration::from_secs(33));
+        assert!(started.elapsed() < Duration::from_secs(40));
+        // A client that answers is not closed: covered by the browser and integration tests.
+        client.ended.await.expect("session ends");
+    }
+
+    #[tokio::test]
+    async fn a_flood_earns_rate_limited_replies_then_the_4029_close() {
+        let mut client = connect(
+            |c| {
+                c.command_rate = 1;
+                c.command_burst = 5;
+                c.abuse_limit = 3;
+            },
+            usize::MAX,
+        )
+        .await;
+        assert_eq!(client.next().await["type"], "welcome");
+        for rid in 0..50 {
+            client.send(json!({"type": "sync", "rid": rid}));
+        }
+        let mut limited = 0;
+        let closed = loop {
+            let frame = client.next().await;
+            if frame["code"] == "rate_limited" {
+                limited += 1;
+            }
+            if let Some(code) = frame.get("closed") {
+                break code.clone();
+            }
+        };
+        assert_eq!(closed, json!(close::TOO_MANY_REQUESTS));
+        assert_eq!(limited, 3, "abuse_limit replies, then the close");
     }
 }

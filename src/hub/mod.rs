@@ -13,7 +13,7 @@ use dashmap::mapref::entry::Entry;
 use identity::Secret;
 use metrics::Metrics;
 use rand::Rng;
-pub use room::{Applied, RoomHandle, SubmitError, now_ms};
+pub use room::{AdmitError, Admitted, Applied, RoomHandle, SubmitError, Submitted, now_ms};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

@@ -91,6 +91,34 @@ pub struct Applied {
     pub outcome: Outcome,
 }
 
+/// A participant admitted by [`RoomHandle::admit`].
+#[derive(Clone, Debug)]
+pub struct Admitted {
+    pub participant: ParticipantId,
+    /// The signed token to keep and present next time.
+    pub token: String,
+    pub name: Option<String>,
+    pub epoch: u64,
+    pub seq: u64,
+}
+
+/// Why a participant's `hello` was refused.
+#[derive(Debug)]
+pub enum AdmitError {
+    /// The token was not issued by this server for this room.
+    InvalidToken,
+    Submit(SubmitError),
+}
+
+/// An accepted command and what its sender is owed besides the `ack`.
+#[derive(Debug)]
+pub struct Submitted {
+    pub applied: Applied,
+    /// For a participant: their own answers as they now stand (the activity they answered, or
+    /// all of them after a change of name), to send right after the `ack`.
+    pub me: Option<Utf8Bytes>,
+}
+
 /// What every room shares with the hub.
 #[derive(Clone)]
 pub struct RoomServices {
@@ -266,6 +294,93 @@ impl RoomHandle {
             .observe(started.elapsed().as_secs_f64());
         self.metrics.commands_applied.inc();
         Ok(applied)
+    }
+
+    /// A participant's `hello`: recognises them by their token or admits them as new, logs a
+    /// `join` only when there is something new to say (a first visit, a new name), and places
+    /// them in a running breakout round they are not in yet.
+    pub async fn admit(
+        &self,
+        secret: &super::identity::Secret,
+        token: Option<&str>,
+        name: Option<String>,
+    ) -> Result<Admitted, AdmitError> {
+        let participant = match token {
+            Some(token) => secret
+                .verify_token(&self.code, token)
+                .ok_or(AdmitError::InvalidToken)?,
+            None => ParticipantId(uuid::Uuid::new_v4()),
+        };
+        let name = name.filter(|n| !n.trim().is_empty());
+        let needs_join = match self.lock().room.participant(&participant) {
+            None => true,
+            Some(known) => name.is_some() && known.name != name,
+        };
+        if needs_join {
+            self.submit(Command::Join {
+                participant,
+                name: name.clone(),
+            })
+            .await
+            .map_err(AdmitError::Submit)?;
+        }
+        self.place_if_late(participant)
+            .await
+            .map_err(AdmitError::Submit)?;
+        let state = self.lock();
+        Ok(Admitted {
+            participant,
+            token: secret.issue_token(&self.code, &participant),
+            name: state
+                .room
+                .participant(&participant)
+                .and_then(|p| p.name.clone()),
+            epoch: state.epoch,
+            seq: state.seq,
+        })
+    }
+
+    /// Someone who arrives (or asks again) while a breakout round runs without them joins it.
+    pub async fn place_if_late(&self, who: ParticipantId) -> Result<(), SubmitError> {
+        let activity = self.lock().room.needs_group(&who);
+        if let Some(activity) = activity {
+            self.submit(Command::JoinGroups {
+                activity,
+                participant: who,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A command from a connection (`participant` for a participant's). Commands that depend on
+    /// who is connected (a breakout round, a solution circle's draw) get the people present
+    /// filled in here, so the log alone replays them.
+    pub async fn submit_from(
+        &self,
+        mut command: Command,
+        participant: Option<ParticipantId>,
+    ) -> Result<Submitted, SubmitError> {
+        if let Command::StartGroups { present, .. } | Command::CircleSetup { present, .. } =
+            &mut command
+        {
+            *present = self.present();
+        }
+        let renamed = matches!(command, Command::SetName { .. });
+        let applied = self.submit(command).await?;
+        let me = participant.and_then(|who| match applied.outcome.answered() {
+            Some(activity) => Some(self.me_frame(&who, Some(activity))),
+            None => renamed.then(|| self.me_frame(&who, None)),
+        });
+        Ok(Submitted { applied, me })
+    }
+
+    /// A participant asks for everything about themselves afresh (`sync`): they are placed in a
+    /// running breakout round if they missed it; then the room's position and their full `me`.
+    pub async fn sync(&self, who: ParticipantId) -> Result<(u64, u64, Utf8Bytes), SubmitError> {
+        self.place_if_late(who).await?;
+        let (epoch, seq) = self.epoch_seq();
+        Ok((epoch, seq, self.me_frame(&who, None)))
     }
 
     /// A write applied in `epoch` failed: the room in memory may hold commands the log does not.
