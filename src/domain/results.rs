@@ -161,3 +161,111 @@ pub fn host_view(room: &Room, online: u64) -> HostView {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Command, ParticipantId};
+    use serde_json::{Value, json};
+
+    fn room(commands: &[Value]) -> Room {
+        let mut room = Room::empty();
+        let mut all = vec![
+            json!({"cmd": "create", "title": "Meetup", "seed": 1, "limits": {"max_participants": 10, "max_activities": 10}}),
+            json!({"cmd": "add_activity", "spec": {"kind": "poll", "question": "Which?", "options": ["A", "B"]}}),
+            json!({"cmd": "add_activity", "spec": {"kind": "qna", "prompt": "Questions?"}}),
+            json!({"cmd": "join", "participant": ParticipantId(uuid::Uuid::from_u128(1)), "name": "Ann"}),
+        ];
+        all.extend_from_slice(commands);
+        for (i, command) in all.into_iter().enumerate() {
+            let parsed: Command = serde_json::from_value(command.clone()).expect("a command");
+            room.apply(&parsed, i as i64)
+                .unwrap_or_else(|r| panic!("{command} refused: {r}"));
+        }
+        room
+    }
+
+    #[test]
+    fn the_lobby_shows_no_activity_and_counts_people() {
+        let room = room(&[]);
+        let view = public_view(&room, Audience::Presenter, 0);
+        assert!(view.activity.is_none() && view.position.is_none());
+        assert_eq!((view.participants, view.online), (1, 0));
+        assert_eq!(
+            host_view(&room, 0).deck.len(),
+            2,
+            "the host sees the whole deck"
+        );
+    }
+
+    #[test]
+    fn hidden_results_reach_the_host_only_and_phones_can_be_kept_from_them() {
+        let voter = ParticipantId(uuid::Uuid::from_u128(1));
+        let room = room(&[
+            json!({"cmd": "navigate", "to": {"activity": 0}}),
+            json!({"cmd": "vote", "participant": voter, "activity": 0, "options": [1]}),
+            json!({"cmd": "set_phone_results", "activity": 0, "shown": false}),
+        ]);
+        let results = |audience| {
+            serde_json::to_value(public_view(&room, audience, 1).activity)
+                .map(|a| a["results"].clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(results(Audience::Presenter)["counts"], json!([0, 1]));
+        assert!(
+            results(Audience::Participant).is_null(),
+            "phones are kept from results"
+        );
+        let hidden = {
+            let mut room = room.clone();
+            let hide: Command = serde_json::from_value(
+                json!({"cmd": "set_results", "activity": 0, "shown": false}),
+            )
+            .expect("command");
+            room.apply(&hide, 99).expect("hide");
+            room
+        };
+        let presenter =
+            serde_json::to_value(public_view(&hidden, Audience::Presenter, 1)).expect("json");
+        assert!(presenter["activity"].get("results").is_none());
+        let host = serde_json::to_value(host_view(&hidden, 1)).expect("json");
+        assert_eq!(host["deck"][0]["results"]["counts"], json!([0, 1]));
+    }
+
+    #[test]
+    fn the_side_lane_and_the_embed_pin_show_their_own_activity() {
+        let room = room(&[
+            json!({"cmd": "navigate", "to": {"activity": 0}}),
+            json!({"cmd": "set_side_qna", "activity": 1}),
+            json!({"cmd": "set_embed", "activity": 1, "voting": false}),
+        ]);
+        let phone = public_view(&room, Audience::Participant, 1);
+        assert_eq!(phone.activity.map(|a| a.id.0), Some(0));
+        assert_eq!(phone.side.map(|a| a.id.0), Some(1));
+        assert_eq!(
+            phone.embed_voting, None,
+            "only embeds are told about embed voting"
+        );
+        let embed = public_view(&room, Audience::Embed, 1);
+        assert_eq!(
+            embed.activity.map(|a| a.id.0),
+            Some(1),
+            "the pinned activity"
+        );
+        assert!(
+            embed.side.is_none(),
+            "the pinned Q&A is not repeated beside itself"
+        );
+        assert_eq!(embed.embed_voting, Some(false));
+        assert!(
+            public_view(&room, Audience::Presenter, 1)
+                .reactions
+                .is_some()
+        );
+        assert!(
+            public_view(&room, Audience::Participant, 1)
+                .reactions
+                .is_none()
+        );
+    }
+}

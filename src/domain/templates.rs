@@ -166,3 +166,84 @@ pub fn fresh(spec: &ActivitySpec) -> ActivitySpec {
     }
     spec
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Command, Room, RoomLimits};
+
+    /// A room made from a deck, as `POST /api/rooms` makes one.
+    fn room_from(deck: &[ActivitySpec]) -> Room {
+        let mut room = Room::empty();
+        room.apply(
+            &Command::Create {
+                title: "T".into(),
+                seed: 3,
+                limits: RoomLimits::default(),
+            },
+            0,
+        )
+        .expect("create");
+        for spec in deck {
+            room.apply(
+                &Command::AddActivity {
+                    spec: spec.clone(),
+                    position: None,
+                },
+                0,
+            )
+            .unwrap_or_else(|r| panic!("{spec:?} was refused: {r}"));
+        }
+        room
+    }
+
+    #[test]
+    fn every_builtin_template_makes_a_valid_session_with_a_unique_id() {
+        let templates = builtin();
+        let ids: std::collections::BTreeSet<&str> =
+            templates.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids.len(), templates.len());
+        for template in &templates {
+            assert!(!template.deck.is_empty(), "{} is empty", template.id);
+            assert_eq!(room_from(&template.deck).deck().len(), template.deck.len());
+            assert_eq!(find(&template.id).as_ref(), Some(template));
+        }
+        assert!(find("no-such-template").is_none());
+        // The meetup runs the scenario: networking, topics, a solution circle, Q&A, feedback.
+        let meetup: Vec<&str> = find("meetup")
+            .expect("meetup")
+            .deck
+            .iter()
+            .map(|spec| match spec {
+                ActivitySpec::Groups(_) => "groups",
+                ActivitySpec::Ideas(_) => "ideas",
+                ActivitySpec::Circle(_) => "circle",
+                ActivitySpec::Qna(_) => "qna",
+                ActivitySpec::Scales(_) => "scales",
+                _ => "other",
+            })
+            .collect();
+        for kind in ["groups", "ideas", "circle", "qna", "scales"] {
+            assert!(
+                meetup.contains(&kind),
+                "the meetup has no {kind}: {meetup:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_saved_deck_drops_ids_and_makes_the_same_activities_again() {
+        let room = room_from(&find("meetup").expect("meetup").deck);
+        let saved: Vec<ActivitySpec> = room.deck().iter().map(|a| fresh(&a.spec())).collect();
+        let text = serde_json::to_string(&saved).expect("json");
+        assert!(
+            !text.contains("\"id\""),
+            "a saved deck carries no ids: {text}"
+        );
+        let again = room_from(&saved);
+        let specs = |room: &Room| -> Vec<ActivitySpec> {
+            room.deck().iter().map(|a| fresh(&a.spec())).collect()
+        };
+        assert_eq!(specs(&again), saved);
+    }
+}
