@@ -695,7 +695,9 @@ function openEditor(kind, existing) {
     let first = null;
     for (const [id, el] of errors) {
       el.hidden = !el.textContent;
-      const input = form.querySelector(`#${id}`) || el.closest('.field')?.querySelector('input,textarea');
+      // A group (a fieldset: options, radios) is marked and focused by its first input.
+      const named = form.querySelector(`#${id}`);
+      const input = named && named.tagName !== 'FIELDSET' ? named : (named || el.closest('.field'))?.querySelector('input,textarea');
       if (input) input.setAttribute('aria-invalid', el.textContent ? 'true' : 'false');
       if (el.textContent && !first) first = input || el;
     }

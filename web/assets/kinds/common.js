@@ -3,7 +3,7 @@
 // five reactions, and small rendering helpers.
 
 import { h, setText } from '../util.js';
-import { t, num, currentLang } from '../i18n.js';
+import { t, currentLang } from '../i18n.js';
 
 /** Every kind, each rendered by its module in this folder (one file each), in the console's order. */
 export const KINDS = ['poll', 'ideas', 'wordcloud', 'scales', 'qna', 'ranking', 'points', 'quiz', 'leaderboard', 'info', 'timer', 'groups', 'circle'];
@@ -153,14 +153,3 @@ export function distribution(el, counts, min) {
 
 /** A small "A", "B", "C" letter for an option at `i`. */
 export const letter = (i) => String.fromCharCode(65 + (i % 26));
-
-/** The projected screen's big count while results are hidden ("12 ideas in"). */
-export function waitingBox(n, label) {
-  return h(
-    'div',
-    { class: 'waiting-box' },
-    h('p', { class: 'waiting-n', text: num(n) }),
-    h('p', { class: 'waiting-label', text: label }),
-    h('p', { class: 'hidden-note', text: t('present.results_hidden') }),
-  );
-}

@@ -5,7 +5,6 @@
 import { h, put, sig, keepFocus, keyed, setText } from '../util.js';
 import { t, num, errorText } from '../i18n.js';
 import { renderBars, renderWall, ideaRows } from '../charts.js';
-import { waitingBox } from './common.js';
 import { MAX_IDEA_CHARS, MAX_PROMPT_CHARS, MAX_SUBMISSIONS_PER_PARTICIPANT, MAX_DOTS } from './limits.js';
 
 // --- Phone -------------------------------------------------------------------------------------
@@ -299,7 +298,7 @@ function ideasVote(first, f, id, ctx) {
 const ranked = (a) => a.phase === 'vote' && (a.ideas || []).some((i) => i.votes != null);
 
 /** Renders straight into the screen's body (`ctx.body`), whose `data-mode` says what it shows. */
-export function present(first, { body, mode }) {
+export function present(first, { body, mode, waitingBox }) {
   return {
     el: null,
     fit: 'content',

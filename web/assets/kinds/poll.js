@@ -197,63 +197,9 @@ export function preview(box, a) {
   renderBars(box, pollRows({ ...a, results: r }), { total: r.voters, unit: 'votes' });
 }
 
-export function editor(spec, kit) {
+export function editor(spec, kit, { optionList, specOptions }) {
   const q = kit.area('f-question', t('host.f_question'), spec?.question, MAX_PROMPT_CHARS);
-  const list = h('ol', { class: 'option-list', role: 'list' });
-  const addOption = (text = '', id = null, focus = false) => {
-    const n = list.children.length + 1;
-    const input = h('input', { type: 'text', maxlength: MAX_OPTION_CHARS, value: text, 'aria-label': t('host.f_option_n', { n }) });
-    if (id != null) input.dataset.id = id;
-    input.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') {
-        e.preventDefault();
-        if (input.parentElement === list.lastElementChild) addOption('', null, true);
-        else input.parentElement.nextElementSibling?.querySelector('input')?.focus();
-      }
-    });
-    const li = h(
-      'li',
-      {},
-      input,
-      h('button', {
-        class: 'btn small',
-        type: 'button',
-        text: '✕',
-        'aria-label': t('host.f_remove_option', { n }),
-        onclick: () => {
-          if (list.children.length <= MIN_OPTIONS) {
-            input.value = '';
-            input.focus();
-            return;
-          }
-          const next = li.nextElementSibling || li.previousElementSibling;
-          li.remove();
-          renumber();
-          next?.querySelector('input')?.focus();
-        },
-      }),
-    );
-    list.append(li);
-    if (focus) input.focus();
-  };
-  const renumber = () =>
-    [...list.children].forEach((li, i) => {
-      li.querySelector('input').setAttribute('aria-label', t('host.f_option_n', { n: i + 1 }));
-      li.querySelector('button').setAttribute('aria-label', t('host.f_remove_option', { n: i + 1 }));
-    });
-  if (spec) for (const o of spec.options) typeof o === 'string' ? addOption(o) : addOption(o.text, o.id ?? null);
-  else for (let i = 0; i < MIN_OPTIONS; i++) addOption();
-  kit.fields.push(
-    h(
-      'fieldset',
-      { class: 'field', 'aria-describedby': 'f-options-err' },
-      h('legend', { text: t('host.f_options') }),
-      list,
-      h('button', { class: 'btn small', type: 'button', text: t('host.f_add_option'), onclick: () => addOption('', null, true) }),
-      spec ? h('p', { class: 'hint', text: t('host.f_options_edit_hint') }) : null,
-      kit.group('f-options'),
-    ),
-  );
+  const opts = optionList(kit, 'f-options', t('host.f_options'), spec?.options, { min: MIN_OPTIONS, max: MAX_OPTIONS, hint: spec ? t('host.f_options_edit_hint') : null });
   const multiple = h('input', { id: 'f-multiple', type: 'checkbox', checked: !!spec?.multiple });
   const maxChoices = h('input', { id: 'f-max', type: 'number', inputmode: 'numeric', min: 1, max: MAX_OPTIONS, value: spec?.max_choices ?? '', 'aria-describedby': 'f-max-hint f-max-err' });
   const maxBox = h('div', { class: 'field', hidden: !spec?.multiple }, h('label', { for: 'f-max', text: t('host.f_max_choices') }), maxChoices, h('p', { class: 'hint', id: 'f-max-hint', text: t('host.f_max_choices_hint') }), kit.group('f-max'));
@@ -266,8 +212,7 @@ export function editor(spec, kit) {
   );
   return () => {
     const question = kit.required(q, 'f-question');
-    const rows = [...list.querySelectorAll('input')].map((i) => ({ text: i.value.trim().replace(/\s+/g, ' '), id: i.dataset.id }));
-    const filled = rows.filter((r) => r.text);
+    const filled = opts.rows();
     const seen = new Set();
     let optErr = '';
     if (filled.length < MIN_OPTIONS) optErr = t('host.v_two_options');
@@ -286,7 +231,7 @@ export function editor(spec, kit) {
     const out = {
       kind: 'poll',
       question,
-      options: filled.map((r) => (r.id != null ? { id: Number(r.id), text: r.text } : r.text)),
+      options: specOptions(filled),
       multiple: multiple.checked,
       allow_change: allowChange.checked,
     };

@@ -47,7 +47,8 @@ const UNKNOWN = { present: () => ({ el: h('div'), update: () => [] }) };
 /**
  * A screen for any activity: {el, update(a, room)}. The kind's `present(first, ctx)` either gives
  * an element for the body, or (`el: null`) renders into `ctx.body` itself and names what it shows
- * with `ctx.mode(name)` (the body's `data-mode`; changing it empties the body).
+ * with `ctx.mode(name)` (the body's `data-mode`; changing it empties the body). `ctx.waitingBox`
+ * is the big count shown while results are hidden.
  */
 export function kindScreen(first) {
   const eyebrow = h('p', { class: 'eyebrow' });
@@ -61,7 +62,7 @@ export function kindScreen(first) {
     body.dataset.mode = want;
     delete body.dataset.sig;
   };
-  const inner = (MODS[first.kind] || UNKNOWN).present(first, { refit: () => fit(body), body, mode });
+  const inner = (MODS[first.kind] || UNKNOWN).present(first, { refit: () => fit(body), body, mode, waitingBox });
   if (inner.el) body.append(inner.el);
   const foot = h('p', { class: 'act-foot' });
   const el = h('section', { class: `act act-${first.kind}` }, h('header', { class: 'act-head' }, h('div', {}, eyebrow, question), badge.el), body, foot);
@@ -81,6 +82,17 @@ export function kindScreen(first) {
       else if (inner.fit !== false) fit(body);
     },
   };
+}
+
+/** The big count while results are hidden ("12 ideas in"). */
+function waitingBox(n, label) {
+  return h(
+    'div',
+    { class: 'waiting-box' },
+    h('p', { class: 'waiting-n', text: num(n) }),
+    h('p', { class: 'waiting-label', text: label }),
+    h('p', { class: 'hidden-note', text: t('present.results_hidden') }),
+  );
 }
 
 /** Shrinks the body's type (down to 40 %) until its content fits; grows it back after. */

@@ -4,7 +4,6 @@
 import { h, put, sig } from '../util.js';
 import { t, errorText } from '../i18n.js';
 import { renderCloud } from '../charts.js';
-import { waitingBox } from './common.js';
 import { MAX_WORD_CHARS, MAX_WORDS_PER_PARTICIPANT, MAX_PROMPT_CHARS } from './limits.js';
 
 // --- Phone -------------------------------------------------------------------------------------
@@ -112,7 +111,7 @@ export function phone(first, ctx) {
 // --- Projected screen ----------------------------------------------------------------------------
 
 /** Renders straight into the screen's body (`ctx.body`), whose `data-mode` says what it shows. */
-export function present(first, { body, mode }) {
+export function present(first, { body, mode, waitingBox }) {
   return {
     el: null,
     fit: 'content',
