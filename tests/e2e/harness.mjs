@@ -297,3 +297,36 @@ export function barCounts(page, scope = '') {
 export function horizontalOverflow(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
+
+/** The host console of `room` on a desktop, once it is connected. */
+export async function openConsole(w, room) {
+  const host = await w.page(DESKTOP);
+  await host.goto(w.base + room.host_url);
+  await host.locator('.deck-col').waitFor();
+  await until(() => host.locator('#conn[data-status="connected"]').count(), 'the host console connects');
+  return host;
+}
+
+/** The projected screen of `room`, once it shows the join code. */
+export async function openScreen(w, room) {
+  const screen = await w.page(PROJECTOR);
+  await screen.goto(`${w.base}/present/${room.code}`);
+  await screen.locator('.big-code').waitFor();
+  return screen;
+}
+
+/** Adds an activity through the console's editor, filled by `fill`; resolves when the deck holds `count` items. */
+export async function build(host, kind, count, fill) {
+  await host.click(`[data-key="add-${kind}"]`);
+  await host.locator('#editor[open] form').waitFor();
+  await fill();
+  await host.click('#editor button[type=submit]');
+  await until(async () => (await host.locator('.deck .deck-item').count()) === count, `the ${kind} activity is in the deck`);
+  await host.locator('#editor[open]').waitFor({ state: 'detached' }).catch(() => {});
+}
+
+/** Shows the deck item with `text` through its "Show" button; resolves once it is live. */
+export async function showItem(host, text) {
+  await host.locator('.deck-item', { hasText: text }).locator('[data-key^="go-"]').click();
+  await host.locator('.deck-item.live', { hasText: text }).waitFor();
+}

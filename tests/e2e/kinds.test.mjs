@@ -4,45 +4,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, shot, axe, until, sleep, horizontalOverflow, DESKTOP, PROJECTOR } from './harness.mjs';
-
-/** The console, its editor filled by `fill`, saved; resolves when the deck holds `count` items. */
-async function build(host, kind, count, fill) {
-  await host.click(`[data-key="add-${kind}"]`);
-  await host.locator('#editor[open] form').waitFor();
-  await fill();
-  await host.click('#editor button[type=submit]');
-  await until(async () => (await host.locator('.deck .deck-item').count()) === count, `the ${kind} activity is in the deck`);
-  await host.locator('#editor[open]').waitFor({ state: 'detached' }).catch(() => {});
-}
-
-async function console_(w, room) {
-  const host = await w.page(DESKTOP);
-  await host.goto(w.base + room.host_url);
-  await host.locator('.deck-col').waitFor();
-  await until(() => host.locator('#conn[data-status="connected"]').count(), 'the host console connects');
-  return host;
-}
-
-async function screenFor(w, room) {
-  const screen = await w.page(PROJECTOR);
-  await screen.goto(`${w.base}/present/${room.code}`);
-  await screen.locator('.big-code').waitFor();
-  return screen;
-}
-
-/** Shows the activity at `index` (0-based) through the deck's "Show" buttons or "Next". */
-async function present(host, text) {
-  await host.locator('.deck-item', { hasText: text }).locator('[data-key^="go-"]').click();
-  await host.locator('.deck-item.live', { hasText: text }).waitFor();
-}
+import { setup, shot, axe, until, sleep, horizontalOverflow, PROJECTOR, openConsole, openScreen, build, showItem } from './harness.mjs';
 
 const text = (page, sel) => page.locator(sel).allTextContents();
 
 test('scales: CSV with themes, paged rating, resume after a reload, strengths and weaknesses', { timeout: 150_000 }, async (t) => {
   const w = await setup(t);
   const room = await w.createRoom('Team self-assessment');
-  const host = await console_(w, room);
+  const host = await openConsole(w, room);
   const themes = ['Repairs', 'Complaints', 'Safety'];
   const statements = Array.from({ length: 25 }, (_, i) => `We do outcome ${i + 1}, and report on it`);
   await build(host, 'scales', 1, async () => {
@@ -56,7 +25,7 @@ test('scales: CSV with themes, paged rating, resume after a reload, strengths an
     await axe(host, 'host console, scales editor');
     await shot(host, 'k01-host-scales-editor', { fullPage: false });
   });
-  const screen = await screenFor(w, room);
+  const screen = await openScreen(w, room);
   const ana = await w.join(room.code, 'Ana');
   const ben = await w.join(room.code, 'Ben');
   await host.click('[data-key="nav-next"]');
@@ -116,7 +85,7 @@ test('scales: CSV with themes, paged rating, resume after a reload, strengths an
 test('Q&A: approval, upvotes reorder the list, pin and answered, the side lane', { timeout: 120_000 }, async (t) => {
   const w = await setup(t);
   const room = await w.createRoom('Fishbowl');
-  const host = await console_(w, room);
+  const host = await openConsole(w, room);
   await build(host, 'qna', 1, async () => {
     await host.fill('#f-prompt', 'Questions for the councillor');
     await host.check('#f-approval');
@@ -127,9 +96,9 @@ test('Q&A: approval, upvotes reorder the list, pin and answered, the side lane',
     await options.nth(0).fill('Housing');
     await options.nth(1).fill('Transport');
   });
-  const screen = await screenFor(w, room);
+  const screen = await openScreen(w, room);
   const [ana, ben, cai] = [await w.join(room.code, 'Ana'), await w.join(room.code, 'Ben'), await w.join(room.code, '')];
-  await present(host, 'Questions for the councillor');
+  await showItem(host, 'Questions for the councillor');
   for (const phone of [ana, ben, cai]) await phone.locator('.activity textarea').waitFor();
   await axe(ana, 'participant Q&A, empty');
 
@@ -177,7 +146,7 @@ test('Q&A: approval, upvotes reorder the list, pin and answered, the side lane',
 
   // The side lane: the Q&A stays open while a poll is on screen.
   await host.check('[data-key="side-lane"]');
-  await present(host, 'Top takeaway?');
+  await showItem(host, 'Top takeaway?');
   await ana.locator('.activity h1', { hasText: 'Top takeaway?' }).waitFor();
   await ana.locator('#tab-side', { hasText: 'Q&A (2)' }).waitFor();
   assert.equal(await ana.locator('#tab-main').getAttribute('aria-selected'), 'true');
@@ -200,13 +169,13 @@ test('Q&A: approval, upvotes reorder the list, pin and answered, the side lane',
 test('timer: start and pause in step on phones and the screen', { timeout: 90_000 }, async (t) => {
   const w = await setup(t);
   const room = await w.createRoom('Meetup');
-  const host = await console_(w, room);
+  const host = await openConsole(w, room);
   await build(host, 'timer', 1, async () => {
     await host.fill('#f-title', 'Networking round');
     await host.fill('#f-minutes', '5');
     await host.fill('#f-seconds', '0');
   });
-  const screen = await screenFor(w, room);
+  const screen = await openScreen(w, room);
   const ana = await w.join(room.code, 'Ana');
   await host.click('[data-key="nav-next"]');
   await ana.locator('.timer-digits', { hasText: '5:00' }).waitFor();
@@ -242,13 +211,13 @@ function toSecs(clock) {
 test('info: a text slide with talking points on phones and the screen', { timeout: 60_000 }, async (t) => {
   const w = await setup(t);
   const room = await w.createRoom('Meetup');
-  const host = await console_(w, room);
+  const host = await openConsole(w, room);
   await build(host, 'info', 1, async () => {
     await host.fill('#f-title', 'Nine-minute networking');
     await host.fill('#f-body', 'Groups of three or four.\nIntroduce yourself, then talk about:');
     await host.fill('#f-points', 'One thing that went well this month\nOne thing you are stuck on');
   });
-  const screen = await screenFor(w, room);
+  const screen = await openScreen(w, room);
   const ana = await w.join(room.code, 'Ana');
   await host.click('[data-key="nav-next"]');
   await ana.locator('.activity h1', { hasText: 'Nine-minute networking' }).waitFor();
@@ -268,7 +237,7 @@ test('info: a text slide with talking points on phones and the screen', { timeou
 test('quiz: start, answer, time up, reveal, leaderboard with each phone’s own rank', { timeout: 120_000 }, async (t) => {
   const w = await setup(t);
   const room = await w.createRoom('Quiz');
-  const host = await console_(w, room);
+  const host = await openConsole(w, room);
   await build(host, 'quiz', 1, async () => {
     await host.fill('#f-question', 'Which of these are Welsh councils?');
     const options = host.locator('#f-options input[type=text]');
@@ -285,7 +254,7 @@ test('quiz: start, answer, time up, reveal, leaderboard with each phone’s own 
   await build(host, 'leaderboard', 2, async () => {
     await host.fill('#f-title', 'Who knows their council?');
   });
-  const screen = await screenFor(w, room);
+  const screen = await openScreen(w, room);
   const [ana, ben, cai] = [await w.join(room.code, 'Ana'), await w.join(room.code, 'Ben'), await w.join(room.code, 'Cai')];
   await host.click('[data-key="nav-next"]');
   await ana.locator('.notice', { hasText: 'Get ready' }).waitFor();
@@ -341,7 +310,7 @@ test('quiz: start, answer, time up, reveal, leaderboard with each phone’s own 
 test('ranking: reorder with the keyboard, Borda order on the screen', { timeout: 90_000 }, async (t) => {
   const w = await setup(t);
   const room = await w.createRoom('Priorities');
-  const host = await console_(w, room);
+  const host = await openConsole(w, room);
   await build(host, 'ranking', 1, async () => {
     await host.fill('#f-question', 'Order these priorities');
     const options = host.locator('#f-options input[type=text]');
@@ -350,7 +319,7 @@ test('ranking: reorder with the keyboard, Borda order on the screen', { timeout:
     await options.nth(1).press('Enter');
     await host.locator('#f-options input[type=text]').nth(2).fill('Safety');
   });
-  const screen = await screenFor(w, room);
+  const screen = await openScreen(w, room);
   const [ana, ben] = [await w.join(room.code, 'Ana'), await w.join(room.code, 'Ben')];
   await host.click('[data-key="nav-next"]');
   await ana.locator('.rank-item').nth(2).waitFor();
@@ -380,7 +349,7 @@ test('ranking: reorder with the keyboard, Borda order on the screen', { timeout:
 test('points: share 100 points, over budget is refused, totals and averages', { timeout: 90_000 }, async (t) => {
   const w = await setup(t);
   const room = await w.createRoom('Budget');
-  const host = await console_(w, room);
+  const host = await openConsole(w, room);
   await build(host, 'points', 1, async () => {
     await host.fill('#f-question', 'Split 100 points across next year’s priorities');
     const options = host.locator('#f-options input[type=text]');
@@ -389,7 +358,7 @@ test('points: share 100 points, over budget is refused, totals and averages', { 
     await options.nth(1).press('Enter');
     await host.locator('#f-options input[type=text]').nth(2).fill('Community events');
   });
-  const screen = await screenFor(w, room);
+  const screen = await openScreen(w, room);
   const [ana, ben] = [await w.join(room.code, 'Ana'), await w.join(room.code, 'Ben')];
   await host.click('[data-key="nav-next"]');
   await ana.locator('.points-item').nth(2).waitFor();
@@ -422,8 +391,8 @@ test('shared controls: reactions float up, a countdown closes voting, audience p
   const driver = await w.hostDriver(room);
   await driver.send({ type: 'add_activity', spec: { kind: 'poll', question: 'First?', options: ['Yes', 'No'] } });
   await driver.send({ type: 'add_activity', spec: { kind: 'ranking', question: 'Order these', options: ['X', 'Y', 'Z'] } });
-  const host = await console_(w, room);
-  const screen = await screenFor(w, room);
+  const host = await openConsole(w, room);
+  const screen = await openScreen(w, room);
   const calm = await w.page({ ...PROJECTOR, reducedMotion: 'reduce' });
   await calm.goto(`${w.base}/present/${room.code}`);
   const ana = await w.join(room.code, 'Ana');

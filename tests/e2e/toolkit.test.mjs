@@ -6,37 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { setup, shot, axe, until, horizontalOverflow, DESKTOP, PROJECTOR } from './harness.mjs';
-
-async function console_(w, room) {
-  const host = await w.page(DESKTOP);
-  await host.goto(w.base + room.host_url);
-  await host.locator('.deck-col').waitFor();
-  await until(() => host.locator('#conn[data-status="connected"]').count(), 'the host console connects');
-  return host;
-}
-
-async function screenFor(w, room) {
-  const screen = await w.page(PROJECTOR);
-  await screen.goto(`${w.base}/present/${room.code}`);
-  await screen.locator('.big-code').waitFor();
-  return screen;
-}
-
-/** Adds an activity through the console's editor; resolves when the deck holds `count` items. */
-async function build(host, kind, count, fill) {
-  await host.click(`[data-key="add-${kind}"]`);
-  await host.locator('#editor[open] form').waitFor();
-  await fill();
-  await host.click('#editor button[type=submit]');
-  await until(async () => (await host.locator('.deck .deck-item').count()) === count, `the ${kind} activity is in the deck`);
-  await host.locator('#editor[open]').waitFor({ state: 'detached' }).catch(() => {});
-}
-
-async function showItem(host, text) {
-  await host.locator('.deck-item', { hasText: text }).locator('[data-key^="go-"]').click();
-  await host.locator('.deck-item.live', { hasText: text }).waitFor();
-}
+import { setup, shot, axe, until, horizontalOverflow, DESKTOP, openConsole, openScreen, build, showItem } from './harness.mjs';
 
 /** No sideways scrolling at 320 px with 200 % text (the root font size doubled). */
 async function narrowCheck(page, state) {
@@ -56,14 +26,14 @@ const screenGroups = (screen) =>
 test('breakout rounds: every phone shows its group, the screen shows all; round two re-mixes', { timeout: 150_000 }, async (t) => {
   const w = await setup(t);
   const room = await w.createRoom('Meetup');
-  const host = await console_(w, room);
+  const host = await openConsole(w, room);
   await build(host, 'groups', 1, async () => {
     await host.fill('#f-title', 'Nine-minute networking');
     await host.fill('#f-points', 'One thing that went well\nOne thing you are stuck on');
     await host.fill('#f-minutes', '9');
     await axe(host, 'host console, groups editor');
   });
-  const screen = await screenFor(w, room);
+  const screen = await openScreen(w, room);
   const names = ['Ann', 'Bo', 'Cy', 'Dee', 'Ed', 'Flo', 'Gus'];
   const phones = [];
   for (const name of names) phones.push(await w.join(room.code, name));
@@ -134,7 +104,7 @@ test('breakout rounds: every phone shows its group, the screen shows all; round 
 test('solution circle: the sharer listens, speakers post ideas in turn, the sharer’s feedback', { timeout: 150_000 }, async (t) => {
   const w = await setup(t);
   const room = await w.createRoom('Meetup');
-  const host = await console_(w, room);
+  const host = await openConsole(w, room);
   await build(host, 'circle', 1, async () => {
     await host.fill('#f-title', 'Solution circle');
     await host.fill('#f-challenge', 'Getting the repairs team invested in tenant engagement');
@@ -142,7 +112,7 @@ test('solution circle: the sharer listens, speakers post ideas in turn, the shar
     await host.fill('#f-discussion', '10');
     await axe(host, 'host console, circle editor');
   });
-  const screen = await screenFor(w, room);
+  const screen = await openScreen(w, room);
   const names = ['Ann', 'Bo', 'Cy', 'Dee'];
   const phones = {};
   for (const name of names) phones[name] = await w.join(room.code, name);
@@ -258,7 +228,7 @@ test('exports: save as template and start from it, JSON and CSV downloads, the r
   await ana.click('.activity form button[type=submit]');
   await ana.locator('.mine-list li', { hasText: 'Repairs engagement' }).waitFor();
 
-  const host = await console_(w, room);
+  const host = await openConsole(w, room);
   await host.locator('[data-key="export-json"]').waitFor();
   await axe(host, 'host console with exports');
   await shot(host, 't20-host-exports');

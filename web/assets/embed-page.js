@@ -7,10 +7,12 @@
 // before, so its choice shows). It never sees or sends the host key. It tells the parent page its
 // height (`{type: 'handsup:resize', height}`) so the loader (embed.js) can size the iframe.
 
-import { h, $, put, store, codeFromPath, formatCode, announcer, sig, keepFocus } from './util.js';
-import { initI18n, t, translatePage, errorText, applySessionLanguage } from './i18n.js';
+import { h, $, put, store, codeFromPath, formatCode, announcer } from './util.js';
+import { initI18n, t, translatePage, applySessionLanguage } from './i18n.js';
 import { Conn, bindStatus } from './conn.js';
-import { renderBars, renderCloud, renderWall, pollRows, ideaRows } from './charts.js';
+import * as poll from './kinds/poll.js';
+import * as ideas from './kinds/ideas.js';
+import * as wordcloud from './kinds/wordcloud.js';
 
 const code = codeFromPath();
 const KEY = `handsup:p:${code}`;
@@ -172,8 +174,13 @@ function idleScreen(key) {
   };
 }
 
+/** The kinds with an embed part (results, and for polls voting); others show "results hidden". */
+const EMBEDS = { poll, ideas, wordcloud };
+
 function activityScreen(first) {
   const id = first.id;
+  const mod = EMBEDS[first.kind];
+  const part = mod?.embed?.() || null;
   const eyebrow = h('p', { class: 'eyebrow' });
   const heading = h('h1', { class: 'question', id: `q${id}` });
   const voteBox = h('div', { class: 'embed-vote' });
@@ -181,8 +188,7 @@ function activityScreen(first) {
   const results = h('div', { class: 'embed-results' });
   const meta = h('span');
   const el = h('section', { class: 'embed-act', 'aria-labelledby': `q${id}` }, eyebrow, heading, voteBox, note, results, footer(meta));
-  let poll = null; // the voting form, while shown
-  let mode = '';
+  let vote = null; // the voting form (the phone's, from the kind's module), while shown
 
   return {
     el,
@@ -191,160 +197,58 @@ function activityScreen(first) {
       eyebrow.textContent = view.title ? `${view.title} · ${kind}` : kind;
       if (heading.textContent !== (a.question || a.prompt || '')) heading.textContent = a.question || a.prompt || '';
 
-      const voting = a.kind === 'poll' && view.embed_voting && a.voting_open;
-      if (voting && !poll) {
-        poll = pollForm(a);
-        put(voteBox, poll.el);
-      } else if (!voting && poll) {
-        poll = null;
+      const voting = !!mod?.embedVote && view.embed_voting && a.voting_open;
+      if (voting && !vote) {
+        vote = voteForm(mod, a);
+        put(voteBox, vote.el);
+      } else if (!voting && vote) {
+        vote = null;
         put(voteBox);
       }
-      if (poll) poll.update(a, answers[a.id]);
+      if (vote) vote.update(a, answers[a.id]);
 
-      let want;
-      if (a.kind === 'poll') want = a.results ? 'bars' : voting ? 'none' : 'options';
-      else if (a.kind === 'ideas') {
-        const ranked = a.phase === 'vote' && (a.ideas || []).some((i) => i.votes != null);
-        want = ranked ? 'ranking' : a.ideas ? 'wall' : 'none';
-      } else if (a.kind === 'wordcloud') want = a.words ? 'cloud' : 'none';
-      else want = 'none';
-      if (want !== mode) {
-        mode = want;
-        results.replaceChildren();
-      }
-      const mine = answers[a.id]?.options || [];
-      if (want === 'bars') renderBars(results, pollRows(a, mine), { total: a.results.voters, unit: 'votes' });
-      else if (want === 'options') {
-        const s = sig(a.options);
-        if (results.dataset.sig !== s) {
-          results.dataset.sig = s;
-          put(results, h('ul', { class: 'embed-options' }, a.options.map((o) => h('li', { text: o.text }))));
-        }
-      } else if (want === 'ranking') renderBars(results, ideaRows(a).slice(0, 10), { scale: 'max', unit: 'dots', ranked: true });
-      else if (want === 'wall') renderWall(results, a.ideas);
-      else if (want === 'cloud') renderCloud(results, a.words, { min: 1, max: 2.8 });
-      const empty =
-        (want === 'wall' && !a.ideas.some((i) => !i.hidden && i.merged_into == null)) || (want === 'cloud' && !a.words.length);
-      note.hidden = !(want === 'none' || want === 'options' || empty);
-      note.textContent = empty ? t(a.kind === 'ideas' ? 'present.ideas_empty' : 'present.words_empty') : t('present.results_hidden');
-
-      const parts = [];
-      if (a.kind === 'poll') parts.push(t('present.responses', { n: a.responses }));
-      else if (a.kind === 'ideas') parts.push(t('present.ideas_count', { n: a.count }));
-      else if (a.kind === 'wordcloud') parts.push(t('present.words_count', { n: a.total }));
+      const shown = part ? part.update(results, a, { answer: answers[a.id], voting }) : { note: t('present.results_hidden'), meta: [] };
+      note.hidden = !shown.note;
+      if (shown.note) note.textContent = shown.note;
+      const parts = [...shown.meta];
       if (!a.voting_open) parts.push(t('present.closed'));
       meta.textContent = parts.join(' · ');
     },
   };
 }
 
-/** The poll, for visitors to vote in (only while the facilitator allows voting from embeds). */
-function pollForm(first) {
-  const id = first.id;
-  let selected = new Set();
-  let dirty = false;
-  let optionsSig = '';
-  let last = first;
-  const hint = h('p', { class: 'hint', id: `hint${id}` });
-  const choices = h('div', { class: 'choices', 'aria-labelledby': `q${id}`, 'aria-describedby': `hint${id}` });
-  const submit = h('button', { class: 'btn primary', type: 'submit' });
+/** The kind's voting form (the phone's), with the feedback and notice lines inside it. */
+function voteForm(mod, first) {
   const feedback = h('p', { class: 'feedback', hidden: true });
   const notice = h('p', { class: 'notice', hidden: true });
-  const el = h('form', { class: 'stack', novalidate: true }, hint, choices, notice, submit, feedback);
-
-  const setFeedback = (text, kind = 'ok') => {
-    feedback.hidden = !text;
-    feedback.textContent = text || '';
-    feedback.dataset.kind = kind;
-    if (text) say(text);
+  const f = {
+    feedback,
+    setFeedback(text, kind = 'ok') {
+      feedback.hidden = !text;
+      feedback.textContent = text || '';
+      feedback.dataset.kind = kind;
+      if (text) say(text);
+    },
+    setNotice(text, kind = 'closed') {
+      notice.hidden = !text;
+      notice.textContent = text || '';
+      notice.dataset.kind = kind;
+    },
   };
-
-  el.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    if (!selected.size) return setFeedback(t('error.no_choice'), 'error');
-    const options = [...selected];
-    submit.disabled = true;
-    try {
-      await (voter || startVoter()).send({ type: 'vote', activity: id, options });
-      answers[id] = { kind: 'poll', options };
-      dirty = false;
-      setFeedback(t('p.vote_received'));
-    } catch (err) {
-      if (err.code === 'already_voted') dirty = false;
-      setFeedback(errorText(err), 'error');
-    } finally {
-      submit.disabled = false;
-      update(last, answers[id]);
-    }
-  });
-
-  function build(a) {
-    const type = a.multiple ? 'checkbox' : 'radio';
-    choices.setAttribute('role', a.multiple ? 'group' : 'radiogroup');
-    put(
-      choices,
-      a.options.map((o) => {
-        const input = h('input', { type, name: `poll${id}`, value: o.id, 'data-key': `o${o.id}` });
-        input.addEventListener('change', () => {
-          if (a.multiple) {
-            if (input.checked) selected.add(o.id);
-            else selected.delete(o.id);
-          } else selected = new Set([o.id]);
-          dirty = true;
-          setFeedback('');
-          update(last, answers[id]);
-        });
-        return h(
-          'label',
-          { class: 'choice', 'data-o': o.id },
-          input,
-          h('span', { class: 'choice-mark', 'aria-hidden': 'true' }),
-          h('span', { class: 'choice-text', text: o.text }),
-        );
-      }),
-    );
-  }
-
-  function update(a, answer) {
-    last = a;
-    const mine = answer?.options || [];
-    const voted = mine.length > 0;
-    if (!dirty) selected = new Set(mine);
-    const live = new Set(a.options.map((o) => o.id));
-    for (const o of selected) if (!live.has(o)) selected.delete(o);
-    const s = sig([a.options, a.multiple]);
-    if (s !== optionsSig) {
-      optionsSig = s;
-      keepFocus(choices, () => build(a));
-    }
-    const canVote = !voted || a.allow_change;
-    const full = a.multiple && selected.size >= a.max_choices;
-    for (const label of choices.children) {
-      const input = label.querySelector('input');
-      const oid = Number(label.dataset.o);
-      input.checked = selected.has(oid);
-      input.disabled = !canVote || (full && !selected.has(oid));
-      label.classList.toggle('on', selected.has(oid));
-    }
-    hint.textContent = !a.multiple
-      ? t('p.poll_choose_one')
-      : a.max_choices >= a.options.length
-        ? t('p.poll_choose_any')
-        : t('p.poll_choose_up_to', { n: a.max_choices });
-    submit.hidden = !canVote || (voted && !dirty);
-    submit.textContent = voted ? t('p.change_vote') : t('p.vote');
-    submit.disabled = !selected.size;
-    notice.hidden = !(voted && !a.allow_change);
-    notice.dataset.kind = 'info';
-    notice.textContent = t('p.voted_final');
-    if (voted && !dirty && feedback.hidden) {
-      feedback.hidden = false;
-      feedback.dataset.kind = 'ok';
-      feedback.textContent = t('p.vote_received');
-    }
-  }
-
-  return { el, update };
+  const ctx = {
+    async request(button, msg) {
+      button.disabled = true;
+      try {
+        return await (voter || startVoter()).send(msg);
+      } finally {
+        button.disabled = false;
+      }
+    },
+    setAnswer(id, answer) {
+      answers[id] = answer;
+    },
+  };
+  return mod.embedVote(first, f, ctx, { big: false, notice });
 }
 
 start();

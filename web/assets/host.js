@@ -7,11 +7,11 @@ import {
 } from './util.js';
 import { initI18n, t, translatePage, errorText, dateTime, LANGUAGES } from './i18n.js';
 import { Conn, bindStatus } from './conn.js';
-import { renderBars, renderCloud, renderWall, pollRows, ideaRows } from './charts.js';
 import { clock } from './kinds/common.js';
+import { MAX_TITLE_CHARS } from './kinds/limits.js';
 import { saveTemplate } from './templates.js';
 import {
-  isKind, answerable, formKit, kindEditor, kindPreview, kindStats, kindModeration, extraControls, sessionControls,
+  KINDS, answerable, formKit, kindEditor, kindPreview, kindStats, kindModeration, kindMeta, kindDetail, extraControls, sessionControls,
 } from './kinds/console.js';
 
 const code = codeFromPath();
@@ -25,7 +25,6 @@ let expiresAt = null;
 let join = joinUrlParts(null);
 let selectedId = null; // the activity shown in the detail panel
 let follow = true; // the detail panel follows what is on screen
-let mergeFrom = null; // idea id picked first when merging
 const els = {};
 
 function findKey() {
@@ -90,15 +89,15 @@ function showFatal(reason) {
 
 /** Shows a short message near the top (errors stay until replaced). */
 let flashTimer;
-function flash(text, kind = 'ok') {
+function flash(text, tone = 'ok') {
   const el = els.msg;
   if (!el) return;
   el.textContent = text;
-  el.dataset.kind = kind;
+  el.dataset.kind = tone;
   el.hidden = !text;
   clearTimeout(flashTimer);
-  if (kind !== 'error') say(text);
-  flashTimer = setTimeout(() => (el.hidden = true), kind === 'error' ? 8000 : 3000);
+  if (tone !== 'error') say(text);
+  flashTimer = setTimeout(() => (el.hidden = true), tone === 'error' ? 8000 : 3000);
 }
 
 /** Sends a host command; shows the error if it is refused. Resolves to the ack or null. */
@@ -115,13 +114,13 @@ async function cmd(msg, button) {
 }
 
 /** What the newer kinds' host parts (kinds/console.js) borrow from this page. */
-const hctx = { cmd: (msg, button) => cmd(msg, button), say: (text) => say(text), flash: (text, kind) => flash(text, kind) };
+const hctx = { cmd: (msg, button) => cmd(msg, button), say: (text) => say(text), flash: (text, tone) => flash(text, tone) };
 
 // ---------------------------------------------------------------------------------------------
 // Layout
 
 function layout() {
-  const titleInput = h('input', { id: 'title-input', type: 'text', maxlength: 120, autocomplete: 'off', placeholder: t('host.title_placeholder') });
+  const titleInput = h('input', { id: 'title-input', type: 'text', maxlength: MAX_TITLE_CHARS, autocomplete: 'off', placeholder: t('host.title_placeholder') });
   const titleForm = h(
     'form',
     { class: 'titlebar' },
@@ -166,8 +165,7 @@ function layout() {
         els.session,
         els.deck,
         els.deckEmpty,
-        h('div', { class: 'add-row', role: 'group', 'aria-label': t('host.add_label') }, h('span', { class: 'muted', text: t('host.add_label') }), add('poll'), add('ideas'), add('wordcloud'),
-          ['scales', 'qna', 'ranking', 'points', 'quiz', 'leaderboard', 'info', 'timer', 'groups', 'circle'].map(add)),
+        h('div', { class: 'add-row', role: 'group', 'aria-label': t('host.add_label') }, h('span', { class: 'muted', text: t('host.add_label') }), KINDS.map(add)),
       ),
       els.detail,
       els.share,
@@ -246,7 +244,7 @@ function metaOf(a) {
   const bits = [t('host.responses', { n: a.responses })];
   if (!a.voting_open) bits.push(t('host.closed_short'));
   if (!a.results_shown) bits.push(t('host.hidden_short'));
-  if (a.kind === 'ideas') bits.push(t(a.phase === 'vote' ? 'host.phase_vote_short' : 'host.phase_collect_short'));
+  bits.push(...kindMeta(a));
   return bits.join(' · ');
 }
 
@@ -305,7 +303,6 @@ function deckItem(a) {
       onclick: () => {
         selectedId = li._a.id;
         follow = li._a.id === view.current;
-        mergeFrom = null;
         render();
         els.detail.querySelector('h2')?.focus();
       },
@@ -381,23 +378,15 @@ function renderDetail() {
         ),
       ),
     ];
-    if (a.kind === 'ideas') {
-      const toVote = a.phase !== 'vote';
-      controls.push(
-        button(toVote ? t('host.start_dot_voting') : t('host.back_to_collecting'), 'd-phase', (e) =>
-          cmd({ type: 'set_ideas_phase', activity: a.id, phase: toVote ? 'vote' : 'collect' }, e.currentTarget).then(
-            (ok) => ok && say(t(toVote ? 'host.phase_now_vote' : 'host.phase_now_collect')),
-          ),
-        ),
-      );
-    }
+    const extra = kindDetail(a, button, hctx);
+    controls.push(...extra.controls);
     controls.push(button(t('host.edit'), 'd-edit', () => openEditor(a.kind, a)));
     const states = [
       live ? h('span', { class: 'pill live', text: t('host.on_screen_now') }) : h('span', { class: 'pill', text: t('host.not_on_screen') }),
       answerable(a) ? h('span', { class: a.voting_open ? 'pill ok' : 'pill', text: a.voting_open ? t('host.voting_open') : t('host.voting_closed') }) : null,
       answerable(a) ? h('span', { class: a.results_shown ? 'pill ok' : 'pill', text: a.results_shown ? t('host.results_visible') : t('host.results_hidden') }) : null,
     ];
-    if (a.kind === 'ideas') states.push(h('span', { class: 'pill', text: t(a.phase === 'vote' ? 'host.phase_vote' : 'host.phase_collect') }));
+    states.push(...extra.states);
     els.stats = h('p', { class: 'stats' });
     els.preview = h('div', { class: 'preview' });
     els.previewHead = h('h3');
@@ -423,151 +412,8 @@ function renderDetail() {
   els.stats.textContent = kindStats(a, view.participants) ?? t('host.stats', { n: a.responses, total: view.participants });
   els.previewHead.textContent = !answerable(a) ? t('kinds.preview') : a.results_shown ? t('host.preview_live') : t('host.preview_hidden');
   extraControls(els.extra, a, view, hctx);
-  renderPreview(a);
-  if (a.kind === 'ideas') renderModeration(a);
-  else if (a.kind === 'qna') kindModeration(els.moderation, a, hctx);
-  else els.moderation.replaceChildren();
-}
-
-function renderPreview(a) {
-  const box = els.preview;
-  if (isKind(a.kind)) return kindPreview(box, a, hctx);
-  let mode;
-  if (a.kind === 'poll') mode = 'bars';
-  else if (a.kind === 'ideas') mode = a.phase === 'vote' ? 'ranking' : 'wall';
-  else mode = 'cloud';
-  if (box.dataset.mode !== mode) {
-    box.dataset.mode = mode;
-    box.replaceChildren();
-  }
-  if (mode === 'bars') {
-    const r = a.results || { voters: 0, counts: [] };
-    renderBars(box, pollRows({ ...a, results: r }), { total: r.voters, unit: 'votes' });
-  } else if (mode === 'ranking') {
-    renderBars(box, ideaRows(a), { scale: 'max', unit: 'dots', ranked: true });
-    if (!ideaRows(a).length) put(box, h('p', { class: 'muted', text: t('host.no_ideas') }));
-  } else if (mode === 'wall') {
-    renderWall(box, a.ideas || []);
-    if (!(a.ideas || []).some((i) => !i.hidden && i.merged_into == null)) put(box, h('p', { class: 'muted', text: t('host.no_ideas') }));
-  } else {
-    renderCloud(box, a.words || [], { min: 0.9, max: 2.8 });
-    if (!(a.words || []).length) put(box, h('p', { class: 'muted', text: t('host.no_words') }));
-  }
-}
-
-function renderModeration(a) {
-  const box = els.moderation;
-  const ideas = [...(a.ideas || [])].sort((x, y) => x.id - y.id);
-  if (mergeFrom != null && !ideas.some((i) => i.id === mergeFrom && i.merged_into == null)) mergeFrom = null;
-  const byId = new Map(ideas.map((i) => [i.id, i]));
-  const from = mergeFrom != null ? byId.get(mergeFrom) : null;
-  const mergeable = ideas.filter((x) => x.merged_into == null).length >= 2;
-  if (box._activity !== a.id) {
-    box._activity = a.id;
-    box._head = h('h3');
-    box._banner = h('p', { class: 'merge-banner', role: 'status', hidden: true });
-    box._list = h('ul', { class: 'mod-list', role: 'list' });
-    box._empty = h('p', { class: 'muted', text: t('host.no_ideas') });
-    put(box, box._head, h('p', { class: 'hint', text: t('host.moderate_hint') }), box._banner, box._list, box._empty);
-  }
-  setText(box._head, t('host.moderate', { n: ideas.filter((i) => i.merged_into == null && !i.hidden).length }));
-  const bannerSig = from ? `${from.id}:${from.text}` : '';
-  if (box._bannerSig !== bannerSig) {
-    box._bannerSig = bannerSig;
-    box._banner.hidden = !from;
-    if (from) {
-      keepFocus(box._banner, () =>
-        put(
-          box._banner,
-          t('host.merge_pick', { text: from.text }),
-          ' ',
-          h('button', {
-            class: 'btn small',
-            type: 'button',
-            'data-key': 'merge-cancel',
-            text: t('common.cancel'),
-            onclick: () => {
-              mergeFrom = null;
-              renderModeration(view.deck.find((x) => x.id === a.id) || a);
-              box._list.querySelector('button')?.focus();
-            },
-          }),
-        ),
-      );
-    }
-  }
-  box._empty.hidden = ideas.length > 0;
-  keyed(
-    box._list,
-    ideas,
-    (i) => i.id,
-    () => {
-      const li = h('li', { class: 'mod-item' });
-      li._text = h('span');
-      li._meta = h('span', { class: 'mod-meta' });
-      li._actions = h('span', { class: 'mod-actions' });
-      li.append(h('span', { class: 'mod-text' }, li._text, li._meta), li._actions);
-      return li;
-    },
-    (li, i) => {
-      const merged = i.merged_into != null;
-      li.className = `mod-item${i.hidden ? ' is-hidden' : ''}${merged ? ' is-merged' : ''}${from && from.id === i.id ? ' picked' : ''}`;
-      setText(li._text, i.text);
-      const meta = [];
-      if (i.votes != null) meta.push(t('chart.dots', { n: i.votes }));
-      if (i.authors > 1) meta.push(t('host.authors', { n: i.authors }));
-      if (merged) meta.push(t('host.merged_into', { text: byId.get(i.merged_into)?.text || `#${i.merged_into}` }));
-      if (i.hidden) meta.push(t('host.hidden_tag'));
-      setText(li._meta, meta.join(' · '));
-      li._meta.hidden = !meta.length;
-      const mode = merged ? 'none' : from ? (from.id === i.id ? 'none' : 'into') : 'normal';
-      const actionsSig = `${mode}|${i.hidden}|${mergeable}|${i.text}|${from ? `${from.id}:${from.text}` : ''}`;
-      if (li._sig === actionsSig) return;
-      li._sig = actionsSig;
-      keepFocus(li._actions, () => put(li._actions, modActions(a, i, mode, from, mergeable)));
-    },
-  );
-}
-
-function modActions(a, i, mode, from, mergeable) {
-  if (mode === 'into')
-    return h('button', {
-      class: 'btn small primary',
-      type: 'button',
-      'data-key': `into-${i.id}`,
-      text: t('host.merge_into_this'),
-      'aria-label': t('host.merge_into_label', { from: from.text, into: i.text }),
-      onclick: async (e) => {
-        if (await cmd({ type: 'merge_ideas', activity: a.id, from: from.id, into: i.id }, e.currentTarget)) {
-          mergeFrom = null;
-          flash(t('host.merged'));
-        }
-      },
-    });
-  if (mode !== 'normal') return null;
-  return [
-    h('button', {
-      class: 'btn small',
-      type: 'button',
-      'data-key': `hide-${i.id}`,
-      text: i.hidden ? t('host.unhide') : t('host.hide'),
-      'aria-label': t(i.hidden ? 'host.unhide_label' : 'host.hide_label', { text: i.text }),
-      onclick: (e) => cmd({ type: 'hide_idea', activity: a.id, idea: i.id, hidden: !i.hidden }, e.currentTarget),
-    }),
-    h('button', {
-      class: 'btn small',
-      type: 'button',
-      'data-key': `merge-${i.id}`,
-      text: t('host.merge'),
-      'aria-label': t('host.merge_label', { text: i.text }),
-      disabled: !mergeable,
-      onclick: () => {
-        mergeFrom = i.id;
-        renderModeration(view.deck.find((x) => x.id === a.id) || a);
-        els.moderation.querySelector('[data-key="merge-cancel"]')?.focus();
-      },
-    }),
-  ];
+  kindPreview(els.preview, a, hctx);
+  kindModeration(els.moderation, a, hctx);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -732,7 +578,7 @@ function renderExports() {
   if (box.dataset.sig === s) return;
   box.dataset.sig = s;
   const typed = box.querySelector('#template-name')?.value ?? '';
-  const name = h('input', { id: 'template-name', value: typed, type: 'text', maxlength: 120, required: true, autocomplete: 'off', 'data-key': 'template-name', 'aria-describedby': 'template-hint' });
+  const name = h('input', { id: 'template-name', value: typed, type: 'text', maxlength: MAX_TITLE_CHARS, required: true, autocomplete: 'off', 'data-key': 'template-name', 'aria-describedby': 'template-hint' });
   const saveForm = h(
     'form',
     { class: 'stack', novalidate: true },
@@ -813,8 +659,6 @@ async function deleteSession(e) {
 // ---------------------------------------------------------------------------------------------
 // Adding and editing activities
 
-const LIMITS = { question: 300, option: 200, options: 30, prompt: 300 };
-
 function openEditor(kind, existing) {
   const dialog = $('#editor');
   const spec = existing?.spec || null;
@@ -826,152 +670,8 @@ function openEditor(kind, existing) {
   };
   const formError = h('p', { class: 'field-error', role: 'alert', hidden: true });
   const fields = [];
-  let collect;
 
-  const num = (id, label, value, min, max, hint) => {
-    const input = h('input', { id, type: 'number', inputmode: 'numeric', min, max, value, required: true, 'aria-describedby': `${id}-hint ${id}-err` });
-    fields.push(h('div', { class: 'field' }, h('label', { for: id, text: label }), input, h('p', { class: 'hint', id: `${id}-hint`, text: hint }), fieldError(id)));
-    return input;
-  };
-  const textArea = (id, label, value, max) => {
-    const input = h('textarea', { id, rows: 2, maxlength: max, required: true, 'aria-describedby': `${id}-err` });
-    input.value = value || '';
-    fields.push(h('div', { class: 'field' }, h('label', { for: id, text: label }), input, fieldError(id)));
-    return input;
-  };
-
-  if (kind === 'poll') {
-    const q = textArea('f-question', t('host.f_question'), spec?.question, LIMITS.question);
-    const list = h('ol', { class: 'option-list', role: 'list' });
-    const addOption = (text = '', id = null, focus = false) => {
-      const n = list.children.length + 1;
-      const input = h('input', { type: 'text', maxlength: LIMITS.option, value: text, 'aria-label': t('host.f_option_n', { n }) });
-      if (id != null) input.dataset.id = id;
-      input.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter') {
-          e.preventDefault();
-          if (input.parentElement === list.lastElementChild) addOption('', null, true);
-          else input.parentElement.nextElementSibling?.querySelector('input')?.focus();
-        }
-      });
-      const li = h(
-        'li',
-        {},
-        input,
-        h('button', {
-          class: 'btn small',
-          type: 'button',
-          text: '✕',
-          'aria-label': t('host.f_remove_option', { n }),
-          onclick: () => {
-            if (list.children.length <= 2) {
-              input.value = '';
-              input.focus();
-              return;
-            }
-            const next = li.nextElementSibling || li.previousElementSibling;
-            li.remove();
-            renumber();
-            next?.querySelector('input')?.focus();
-          },
-        }),
-      );
-      list.append(li);
-      if (focus) input.focus();
-    };
-    const renumber = () =>
-      [...list.children].forEach((li, i) => {
-        li.querySelector('input').setAttribute('aria-label', t('host.f_option_n', { n: i + 1 }));
-        li.querySelector('button').setAttribute('aria-label', t('host.f_remove_option', { n: i + 1 }));
-      });
-    if (spec) for (const o of spec.options) typeof o === 'string' ? addOption(o) : addOption(o.text, o.id ?? null);
-    else for (let i = 0; i < 2; i++) addOption();
-    fields.push(
-      h(
-        'fieldset',
-        { class: 'field', 'aria-describedby': 'f-options-err' },
-        h('legend', { text: t('host.f_options') }),
-        list,
-        h('button', { class: 'btn small', type: 'button', text: t('host.f_add_option'), onclick: () => addOption('', null, true) }),
-        existing ? h('p', { class: 'hint', text: t('host.f_options_edit_hint') }) : null,
-        fieldError('f-options'),
-      ),
-    );
-    const multiple = h('input', { id: 'f-multiple', type: 'checkbox', checked: !!spec?.multiple });
-    const maxChoices = h('input', { id: 'f-max', type: 'number', inputmode: 'numeric', min: 1, max: 30, value: spec?.max_choices ?? '', 'aria-describedby': 'f-max-hint f-max-err' });
-    const maxBox = h('div', { class: 'field', hidden: !spec?.multiple }, h('label', { for: 'f-max', text: t('host.f_max_choices') }), maxChoices, h('p', { class: 'hint', id: 'f-max-hint', text: t('host.f_max_choices_hint') }), fieldError('f-max'));
-    multiple.addEventListener('change', () => (maxBox.hidden = !multiple.checked));
-    const allowChange = h('input', { id: 'f-change', type: 'checkbox', checked: spec ? spec.allow_change !== false : true });
-    fields.push(
-      h('div', { class: 'check' }, multiple, h('label', { for: 'f-multiple', text: t('host.f_multiple') })),
-      maxBox,
-      h('div', { class: 'check' }, allowChange, h('label', { for: 'f-change', text: t('host.f_allow_change') })),
-    );
-    collect = () => {
-      const question = q.value.trim();
-      if (!question) errors.get('f-question').textContent = t('host.v_required');
-      const rows = [...list.querySelectorAll('input')].map((i) => ({ text: i.value.trim().replace(/\s+/g, ' '), id: i.dataset.id }));
-      const filled = rows.filter((r) => r.text);
-      const seen = new Set();
-      let optErr = '';
-      if (filled.length < 2) optErr = t('host.v_two_options');
-      else if (filled.length > LIMITS.options) optErr = t('host.v_too_many_options', { n: LIMITS.options });
-      for (const r of filled) {
-        const k = r.text.toLowerCase();
-        if (seen.has(k)) optErr = t('host.v_duplicate_option', { text: r.text });
-        seen.add(k);
-      }
-      if (optErr) errors.get('f-options').textContent = optErr;
-      let max = null;
-      if (multiple.checked && maxChoices.value !== '') {
-        max = Number(maxChoices.value);
-        if (!Number.isInteger(max) || max < 1 || max > filled.length) errors.get('f-max').textContent = t('host.v_range', { min: 1, max: filled.length });
-      }
-      const out = {
-        kind: 'poll',
-        question,
-        options: filled.map((r) => (r.id != null ? { id: Number(r.id), text: r.text } : r.text)),
-        multiple: multiple.checked,
-        allow_change: allowChange.checked,
-      };
-      if (multiple.checked && max) out.max_choices = max;
-      return out;
-    };
-  } else if (kind === 'ideas') {
-    const p = textArea('f-prompt', t('host.f_prompt'), spec?.prompt, LIMITS.prompt);
-    const per = num('f-per', t('host.f_per_participant'), spec?.max_per_participant ?? 3, 1, 20, t('host.f_per_participant_hint'));
-    const dots = num('f-dots', t('host.f_dots'), spec?.dots ?? 3, 1, 20, t('host.f_dots_hint'));
-    const perItem = num('f-per-item', t('host.f_dots_per_item'), spec?.max_dots_per_item ?? 1, 1, 20, t('host.f_dots_per_item_hint'));
-    collect = () => {
-      const prompt = p.value.trim();
-      if (!prompt) errors.get('f-prompt').textContent = t('host.v_required');
-      const check = (input, id, min, max) => {
-        const v = Number(input.value);
-        if (!Number.isInteger(v) || v < min || v > max) errors.get(id).textContent = t('host.v_range', { min, max });
-        return v;
-      };
-      const d = check(dots, 'f-dots', 1, 20);
-      return {
-        kind: 'ideas',
-        prompt,
-        max_per_participant: check(per, 'f-per', 1, 20),
-        dots: d,
-        max_dots_per_item: check(perItem, 'f-per-item', 1, Math.max(1, Math.min(20, d || 1))),
-      };
-    };
-  } else if (isKind(kind)) {
-    collect = kindEditor(kind, spec, formKit(fields, fieldError, errors));
-  } else {
-    const p = textArea('f-prompt', t('host.f_prompt'), spec?.prompt, LIMITS.prompt);
-    const mw = num('f-words', t('host.f_max_words'), spec?.max_words ?? 3, 1, 3, t('host.f_max_words_hint'));
-    collect = () => {
-      const prompt = p.value.trim();
-      if (!prompt) errors.get('f-prompt').textContent = t('host.v_required');
-      const v = Number(mw.value);
-      if (!Number.isInteger(v) || v < 1 || v > 3) errors.get('f-words').textContent = t('host.v_range', { min: 1, max: 3 });
-      return { kind: 'wordcloud', prompt, max_words: v };
-    };
-  }
+  const collect = kindEditor(kind, spec, formKit(fields, fieldError, errors));
 
   const save = h('button', { class: 'btn primary', type: 'submit', text: existing ? t('common.save') : t('host.f_add') });
   const form = h(
@@ -995,7 +695,9 @@ function openEditor(kind, existing) {
     let first = null;
     for (const [id, el] of errors) {
       el.hidden = !el.textContent;
-      const input = form.querySelector(`#${id}`) || el.closest('.field')?.querySelector('input,textarea');
+      // A group (a fieldset: options, radios) is marked and focused by its first input.
+      const named = form.querySelector(`#${id}`);
+      const input = named && named.tagName !== 'FIELDSET' ? named : (named || el.closest('.field'))?.querySelector('input,textarea');
       if (input) input.setAttribute('aria-invalid', el.textContent ? 'true' : 'false');
       if (el.textContent && !first) first = input || el;
     }

@@ -5,6 +5,7 @@
 import { initI18n, t, num, dateTime, translatePage } from './i18n.js';
 import { h, $, put, api, codeFromPath, copyText, listSessions } from './util.js';
 import { Conn } from './conn.js';
+import { MAX_NOTE_CHARS } from './kinds/limits.js';
 
 const code = codeFromPath();
 /** The host key: from the URL fragment, or from the sessions this browser hosts. */
@@ -165,7 +166,7 @@ function saidWeDid(id, view) {
     : null;
   if (!key) return shown;
   const editors = [[null, t('report.overall')], ...items].map(([item, label]) => {
-    const area = h('textarea', { id: `note-${id}-${item}`, maxlength: 2000, value: noteFor(id, item) });
+    const area = h('textarea', { id: `note-${id}-${item}`, maxlength: MAX_NOTE_CHARS, value: noteFor(id, item) });
     const status = h('span', { class: 'status', role: 'status' });
     const save = async () => {
       try {

@@ -8,8 +8,9 @@ import { h, put, setText, sig, keyed } from '../util.js';
 import { t, errorText } from '../i18n.js';
 import { face } from './timer.js';
 import * as timer from './timer.js';
+import { MAX_POST_CHARS, MAX_TITLE_CHARS } from './limits.js';
 
-const MAX = 500;
+const MAX = MAX_POST_CHARS;
 const nameOf = (n) => n || t('groups.guest');
 const clockOf = (a) => ({ ...a.timer, id: a.id });
 const timed = (a) => a.phase === 'turns' || a.phase === 'discussion';
@@ -348,7 +349,7 @@ function setupForm(id, hctx) {
 }
 
 export function editor(spec, kit) {
-  const title = kit.text('f-title', t('groups.f_title'), spec?.title ?? '', 120, { optional: true, placeholder: t('kind.circle') });
+  const title = kit.text('f-title', t('groups.f_title'), spec?.title ?? '', MAX_TITLE_CHARS, { optional: true, placeholder: t('kind.circle') });
   const challenge = kit.area('f-challenge', t('circle.f_challenge'), spec?.challenge ?? '', MAX, { optional: true, rows: 3, hint: t('circle.f_challenge_hint') });
   const turn = kit.number('f-turn', t('circle.f_turn'), Math.max(1, Math.round((spec?.turn_secs ?? 120) / 60)), 1, 30, t('circle.f_turn_hint'));
   const talk = kit.number('f-discussion', t('circle.f_discussion'), Math.max(1, Math.round((spec?.discussion_secs ?? 600) / 60)), 1, 120, t('circle.f_discussion_hint'));

@@ -5,8 +5,8 @@
 import { h, setText } from '../util.js';
 import { t, currentLang } from '../i18n.js';
 
-/** The kinds rendered by the modules in this folder (one file each). */
-export const KINDS = ['scales', 'qna', 'ranking', 'points', 'quiz', 'leaderboard', 'info', 'timer', 'groups', 'circle'];
+/** Every kind, each rendered by its module in this folder (one file each), in the console's order. */
+export const KINDS = ['poll', 'ideas', 'wordcloud', 'scales', 'qna', 'ranking', 'points', 'quiz', 'leaderboard', 'info', 'timer', 'groups', 'circle'];
 export const isKind = (kind) => KINDS.includes(kind);
 
 /** Slides that take no answers: no voting, results or countdown controls. */

@@ -1,11 +1,15 @@
-// The host console's parts for the newer kinds and the shared controls: editor fields (with the
+// The host console's parts for every kind and the shared controls: editor fields (with the
 // domain's limits), live previews, kind-specific controls (start a quiz, run a timer, moderate a
 // Q&A), and for every activity a countdown that closes voting, whether phones see results and
 // resetting results into a new round; for the session, pacing and reaction counts.
 
 import { h, put, setText } from '../util.js';
 import { t, num } from '../i18n.js';
-import { clockText, closesIn, onTick, ANSWERLESS, REACTIONS, isKind } from './common.js';
+import { clockText, closesIn, onTick, ANSWERLESS, REACTIONS, KINDS } from './common.js';
+import { MAX_OPTION_CHARS } from './limits.js';
+import * as poll from './poll.js';
+import * as ideas from './ideas.js';
+import * as wordcloud from './wordcloud.js';
 import * as scales from './scales.js';
 import * as qna from './qna.js';
 import * as ranking from './ranking.js';
@@ -17,9 +21,9 @@ import * as timer from './timer.js';
 import * as groups from './groups.js';
 import * as circle from './circle.js';
 
-const MODS = { scales, qna, ranking, points, quiz, leaderboard, info, timer, groups, circle };
+const MODS = { poll, ideas, wordcloud, scales, qna, ranking, points, quiz, leaderboard, info, timer, groups, circle };
 
-export { isKind, ANSWERLESS };
+export { ANSWERLESS, KINDS };
 
 /** Whether an activity takes answers (so voting, results and countdowns apply). */
 export const answerable = (a) => !ANSWERLESS.includes(a.kind);
@@ -117,7 +121,7 @@ export function optionList(kit, id, legend, options, { min = 2, max = 10, correc
   const add = (text = '', oid = null, isCorrect = false, focus = false) => {
     if (list.children.length >= max) return;
     const n = list.children.length + 1;
-    const input = h('input', { type: 'text', maxlength: 200, value: text, 'aria-label': t('host.f_option_n', { n }) });
+    const input = h('input', { type: 'text', maxlength: MAX_OPTION_CHARS, value: text, 'aria-label': t('host.f_option_n', { n }) });
     if (oid != null) input.dataset.id = oid;
     input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') {
@@ -192,7 +196,7 @@ export function optionList(kit, id, legend, options, { min = 2, max = 10, correc
         const k = r.text.toLowerCase();
         if (seen.has(k)) kit.error(id, t('host.v_duplicate_option', { text: r.text }));
         seen.add(k);
-        if ([...r.text].length > 200) kit.error(id, t('kinds.v_option_long'));
+        if ([...r.text].length > MAX_OPTION_CHARS) kit.error(id, t('kinds.v_option_long'));
       }
       return rows;
     },
@@ -222,13 +226,28 @@ export function kindStats(a, participants) {
   return MODS[a.kind]?.stats?.(a, participants) ?? null;
 }
 
-/** The Q&A moderation queue (other kinds have none). */
+/** A kind's moderation queue (Q&A questions, ideas), below the preview; other kinds have none. */
 export function kindModeration(box, a, hctx) {
-  if (a.kind === 'qna') qna.moderation(box, a, hctx);
-  else if (box._qna) {
-    delete box._qna;
+  const key = `${a.kind}:${a.id}`;
+  if (box._mod !== key) {
+    for (const k of Object.keys(box)) if (k.startsWith('_')) delete box[k];
+    box._mod = key;
     box.replaceChildren();
   }
+  MODS[a.kind]?.moderation?.(box, a, hctx);
+}
+
+/** What a kind adds to its deck row's line (the ideas phase), as a list of bits. */
+export function kindMeta(a) {
+  return MODS[a.kind]?.deckMeta?.(a) ?? [];
+}
+
+/**
+ * What a kind adds to the detail panel: `controls` after voting and results (the ideas phase
+ * switch) and `states` after their pills. `button(label, key, onclick)` makes a control button.
+ */
+export function kindDetail(a, button, hctx) {
+  return MODS[a.kind]?.detail?.(a, button, hctx) ?? { controls: [], states: [] };
 }
 
 /**

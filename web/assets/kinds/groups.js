@@ -7,6 +7,7 @@ import { h, put, setText, sig, keyed } from '../util.js';
 import { t } from '../i18n.js';
 import { face } from './timer.js';
 import * as timer from './timer.js';
+import { MAX_TITLE_CHARS, MAX_POINTS, MAX_POINT_CHARS } from './limits.js';
 
 /** A member's display name, or the neutral label for someone who gave none. */
 const nameOf = (n) => n || t('groups.guest');
@@ -159,16 +160,16 @@ export function controls(box, a, view, hctx) {
 }
 
 export function editor(spec, kit) {
-  const title = kit.text('f-title', t('groups.f_title'), spec?.title ?? '', 120, { optional: true, placeholder: t('groups.f_title_example') });
-  const pts = kit.area('f-points', t('info.f_points'), (spec?.talking_points || []).join('\n'), 20 * 301, { optional: true, rows: 4, hint: t('info.f_points_hint') });
+  const title = kit.text('f-title', t('groups.f_title'), spec?.title ?? '', MAX_TITLE_CHARS, { optional: true, placeholder: t('groups.f_title_example') });
+  const pts = kit.area('f-points', t('info.f_points'), (spec?.talking_points || []).join('\n'), MAX_POINTS * (MAX_POINT_CHARS + 1), { optional: true, rows: 4, hint: t('info.f_points_hint') });
   const minutes = kit.number('f-minutes', t('timer.f_minutes'), Math.max(1, Math.round((spec?.duration_secs ?? 540) / 60)), 1, 1440, t('groups.f_minutes_hint'));
   return () => {
     const list = pts.value
       .split(/\r?\n/)
       .map((p) => p.trim().replace(/\s+/g, ' '))
       .filter(Boolean);
-    if (list.length > 20) kit.error('f-points', t('info.v_points', { n: list.length }));
-    const long = list.findIndex((p) => [...p].length > 300);
+    if (list.length > MAX_POINTS) kit.error('f-points', t('info.v_points', { n: list.length }));
+    const long = list.findIndex((p) => [...p].length > MAX_POINT_CHARS);
     if (long >= 0) kit.error('f-points', t('info.v_point_long', { n: long + 1 }));
     const m = kit.range(minutes, 'f-minutes', 1, 1440);
     return { kind: 'groups', title: title.value.trim(), talking_points: list, duration_secs: m * 60 };

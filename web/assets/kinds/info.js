@@ -2,6 +2,7 @@
 
 import { h, put, setText, sig } from '../util.js';
 import { t } from '../i18n.js';
+import { MAX_TITLE_CHARS, MAX_BODY_CHARS, MAX_POINTS, MAX_POINT_CHARS } from './limits.js';
 
 function content(box, a) {
   const s = sig([a.body, a.points]);
@@ -52,18 +53,18 @@ export function stats() {
 }
 
 export function editor(spec, kit) {
-  const title = kit.text('f-title', t('info.f_title'), spec?.title ?? '', 120);
-  const body = kit.area('f-body', t('info.f_body'), spec?.body ?? '', 2000, { optional: true, rows: 4, hint: t('info.f_body_hint') });
-  const points = kit.area('f-points', t('info.f_points'), (spec?.points || []).join('\n'), 20 * 301, { optional: true, rows: 4, hint: t('info.f_points_hint') });
+  const title = kit.text('f-title', t('info.f_title'), spec?.title ?? '', MAX_TITLE_CHARS);
+  const body = kit.area('f-body', t('info.f_body'), spec?.body ?? '', MAX_BODY_CHARS, { optional: true, rows: 4, hint: t('info.f_body_hint') });
+  const points = kit.area('f-points', t('info.f_points'), (spec?.points || []).join('\n'), MAX_POINTS * (MAX_POINT_CHARS + 1), { optional: true, rows: 4, hint: t('info.f_points_hint') });
   return () => {
     const list = points.value
       .split(/\r?\n/)
       .map((p) => p.trim().replace(/\s+/g, ' '))
       .filter(Boolean);
-    if (list.length > 20) kit.error('f-points', t('info.v_points', { n: list.length }));
-    const long = list.findIndex((p) => [...p].length > 300);
+    if (list.length > MAX_POINTS) kit.error('f-points', t('info.v_points', { n: list.length }));
+    const long = list.findIndex((p) => [...p].length > MAX_POINT_CHARS);
     if (long >= 0) kit.error('f-points', t('info.v_point_long', { n: long + 1 }));
-    if ([...body.value.trim()].length > 2000) kit.error('f-body', t('error.text_too_long'));
+    if ([...body.value.trim()].length > MAX_BODY_CHARS) kit.error('f-body', t('error.text_too_long'));
     return { kind: 'info', title: kit.required(title, 'f-title'), body: body.value.trim(), points: list };
   };
 }

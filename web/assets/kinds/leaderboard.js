@@ -3,6 +3,7 @@
 
 import { h, setText, keyed } from '../util.js';
 import { t, num } from '../i18n.js';
+import { MAX_TITLE_CHARS } from './limits.js';
 
 function list(ol, a) {
   keyed(
@@ -81,6 +82,6 @@ export function stats(a) {
 }
 
 export function editor(spec, kit) {
-  const title = kit.text('f-title', t('lb.f_title'), spec?.title ?? '', 120, { optional: true, placeholder: t('lb.default_title') });
+  const title = kit.text('f-title', t('lb.f_title'), spec?.title ?? '', MAX_TITLE_CHARS, { optional: true, placeholder: t('lb.default_title') });
   return () => ({ kind: 'leaderboard', title: title.value.trim() });
 }

@@ -1,6 +1,6 @@
 // The participant page's frame around whatever is on screen: the reactions bar (in every state),
 // the "voting closes in 0:42" line, moving through the deck at one's own pace (audience pacing),
-// and the side-lane Q&A as a second tab. The newer kinds' screens are loaded on first use, so a
+// and the side-lane Q&A as a second tab. Every kind's screen is loaded on first use, so a
 // phone downloads only what its session shows.
 
 import { h, put, setText } from '../util.js';
@@ -16,7 +16,7 @@ export function loadKind(kind) {
 }
 
 /**
- * A screen for one of the newer kinds, shown as soon as its module has loaded. `ctx` is what the
+ * A screen for any kind, shown as soon as its module has loaded. `ctx` is what the
  * participant page lends every screen (frame, request, answers, say…).
  */
 export function lazyScreen(first, ctx) {

@@ -5,6 +5,7 @@ import { h, setText, keyed, sig } from '../util.js';
 import { t, errorText } from '../i18n.js';
 import { renderBars } from '../charts.js';
 import { dec } from './common.js';
+import { MAX_PROMPT_CHARS, MIN_OPTIONS, MAX_OPTIONS } from './limits.js';
 
 export function pointsRows(a, mine = new Map()) {
   const totals = a.results?.totals || [];
@@ -180,8 +181,8 @@ export function preview(box, a) {
 }
 
 export function editor(spec, kit, { optionList, specOptions }) {
-  const question = kit.area('f-question', t('host.f_question'), spec?.question, 300);
-  const opts = optionList(kit, 'f-options', t('host.f_options'), spec?.options, { min: 2, max: 30 });
+  const question = kit.area('f-question', t('host.f_question'), spec?.question, MAX_PROMPT_CHARS);
+  const opts = optionList(kit, 'f-options', t('host.f_options'), spec?.options, { min: MIN_OPTIONS, max: MAX_OPTIONS });
   const total = kit.number('f-total', t('points.f_total'), spec?.total ?? 100, 1, 1000, t('points.f_total_hint'));
   return () => ({
     kind: 'points',

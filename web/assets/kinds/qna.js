@@ -4,8 +4,9 @@
 
 import { h, put, setText, keyed, keepFocus } from '../util.js';
 import { t, num, errorText } from '../i18n.js';
+import { MAX_QUESTION_CHARS, MAX_PROMPT_CHARS } from './limits.js';
 
-const MAX = 280;
+const MAX = MAX_QUESTION_CHARS;
 
 function qnaError(err) {
   if (err?.code === 'too_many_submissions') return t('qna.too_many');
@@ -403,7 +404,7 @@ export function moderation(box, a, hctx) {
 // --- Editor ------------------------------------------------------------------------------------
 
 export function editor(spec, kit) {
-  const prompt = kit.area('f-prompt', t('host.f_prompt'), spec?.prompt ?? t('qna.f_prompt_default'), 300);
+  const prompt = kit.area('f-prompt', t('host.f_prompt'), spec?.prompt ?? t('qna.f_prompt_default'), MAX_PROMPT_CHARS);
   const anon = kit.check('f-anon', t('qna.f_allow_anonymous'), spec ? spec.allow_anonymous !== false : true);
   const approval = kit.check('f-approval', t('qna.f_require_approval'), !!spec?.require_approval, t('qna.f_require_approval_hint'));
   const sort = kit.select('f-sort', t('qna.sort_label'), [

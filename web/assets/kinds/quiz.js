@@ -5,6 +5,7 @@ import { h, put, setText, keyed } from '../util.js';
 import { t, errorText } from '../i18n.js';
 import { renderBars } from '../charts.js';
 import { onTick, clock, clockText, spokenTime, quizLeft, letter } from './common.js';
+import { MAX_PROMPT_CHARS } from './limits.js';
 
 /** 'waiting' (clock not started) | 'running' | 'up' at server time `now`. */
 export function quizState(a, now) {
@@ -280,7 +281,7 @@ export function controls(box, a, view, hctx) {
 }
 
 export function editor(spec, kit, { optionList, specOptions }) {
-  const question = kit.area('f-question', t('host.f_question'), spec?.question, 300);
+  const question = kit.area('f-question', t('host.f_question'), spec?.question, MAX_PROMPT_CHARS);
   const opts = optionList(kit, 'f-options', t('quiz.f_options'), spec?.options, { min: 2, max: 10, correct: spec?.correct || [], hint: t('quiz.f_options_hint') });
   const limit = kit.number('f-limit', t('quiz.f_time_limit'), spec?.time_limit_secs ?? 20, 5, 600, t('quiz.f_time_limit_hint'));
   const pts = kit.number('f-points', t('quiz.f_points'), spec?.points ?? 1000, 1, 10_000, t('quiz.f_points_hint'));

@@ -5,6 +5,7 @@ import { h, setText, keyed, sig } from '../util.js';
 import { t, num, errorText } from '../i18n.js';
 import { renderBars } from '../charts.js';
 import { dec } from './common.js';
+import { MAX_PROMPT_CHARS, MIN_OPTIONS, MAX_RANKING_OPTIONS } from './limits.js';
 
 /** Rows for the bars: best Borda score first, with the average position as the note. */
 export function rankingRows(a, mine = []) {
@@ -165,7 +166,7 @@ export function preview(box, a) {
 }
 
 export function editor(spec, kit, { optionList, specOptions }) {
-  const question = kit.area('f-question', t('host.f_question'), spec?.question, 300);
-  const opts = optionList(kit, 'f-options', t('host.f_options'), spec?.options, { min: 2, max: 10, hint: spec ? t('ranking.f_edit_hint') : t('ranking.f_options_hint') });
-  return () => ({ kind: 'ranking', question: kit.required(question, 'f-question'), options: specOptions(opts.check(2, 10)) });
+  const question = kit.area('f-question', t('host.f_question'), spec?.question, MAX_PROMPT_CHARS);
+  const opts = optionList(kit, 'f-options', t('host.f_options'), spec?.options, { min: MIN_OPTIONS, max: MAX_RANKING_OPTIONS, hint: spec ? t('ranking.f_edit_hint') : t('ranking.f_options_hint') });
+  return () => ({ kind: 'ranking', question: kit.required(question, 'f-question'), options: specOptions(opts.check(MIN_OPTIONS, MAX_RANKING_OPTIONS)) });
 }

@@ -5,6 +5,7 @@
 import { h, put, setText, keyed, sig } from '../util.js';
 import { t, num, errorText } from '../i18n.js';
 import { dec, distribution } from './common.js';
+import { MAX_PROMPT_CHARS, MAX_LABEL_CHARS, MAX_STATEMENTS, MAX_STATEMENT_CHARS, MAX_THEME_CHARS } from './limits.js';
 
 const PAGE = 10;
 
@@ -566,7 +567,7 @@ export function parseStatements(text, format) {
 const csvField = (s) => (/[",\n\r]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 export function editor(spec, kit) {
-  const prompt = kit.area('f-prompt', t('scales.f_prompt'), spec?.prompt, 300, { optional: true, hint: t('scales.f_prompt_hint') });
+  const prompt = kit.area('f-prompt', t('scales.f_prompt'), spec?.prompt, MAX_PROMPT_CHARS, { optional: true, hint: t('scales.f_prompt_hint') });
   const hasThemes = (spec?.statements || []).some((s) => s.theme);
   const format = kit.radios('f-format', t('scales.f_format'), [
     ['lines', t('scales.f_format_lines')],
@@ -599,8 +600,8 @@ export function editor(spec, kit) {
   recount();
   const min = kit.number('f-min', t('scales.f_min'), spec?.min ?? 1, 0, 9, t('scales.f_min_hint'));
   const max = kit.number('f-max-value', t('scales.f_max'), spec?.max ?? 5, 1, 10, t('scales.f_max_hint'));
-  const minLabel = kit.text('f-min-label', t('scales.f_min_label'), spec?.min_label ?? '', 40, { optional: true, placeholder: t('scales.f_min_label_example') });
-  const maxLabel = kit.text('f-max-label', t('scales.f_max_label'), spec?.max_label ?? '', 40, { optional: true, placeholder: t('scales.f_max_label_example') });
+  const minLabel = kit.text('f-min-label', t('scales.f_min_label'), spec?.min_label ?? '', MAX_LABEL_CHARS, { optional: true, placeholder: t('scales.f_min_label_example') });
+  const maxLabel = kit.text('f-max-label', t('scales.f_max_label'), spec?.max_label ?? '', MAX_LABEL_CHARS, { optional: true, placeholder: t('scales.f_max_label_example') });
   const skip = kit.check('f-skip', t('scales.f_allow_skip'), spec ? spec.allow_skip !== false : true);
   const highlight = kit.number('f-highlight', t('scales.f_highlight'), spec?.highlight ?? 5, 1, 50, t('scales.f_highlight_hint'));
   if (spec) kit.fields.push(h('p', { class: 'hint', text: t('scales.f_edit_hint') }));
@@ -608,10 +609,10 @@ export function editor(spec, kit) {
   return () => {
     const statements = parseStatements(list.value, format.value());
     if (!statements.length) kit.error('f-statements', t('scales.v_no_statements'));
-    else if (statements.length > 500) kit.error('f-statements', t('scales.v_too_many', { n: statements.length }));
+    else if (statements.length > MAX_STATEMENTS) kit.error('f-statements', t('scales.v_too_many', { n: statements.length }));
     else {
-      const long = statements.findIndex((s) => [...s.text].length > 300);
-      const longTheme = statements.findIndex((s) => s.theme && [...s.theme].length > 80);
+      const long = statements.findIndex((s) => [...s.text].length > MAX_STATEMENT_CHARS);
+      const longTheme = statements.findIndex((s) => s.theme && [...s.theme].length > MAX_THEME_CHARS);
       if (long >= 0) kit.error('f-statements', t('scales.v_long_statement', { n: long + 1 }));
       else if (longTheme >= 0) kit.error('f-statements', t('scales.v_long_theme', { n: longTheme + 1 }));
     }

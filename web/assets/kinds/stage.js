@@ -1,10 +1,13 @@
-// The projected screen's parts for the newer kinds: one screen per activity (heading, the kind's
+// The projected screen's parts for every kind: one screen per activity (heading, the kind's
 // body, a foot line), the "voting closes in 0:42" badge for every activity, and reactions floating
 // up (throttled; under reduced motion the counts are shown instead).
 
 import { h, setText, reducedMotion } from '../util.js';
 import { t, num } from '../i18n.js';
-import { clock, clockText, closesIn, onTick, titleOf, REACTIONS, ANSWERLESS, isKind } from './common.js';
+import { clock, clockText, closesIn, onTick, titleOf, REACTIONS, ANSWERLESS } from './common.js';
+import * as poll from './poll.js';
+import * as ideas from './ideas.js';
+import * as wordcloud from './wordcloud.js';
 import * as scales from './scales.js';
 import * as qna from './qna.js';
 import * as ranking from './ranking.js';
@@ -16,9 +19,7 @@ import * as timer from './timer.js';
 import * as groups from './groups.js';
 import * as circle from './circle.js';
 
-const MODS = { scales, qna, ranking, points, quiz, leaderboard, info, timer, groups, circle };
-
-export { isKind };
+const MODS = { poll, ideas, wordcloud, scales, qna, ranking, points, quiz, leaderboard, info, timer, groups, circle };
 
 /** "Voting closes in 0:42" for any activity; hidden without a countdown. */
 export function closesBadge() {
@@ -40,14 +41,29 @@ export function closesBadge() {
   };
 }
 
-/** A screen for one of the newer kinds: {el, update(a, room)}. */
+/** Takes no answers and shows nothing: a kind this page does not know (a newer server). */
+const UNKNOWN = { present: () => ({ el: h('div'), update: () => [] }) };
+
+/**
+ * A screen for any activity: {el, update(a, room)}. The kind's `present(first, ctx)` either gives
+ * an element for the body, or (`el: null`) renders into `ctx.body` itself and names what it shows
+ * with `ctx.mode(name)` (the body's `data-mode`; changing it empties the body). `ctx.waitingBox`
+ * is the big count shown while results are hidden.
+ */
 export function kindScreen(first) {
   const eyebrow = h('p', { class: 'eyebrow' });
   const question = h('h1', { class: 'question' });
   const badge = closesBadge();
   const body = h('div', { class: 'act-body', 'data-mode': first.kind });
-  const inner = MODS[first.kind].present(first, { refit: () => fit(body) });
-  body.append(inner.el);
+  const mode = (want) => {
+    if (body.dataset.mode === want) return;
+    body.replaceChildren();
+    delete body.dataset.fit;
+    body.dataset.mode = want;
+    delete body.dataset.sig;
+  };
+  const inner = (MODS[first.kind] || UNKNOWN).present(first, { refit: () => fit(body), body, mode, waitingBox });
+  if (inner.el) body.append(inner.el);
   const foot = h('p', { class: 'act-foot' });
   const el = h('section', { class: `act act-${first.kind}` }, h('header', { class: 'act-head' }, h('div', {}, eyebrow, question), badge.el), body, foot);
   return {
@@ -62,9 +78,21 @@ export function kindScreen(first) {
       if (!a.voting_open && !ANSWERLESS.includes(a.kind)) parts.push(t('present.closed'));
       setText(foot, parts.filter(Boolean).join(' · '));
       foot.hidden = !foot.textContent;
-      if (inner.fit !== false) fit(body);
+      if (inner.fit === 'content') fitContent(body);
+      else if (inner.fit !== false) fit(body);
     },
   };
+}
+
+/** The big count while results are hidden ("12 ideas in"). */
+function waitingBox(n, label) {
+  return h(
+    'div',
+    { class: 'waiting-box' },
+    h('p', { class: 'waiting-n', text: num(n) }),
+    h('p', { class: 'waiting-label', text: label }),
+    h('p', { class: 'hidden-note', text: t('present.results_hidden') }),
+  );
 }
 
 /** Shrinks the body's type (down to 40 %) until its content fits; grows it back after. */
@@ -81,6 +109,35 @@ export function fit(el) {
     const next = Math.min(1, Math.round((scale + 0.05) * 100) / 100);
     set(next);
     if (used() > room + 1) {
+      set(scale);
+      break;
+    }
+    scale = next;
+  }
+  el.dataset.fit = String(scale);
+}
+
+/**
+ * Like fit(), for bodies that centre their content (bars, walls, clouds): measures from the first
+ * child's top to the last one's bottom, and shrinks down to 30 %.
+ */
+export function fitContent(el) {
+  const used = () => {
+    const first = el.firstElementChild;
+    const last = el.lastElementChild;
+    return first ? last.getBoundingClientRect().bottom - first.getBoundingClientRect().top : 0;
+  };
+  const room = el.clientHeight;
+  let scale = Number(el.dataset.fit || 1);
+  const set = (s) => {
+    el.style.fontSize = s === 1 ? '' : `${s}em`;
+  };
+  set(scale);
+  while (used() > room && scale > 0.3) set((scale = Math.round((scale - 0.05) * 100) / 100));
+  while (scale < 1) {
+    const next = Math.min(1, Math.round((scale + 0.05) * 100) / 100);
+    set(next);
+    if (used() > room) {
       set(scale);
       break;
     }

@@ -4,6 +4,7 @@
 import { h, setText } from '../util.js';
 import { t } from '../i18n.js';
 import { onTick, clockText, spokenTime, timerLeft } from './common.js';
+import { MAX_TITLE_CHARS } from './limits.js';
 
 /** 'ready' | 'running' | 'paused' | 'done' at server time `now`. */
 export function timerState(a, now) {
@@ -117,7 +118,7 @@ export function controls(box, a, view, hctx) {
 }
 
 export function editor(spec, kit) {
-  const title = kit.text('f-title', t('timer.f_title'), spec?.title ?? '', 120, { optional: true, placeholder: t('timer.f_title_example') });
+  const title = kit.text('f-title', t('timer.f_title'), spec?.title ?? '', MAX_TITLE_CHARS, { optional: true, placeholder: t('timer.f_title_example') });
   const total = spec?.duration_secs ?? 540;
   const minutes = kit.number('f-minutes', t('timer.f_minutes'), Math.floor(total / 60), 0, 1440, t('timer.f_minutes_hint'));
   const seconds = kit.number('f-seconds', t('timer.f_seconds'), total % 60, 0, 59, t('timer.f_seconds_hint'));
