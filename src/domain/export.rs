@@ -875,36 +875,25 @@ mod tests {
     fn a_new_round_starts_as_hidden_as_the_kind_starts() {
         let mut room = full_session();
         let mut at = room.last_command_at;
-        let at = &mut at;
-        let scales = room.deck[3].id.0;
-        run(
-            &mut room,
-            at,
-            json!({"cmd": "set_results", "activity": scales, "shown": true}),
-        );
-        run(
-            &mut room,
-            at,
-            json!({"cmd": "reset_results", "activity": scales}),
-        );
-        assert!(
-            !room.deck[3].results_shown,
-            "round two of scales starts hidden"
-        );
-        let poll = room.deck[0].id.0;
-        run(
-            &mut room,
-            at,
-            json!({"cmd": "set_results", "activity": poll, "shown": false}),
-        );
-        run(
-            &mut room,
-            at,
-            json!({"cmd": "reset_results", "activity": poll}),
-        );
-        assert!(
-            room.deck[0].results_shown,
-            "a poll's new round starts shown"
-        );
+        // Scales (index 3) start hidden, polls (index 0) shown: reveal one, hide the other, reset.
+        for (index, shown_before, shown_after) in [(3, true, false), (0, false, true)] {
+            let id = room.deck[index].id.0;
+            run(
+                &mut room,
+                &mut at,
+                json!({"cmd": "set_results", "activity": id, "shown": shown_before}),
+            );
+            run(
+                &mut room,
+                &mut at,
+                json!({"cmd": "reset_results", "activity": id}),
+            );
+            assert_eq!(
+                room.deck[index].results_shown,
+                shown_after,
+                "a new round of {} starts as the kind starts",
+                room.deck[index].kind_name()
+            );
+        }
     }
 }

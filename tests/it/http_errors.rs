@@ -341,16 +341,18 @@ async fn connections_past_the_per_address_limit_are_refused_and_other_addresses_
 
     // Closing one frees its place.
     drop(held.pop());
+    served_again(&server, "the freed place was never reused").await;
+}
+
+/// Waits until a new connection from 127.0.0.1 is served again (a place came free).
+async fn served_again(server: &TestServer, failure: &str) {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let mut again = TcpStream::connect(addr(&server)).await.unwrap();
+        let mut again = TcpStream::connect(addr(server)).await.unwrap();
         if healthz_on(&mut again).await == Some(200) {
-            break;
+            return;
         }
-        assert!(
-            Instant::now() < deadline,
-            "the freed place was never reused"
-        );
+        assert!(Instant::now() < deadline, "{failure}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -378,18 +380,7 @@ async fn upgraded_websockets_keep_their_place_in_the_count() {
     let mut third = TcpStream::connect(addr(&server)).await.unwrap();
     assert_eq!(healthz_on(&mut third).await, None);
     drop(first);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let mut again = TcpStream::connect(addr(&server)).await.unwrap();
-        if healthz_on(&mut again).await == Some(200) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the closed WebSocket's place was never freed"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    served_again(&server, "the closed WebSocket's place was never freed").await;
 }
 
 #[tokio::test]
