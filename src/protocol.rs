@@ -2,16 +2,10 @@
 //! JSON text frames, `type`-tagged, snake_case. docs/PROTOCOL.md documents every message with an
 //! example, and a test parses each example with these types, so the two cannot drift apart.
 
-use crate::domain::activity::ActivitySpec;
-use crate::domain::activity::Answer;
-use crate::domain::activity::ideas::IdeasPhase;
-use crate::domain::activity::points::Allocation;
-use crate::domain::activity::qna::Moderation;
-use crate::domain::activity::scales::Rating;
-use crate::domain::activity::timer::TimerAction;
+use crate::domain::activity::{ActivityAnswer, ActivityControl, Answer};
 use crate::domain::results::{HostView, PublicView};
-use crate::domain::room::{Pacing, Reaction};
-use crate::domain::{ActivityId, Command, Millis, Navigate, ParticipantId, RejectCode};
+use crate::domain::room::Reaction;
+use crate::domain::{Answered, Command, Millis, ParticipantId, RejectCode, RoomCommand};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -67,9 +61,23 @@ pub struct ClientFrame {
     pub msg: ClientMsg,
 }
 
+/// A client message. The session's own messages are here; the room's commands, an activity's
+/// host commands and participants' answers are the domain's types, defined where they are
+/// applied ([`RoomCommand`], [`ActivityControl`] in each kind's file, [`ActivityAnswer`] in each
+/// kind's file), so nothing here mirrors them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ClientMsg {
+    Session(SessionMsg),
+    Room(RoomCommand),
+    Control(ActivityControl),
+    Answer(ActivityAnswer),
+}
+
+/// What a connection says about itself rather than to the room.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum ClientMsg {
+pub enum SessionMsg {
     /// The first message on every connection.
     Hello {
         role: Role,
@@ -83,174 +91,18 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         host_key: Option<String>,
     },
-    // Participant messages.
+    /// A participant's display name (none: anonymous from now on).
     SetName {
         #[serde(default)]
         name: Option<String>,
-    },
-    Vote {
-        activity: ActivityId,
-        options: Vec<u32>,
-    },
-    SubmitIdea {
-        activity: ActivityId,
-        text: String,
-    },
-    DotVote {
-        activity: ActivityId,
-        ideas: Vec<u32>,
-    },
-    SubmitWords {
-        activity: ActivityId,
-        words: Vec<String>,
-    },
-    Rate {
-        activity: ActivityId,
-        ratings: Vec<Rating>,
-    },
-    Ask {
-        activity: ActivityId,
-        text: String,
-        #[serde(default)]
-        anonymous: bool,
-    },
-    Upvote {
-        activity: ActivityId,
-        question: u32,
-        up: bool,
-    },
-    Rank {
-        activity: ActivityId,
-        order: Vec<u32>,
-    },
-    Allocate {
-        activity: ActivityId,
-        points: Vec<Allocation>,
-    },
-    QuizAnswer {
-        activity: ActivityId,
-        options: Vec<u32>,
     },
     React {
         reaction: Reaction,
     },
     /// Asks for a full `me` frame (e.g. a leaderboard standing after the slide changed).
     Sync,
-    // Host messages.
-    SetTitle {
-        title: String,
-    },
-    SetLanguage {
-        language: String,
-    },
-    SetEmbed {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        activity: Option<ActivityId>,
-        voting: bool,
-    },
-    AddActivity {
-        spec: ActivitySpec,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        position: Option<usize>,
-    },
-    EditActivity {
-        activity: ActivityId,
-        spec: ActivitySpec,
-    },
-    MoveActivity {
-        activity: ActivityId,
-        position: usize,
-    },
-    DeleteActivity {
-        activity: ActivityId,
-    },
-    Navigate {
-        to: Navigate,
-    },
-    SetVoting {
-        activity: ActivityId,
-        open: bool,
-    },
-    SetResults {
-        activity: ActivityId,
-        shown: bool,
-    },
-    SetIdeasPhase {
-        activity: ActivityId,
-        phase: IdeasPhase,
-    },
-    HideIdea {
-        activity: ActivityId,
-        idea: u32,
-        hidden: bool,
-    },
-    MergeIdeas {
-        activity: ActivityId,
-        from: u32,
-        into: u32,
-    },
-    SetCountdown {
-        activity: ActivityId,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        seconds: Option<u32>,
-    },
-    SetPhoneResults {
-        activity: ActivityId,
-        shown: bool,
-    },
-    ResetResults {
-        activity: ActivityId,
-    },
-    SetPacing {
-        pacing: Pacing,
-    },
-    SetSideQna {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        activity: Option<ActivityId>,
-    },
-    StartQuiz {
-        activity: ActivityId,
-    },
-    Timer {
-        activity: ActivityId,
-        action: TimerAction,
-    },
-    Moderate {
-        activity: ActivityId,
-        question: u32,
-        action: Moderation,
-    },
-    /// Starts a breakout round with everyone connected now.
-    StartGroups {
-        activity: ActivityId,
-    },
-    /// Chooses a solution circle's sharer and speaking order (drawn among the people connected
-    /// now when `order` is left out).
-    CircleSetup {
-        activity: ActivityId,
-        sharer: ParticipantId,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        order: Option<Vec<ParticipantId>>,
-    },
-    CircleNext {
-        activity: ActivityId,
-    },
-    SetReportNote {
-        activity: ActivityId,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        item: Option<u32>,
-        text: String,
-    },
-    PublishReport {
-        published: bool,
-    },
-    /// The participants, for choosing people (answered with `people`).
+    /// The participants, for choosing people (answered with `people`; host only).
     ListPeople,
-    /// A solution-circle speaker's idea during their turn, or the sharer's feedback.
-    CirclePost {
-        activity: ActivityId,
-        text: String,
-    },
 }
 
 /// What a message needs from the connection that sent it.
@@ -263,180 +115,34 @@ pub enum Needs {
 
 impl ClientMsg {
     pub fn needs(&self) -> Needs {
-        use ClientMsg::*;
         match self {
-            Hello { .. } => Needs::Hello,
-            SetName { .. }
-            | Vote { .. }
-            | SubmitIdea { .. }
-            | DotVote { .. }
-            | SubmitWords { .. }
-            | Rate { .. }
-            | Ask { .. }
-            | Upvote { .. }
-            | Rank { .. }
-            | Allocate { .. }
-            | QuizAnswer { .. }
-            | React { .. }
-            | CirclePost { .. }
-            | Sync => Needs::Participant,
-            _ => Needs::Host,
+            ClientMsg::Session(SessionMsg::Hello { .. }) => Needs::Hello,
+            ClientMsg::Session(SessionMsg::ListPeople)
+            | ClientMsg::Room(_)
+            | ClientMsg::Control(_) => Needs::Host,
+            ClientMsg::Session(_) | ClientMsg::Answer(_) => Needs::Participant,
         }
     }
 
     /// The domain command this message asks for, acting as `participant` where it is a
-    /// participant message. `None` for `hello`, which is not a room command.
+    /// participant message. `None` for the session's own messages that are not room commands.
     pub fn into_command(self, participant: Option<ParticipantId>) -> Option<Command> {
-        use ClientMsg as M;
-        let p = participant;
         Some(match self {
-            M::Hello { .. } => return None,
-            M::SetName { name } => Command::SetName {
-                participant: p?,
+            ClientMsg::Session(SessionMsg::SetName { name }) => Command::SetName {
+                participant: participant?,
                 name,
             },
-            M::Vote { activity, options } => Command::Vote {
-                participant: p?,
-                activity,
-                options,
-            },
-            M::SubmitIdea { activity, text } => Command::SubmitIdea {
-                participant: p?,
-                activity,
-                text,
-            },
-            M::DotVote { activity, ideas } => Command::DotVote {
-                participant: p?,
-                activity,
-                ideas,
-            },
-            M::SubmitWords { activity, words } => Command::SubmitWords {
-                participant: p?,
-                activity,
-                words,
-            },
-            M::Rate { activity, ratings } => Command::Rate {
-                participant: p?,
-                activity,
-                ratings,
-            },
-            M::Ask {
-                activity,
-                text,
-                anonymous,
-            } => Command::Ask {
-                participant: p?,
-                activity,
-                text,
-                anonymous,
-            },
-            M::Upvote {
-                activity,
-                question,
-                up,
-            } => Command::Upvote {
-                participant: p?,
-                activity,
-                question,
-                up,
-            },
-            M::Rank { activity, order } => Command::Rank {
-                participant: p?,
-                activity,
-                order,
-            },
-            M::Allocate { activity, points } => Command::Allocate {
-                participant: p?,
-                activity,
-                points,
-            },
-            M::QuizAnswer { activity, options } => Command::QuizAnswer {
-                participant: p?,
-                activity,
-                options,
-            },
-            M::React { reaction } => Command::React {
-                participant: p?,
+            ClientMsg::Session(SessionMsg::React { reaction }) => Command::React {
+                participant: participant?,
                 reaction,
             },
-            M::Sync => return None,
-            M::SetCountdown { activity, seconds } => Command::SetCountdown { activity, seconds },
-            M::SetPhoneResults { activity, shown } => Command::SetPhoneResults { activity, shown },
-            M::ResetResults { activity } => Command::ResetResults { activity },
-            M::SetPacing { pacing } => Command::SetPacing { pacing },
-            M::SetSideQna { activity } => Command::SetSideQna { activity },
-            M::StartQuiz { activity } => Command::StartQuiz { activity },
-            M::Timer { activity, action } => Command::Timer { activity, action },
-            M::Moderate {
-                activity,
-                question,
-                action,
-            } => Command::Moderate {
-                activity,
-                question,
-                action,
-            },
-            // The session fills in who is present: only the hub knows who is connected.
-            M::StartGroups { activity } => Command::StartGroups {
-                activity,
-                present: Vec::new(),
-            },
-            M::CircleSetup {
-                activity,
-                sharer,
-                order,
-            } => Command::CircleSetup {
-                activity,
-                sharer,
-                order,
-                present: Vec::new(),
-            },
-            M::CircleNext { activity } => Command::CircleNext { activity },
-            M::SetReportNote {
-                activity,
-                item,
-                text,
-            } => Command::SetReportNote {
-                activity,
-                item,
-                text,
-            },
-            M::PublishReport { published } => Command::PublishReport { published },
-            M::ListPeople => return None,
-            M::CirclePost { activity, text } => Command::CirclePost {
-                participant: p?,
-                activity,
-                text,
-            },
-            M::SetTitle { title } => Command::SetTitle { title },
-            M::SetLanguage { language } => Command::SetLanguage { language },
-            M::SetEmbed { activity, voting } => Command::SetEmbed { activity, voting },
-            M::AddActivity { spec, position } => Command::AddActivity { spec, position },
-            M::EditActivity { activity, spec } => Command::EditActivity { activity, spec },
-            M::MoveActivity { activity, position } => Command::MoveActivity { activity, position },
-            M::DeleteActivity { activity } => Command::DeleteActivity { activity },
-            M::Navigate { to } => Command::Navigate { to },
-            M::SetVoting { activity, open } => Command::SetVoting { activity, open },
-            M::SetResults { activity, shown } => Command::SetResults { activity, shown },
-            M::SetIdeasPhase { activity, phase } => Command::SetIdeasPhase { activity, phase },
-            M::HideIdea {
-                activity,
-                idea,
-                hidden,
-            } => Command::HideIdea {
-                activity,
-                idea,
-                hidden,
-            },
-            M::MergeIdeas {
-                activity,
-                from,
-                into,
-            } => Command::MergeIdeas {
-                activity,
-                from,
-                into,
-            },
+            ClientMsg::Session(_) => return None,
+            ClientMsg::Room(command) => Command::Room(command),
+            ClientMsg::Control(command) => Command::Control(command),
+            ClientMsg::Answer(answer) => Command::Answer(Answered {
+                participant: participant?,
+                answer,
+            }),
         })
     }
 }
@@ -612,27 +318,50 @@ impl From<RejectCode> for &'static str {
 /// Why a text frame could not be read as a [`ClientFrame`].
 pub fn decode(text: &str) -> Result<ClientFrame, (Option<u64>, ErrorCode, String)> {
     serde_json::from_str::<ClientFrame>(text).map_err(|err| {
-        // Only on the failure path: recover the rid so the client can match the error.
+        // Only on the failure path: recover the rid and the type, so the client can match the
+        // error and be told what was wrong.
         #[derive(Deserialize)]
-        struct RidOnly {
+        struct Envelope {
             rid: Option<u64>,
+            #[serde(rename = "type")]
+            kind: Option<String>,
         }
-        let rid = serde_json::from_str::<RidOnly>(text)
-            .ok()
-            .and_then(|r| r.rid);
-        let message = err.to_string();
-        // serde says "unknown variant" both for an unknown `type` and for an unknown value of an
-        // enum field (a reaction, a role); only the list of message types names `hello`.
-        let unknown_message = message.starts_with("unknown variant") && message.contains("`hello`");
-        let code = if err.is_syntax() || err.is_eof() {
-            ErrorCode::BadJson
-        } else if unknown_message || message.starts_with("missing field `type`") {
-            ErrorCode::UnknownType
-        } else {
-            ErrorCode::InvalidMessage
+        let envelope = serde_json::from_str::<Envelope>(text).ok();
+        let rid = envelope.as_ref().and_then(|e| e.rid);
+        if err.is_syntax() || err.is_eof() {
+            return (rid, ErrorCode::BadJson, err.to_string());
+        }
+        let Some(tag) = envelope.and_then(|e| e.kind) else {
+            return (
+                rid,
+                ErrorCode::UnknownType,
+                "every message needs a \"type\"".into(),
+            );
         };
-        (rid, code, message)
+        // Whichever group has a message of this type says what is wrong with the rest.
+        let owned = owned_by::<SessionMsg>(&tag, text)
+            .or_else(|| owned_by::<RoomCommand>(&tag, text))
+            .or_else(|| ActivityControl::explain(&tag, text))
+            .or_else(|| ActivityAnswer::explain(&tag, text));
+        match owned {
+            None => (
+                rid,
+                ErrorCode::UnknownType,
+                format!("there is no message of type {tag:?}"),
+            ),
+            // The message itself is fine: something around it (the rid) is not.
+            Some(Ok(())) => (rid, ErrorCode::InvalidMessage, err.to_string()),
+            Some(Err(detail)) => (rid, ErrorCode::InvalidMessage, detail.to_string()),
+        }
     })
+}
+
+/// `Some(how text parses as T)` when T has a message of type `tag`; `None` when it has none.
+fn owned_by<T: serde::de::DeserializeOwned>(
+    tag: &str,
+    text: &str,
+) -> Option<Result<(), serde_json::Error>> {
+    crate::domain::activity::owns::<T>(tag).then(|| serde_json::from_str::<T>(text).map(drop))
 }
 
 impl ServerMsg {

@@ -484,9 +484,13 @@ mod tests {
     }
 
     fn add(room: &mut Room, at: &mut Millis, spec: Value) -> u32 {
-        run(room, at, json!({"cmd": "add_activity", "spec": spec}));
+        run(room, at, json!({"type": "add_activity", "spec": spec}));
         let id = room.deck.last().expect("added").id.0;
-        run(room, at, json!({"cmd": "navigate", "to": {"activity": id}}));
+        run(
+            room,
+            at,
+            json!({"type": "navigate", "to": {"activity": id}}),
+        );
         id
     }
 
@@ -500,13 +504,13 @@ mod tests {
         run(
             &mut room,
             at,
-            json!({"cmd": "create", "title": "Tenant meetup", "seed": 42, "limits": {"max_participants": 100, "max_activities": 50}}),
+            json!({"type": "create", "title": "Tenant meetup", "seed": 42, "limits": {"max_participants": 100, "max_activities": 50}}),
         );
         for (n, name) in [(1, Some(OWEN)), (2, Some(PRIYA)), (3, Some(SAM)), (4, None)] {
             run(
                 &mut room,
                 at,
-                json!({"cmd": "join", "participant": pid(n), "name": name}),
+                json!({"type": "join", "participant": pid(n), "name": name}),
             );
         }
         let everyone: Vec<ParticipantId> = (1..=4).map(pid).collect();
@@ -519,7 +523,7 @@ mod tests {
         run(
             &mut room,
             at,
-            json!({"cmd": "vote", "participant": pid(1), "activity": poll, "options": [0]}),
+            json!({"type": "vote", "participant": pid(1), "activity": poll, "options": [0]}),
         );
 
         let ideas = add(
@@ -535,28 +539,28 @@ mod tests {
             run(
                 &mut room,
                 at,
-                json!({"cmd": "submit_idea", "participant": pid(who), "activity": ideas, "text": text}),
+                json!({"type": "submit_idea", "participant": pid(who), "activity": ideas, "text": text}),
             );
         }
         run(
             &mut room,
             at,
-            json!({"cmd": "merge_ideas", "activity": ideas, "from": 1, "into": 0}),
+            json!({"type": "merge_ideas", "activity": ideas, "from": 1, "into": 0}),
         );
         run(
             &mut room,
             at,
-            json!({"cmd": "hide_idea", "activity": ideas, "idea": 2, "hidden": true}),
+            json!({"type": "hide_idea", "activity": ideas, "idea": 2, "hidden": true}),
         );
         run(
             &mut room,
             at,
-            json!({"cmd": "set_ideas_phase", "activity": ideas, "phase": "vote"}),
+            json!({"type": "set_ideas_phase", "activity": ideas, "phase": "vote"}),
         );
         run(
             &mut room,
             at,
-            json!({"cmd": "dot_vote", "participant": pid(2), "activity": ideas, "ideas": [0]}),
+            json!({"type": "dot_vote", "participant": pid(2), "activity": ideas, "ideas": [0]}),
         );
 
         let words = add(
@@ -567,7 +571,7 @@ mod tests {
         run(
             &mut room,
             at,
-            json!({"cmd": "submit_words", "participant": pid(1), "activity": words, "words": ["hopeful"]}),
+            json!({"type": "submit_words", "participant": pid(1), "activity": words, "words": ["hopeful"]}),
         );
 
         let scales = add(
@@ -578,7 +582,7 @@ mod tests {
         run(
             &mut room,
             at,
-            json!({"cmd": "rate", "participant": pid(3), "activity": scales, "ratings": [{"statement": 0, "value": 4}, {"statement": 1, "value": 2}]}),
+            json!({"type": "rate", "participant": pid(3), "activity": scales, "ratings": [{"statement": 0, "value": 4}, {"statement": 1, "value": 2}]}),
         );
 
         let qna = add(
@@ -594,14 +598,14 @@ mod tests {
             run(
                 &mut room,
                 at,
-                json!({"cmd": "ask", "participant": pid(who), "activity": qna, "text": text}),
+                json!({"type": "ask", "participant": pid(who), "activity": qna, "text": text}),
             );
         }
         for (question, action) in [(1, "approve"), (1, "hide"), (2, "approve")] {
             run(
                 &mut room,
                 at,
-                json!({"cmd": "moderate", "activity": qna, "question": question, "action": action}),
+                json!({"type": "moderate", "activity": qna, "question": question, "action": action}),
             );
         }
 
@@ -613,7 +617,7 @@ mod tests {
         run(
             &mut room,
             at,
-            json!({"cmd": "rank", "participant": pid(1), "activity": ranking, "order": [2, 0, 1]}),
+            json!({"type": "rank", "participant": pid(1), "activity": ranking, "order": [2, 0, 1]}),
         );
         let points = add(
             &mut room,
@@ -623,7 +627,7 @@ mod tests {
         run(
             &mut room,
             at,
-            json!({"cmd": "allocate", "participant": pid(2), "activity": points, "points": [{"option": 0, "points": 70}]}),
+            json!({"type": "allocate", "participant": pid(2), "activity": points, "points": [{"option": 0, "points": 70}]}),
         );
         let quiz = add(
             &mut room,
@@ -633,12 +637,12 @@ mod tests {
         run(
             &mut room,
             at,
-            json!({"cmd": "start_quiz", "activity": quiz}),
+            json!({"type": "start_quiz", "activity": quiz}),
         );
         run(
             &mut room,
             at,
-            json!({"cmd": "quiz_answer", "participant": pid(1), "activity": quiz, "options": [0]}),
+            json!({"type": "quiz_answer", "participant": pid(1), "activity": quiz, "options": [0]}),
         );
         add(
             &mut room,
@@ -653,7 +657,7 @@ mod tests {
         run(
             &mut room,
             at,
-            json!({"cmd": "start_groups", "activity": groups, "present": everyone}),
+            json!({"type": "start_groups", "activity": groups, "present": everyone}),
         );
         let circle = add(
             &mut room,
@@ -663,12 +667,12 @@ mod tests {
         run(
             &mut room,
             at,
-            json!({"cmd": "circle_setup", "activity": circle, "sharer": pid(1), "order": [pid(2), pid(3)]}),
+            json!({"type": "circle_setup", "activity": circle, "sharer": pid(1), "order": [pid(2), pid(3)]}),
         );
         run(
             &mut room,
             at,
-            json!({"cmd": "circle_post", "participant": pid(2), "activity": circle, "text": "Invite the manager"}),
+            json!({"type": "circle_post", "participant": pid(2), "activity": circle, "text": "Invite the manager"}),
         );
         add(
             &mut room,
@@ -683,7 +687,7 @@ mod tests {
         run(
             &mut room,
             at,
-            json!({"cmd": "publish_report", "published": true}),
+            json!({"type": "publish_report", "published": true}),
         );
         room
     }
@@ -784,12 +788,12 @@ mod tests {
         run(
             &mut room,
             at,
-            json!({"cmd": "create", "title": "", "seed": 1, "limits": {"max_participants": 10, "max_activities": 10}}),
+            json!({"type": "create", "title": "", "seed": 1, "limits": {"max_participants": 10, "max_activities": 10}}),
         );
         run(
             &mut room,
             at,
-            json!({"cmd": "join", "participant": pid(1), "name": "=cmd|' /C calc'!A0"}),
+            json!({"type": "join", "participant": pid(1), "name": "=cmd|' /C calc'!A0"}),
         );
         let ideas = add(
             &mut room,
@@ -806,7 +810,7 @@ mod tests {
             run(
                 &mut room,
                 at,
-                json!({"cmd": "submit_idea", "participant": pid(1), "activity": ideas, "text": text}),
+                json!({"type": "submit_idea", "participant": pid(1), "activity": ideas, "text": text}),
             );
         }
         let rows = csv_rows(&room, ActivityId(ideas)).expect("rows");
@@ -840,7 +844,7 @@ mod tests {
         run(
             &mut room,
             at,
-            json!({"cmd": "start_groups", "activity": groups, "present": everyone}),
+            json!({"type": "start_groups", "activity": groups, "present": everyone}),
         );
         let rows = csv_rows(&room, ActivityId(groups)).expect("rows");
         assert_eq!(
@@ -881,12 +885,12 @@ mod tests {
             run(
                 &mut room,
                 &mut at,
-                json!({"cmd": "set_results", "activity": id, "shown": shown_before}),
+                json!({"type": "set_results", "activity": id, "shown": shown_before}),
             );
             run(
                 &mut room,
                 &mut at,
-                json!({"cmd": "reset_results", "activity": id}),
+                json!({"type": "reset_results", "activity": id}),
             );
             assert_eq!(
                 room.deck[index].results_shown,

@@ -17,7 +17,7 @@ mod proptests;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-pub use room::{Command, Navigate, Outcome, Room, RoomLimits};
+pub use room::{Answered, Command, Navigate, Outcome, Room, RoomCommand, RoomLimits};
 
 /// Milliseconds since the Unix epoch, as supplied by whoever appends the command to the log.
 pub type Millis = i64;

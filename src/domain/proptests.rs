@@ -12,8 +12,14 @@ use super::activity::ranking::RankingSpec;
 use super::activity::scales::{Rating, ScalesSpec, StatementSpec};
 use super::activity::timer::{TimerAction, TimerSpec};
 use super::activity::wordcloud::WordcloudSpec;
+use super::activity::{
+    ActivityAnswer, ActivityControl, groups, ideas, points, poll, qna, quiz, ranking, scales,
+    timer, wordcloud,
+};
 use super::room::{Pacing, Reaction};
-use super::{ActivityId, Command, Navigate, ParticipantId, Room, RoomLimits};
+use super::{
+    ActivityId, Answered, Command, Navigate, ParticipantId, Room, RoomCommand, RoomLimits,
+};
 use proptest::prelude::*;
 
 /// The deck holds at most this many activities; commands name ids below it.
@@ -33,7 +39,7 @@ fn resolve(command: &Command, room: &Room) -> Command {
     let Ok(mut json) = serde_json::to_value(command) else {
         return command.clone();
     };
-    let kind = match json["cmd"].as_str().unwrap_or_default() {
+    let kind = match json["type"].as_str().unwrap_or_default() {
         "vote" => "poll",
         "submit_idea" | "dot_vote" | "hide_idea" | "merge_ideas" | "set_ideas_phase" => "ideas",
         "submit_words" => "wordcloud",
@@ -165,42 +171,50 @@ fn more_commands() -> impl Strategy<Value = Command> {
     let activity = activity_id();
     let who = (0u8..6).prop_map(pid);
     prop_oneof![
-        more_specs().prop_map(|spec| Command::AddActivity {
+        more_specs().prop_map(|spec| Command::Room(RoomCommand::AddActivity {
             spec,
             position: None
-        }),
+        })),
         (
             who.clone(),
             activity.clone(),
             proptest::collection::vec((0u32..5, proptest::option::of(0i32..7)), 0..4)
         )
-            .prop_map(|(participant, activity, r)| Command::Rate {
+            .prop_map(|(participant, activity, r)| Command::Answer(Answered {
                 participant,
-                activity,
-                ratings: r
-                    .into_iter()
-                    .map(|(statement, value)| Rating { statement, value })
-                    .collect(),
-            }),
+                answer: ActivityAnswer::Scales(scales::AnswerCommand::Rate {
+                    activity,
+                    ratings: r
+                        .into_iter()
+                        .map(|(statement, value)| Rating { statement, value })
+                        .collect()
+                })
+            })),
         (
             who.clone(),
             activity.clone(),
             prop_oneof![Just("Why?".to_string()), "[a-b]{0,2}"],
             any::<bool>()
         )
-            .prop_map(|(participant, activity, text, anonymous)| Command::Ask {
-                participant,
-                activity,
-                text,
-                anonymous
-            }),
+            .prop_map(|(participant, activity, text, anonymous)| Command::Answer(
+                Answered {
+                    participant,
+                    answer: ActivityAnswer::Qna(qna::AnswerCommand::Ask {
+                        activity,
+                        text,
+                        anonymous
+                    })
+                }
+            )),
         (who.clone(), activity.clone(), 0u32..4, any::<bool>()).prop_map(
-            |(participant, activity, question, up)| Command::Upvote {
+            |(participant, activity, question, up)| Command::Answer(Answered {
                 participant,
-                activity,
-                question,
-                up
-            }
+                answer: ActivityAnswer::Qna(qna::AnswerCommand::Upvote {
+                    activity,
+                    question,
+                    up
+                })
+            })
         ),
         (
             activity.clone(),
@@ -213,47 +227,56 @@ fn more_commands() -> impl Strategy<Value = Command> {
                 Moderation::Unhide,
             ])
         )
-            .prop_map(|(activity, question, action)| Command::Moderate {
-                activity,
-                question,
-                action
-            }),
+            .prop_map(|(activity, question, action)| Command::Control(
+                ActivityControl::Qna(qna::HostCommand::Moderate {
+                    activity,
+                    question,
+                    action
+                })
+            )),
         (
             who.clone(),
             activity.clone(),
             proptest::collection::vec(0u32..4, 0..4)
         )
-            .prop_map(|(participant, activity, order)| Command::Rank {
+            .prop_map(|(participant, activity, order)| Command::Answer(Answered {
                 participant,
-                activity,
-                order
-            }),
+                answer: ActivityAnswer::Ranking(ranking::AnswerCommand::Rank { activity, order })
+            })),
         (
             who.clone(),
             activity.clone(),
             proptest::collection::vec((0u32..4, 0u32..15), 0..3)
         )
-            .prop_map(|(participant, activity, p)| Command::Allocate {
+            .prop_map(|(participant, activity, p)| Command::Answer(Answered {
                 participant,
-                activity,
-                points: p
-                    .into_iter()
-                    .map(|(option, points)| Allocation { option, points })
-                    .collect(),
-            }),
+                answer: ActivityAnswer::Points(points::AnswerCommand::Allocate {
+                    activity,
+                    points: p
+                        .into_iter()
+                        .map(|(option, points)| Allocation { option, points })
+                        .collect()
+                })
+            })),
         activity
             .clone()
-            .prop_map(|activity| Command::StartQuiz { activity }),
+            .prop_map(|activity| Command::Control(ActivityControl::Quiz(
+                quiz::HostCommand::StartQuiz { activity }
+            ))),
         (
             who.clone(),
             activity.clone(),
             proptest::collection::vec(0u32..4, 0..3)
         )
-            .prop_map(|(participant, activity, options)| Command::QuizAnswer {
-                participant,
-                activity,
-                options
-            }),
+            .prop_map(
+                |(participant, activity, options)| Command::Answer(Answered {
+                    participant,
+                    answer: ActivityAnswer::Quiz(quiz::AnswerCommand::QuizAnswer {
+                        activity,
+                        options
+                    })
+                })
+            ),
         (
             activity.clone(),
             proptest::sample::select(vec![
@@ -262,7 +285,11 @@ fn more_commands() -> impl Strategy<Value = Command> {
                 TimerAction::Reset
             ])
         )
-            .prop_map(|(activity, action)| Command::Timer { activity, action }),
+            .prop_map(
+                |(activity, action)| Command::Control(ActivityControl::Timer(
+                    timer::HostCommand::Timer { activity, action }
+                ))
+            ),
         (
             who,
             proptest::sample::select(vec![Reaction::Clap, Reaction::Heart])
@@ -271,27 +298,33 @@ fn more_commands() -> impl Strategy<Value = Command> {
                 participant,
                 reaction
             }),
-        (activity.clone(), proptest::option::of(0u32..3))
-            .prop_map(|(activity, seconds)| Command::SetCountdown { activity, seconds }),
+        (activity.clone(), proptest::option::of(0u32..3)).prop_map(|(activity, seconds)| {
+            Command::Room(RoomCommand::SetCountdown { activity, seconds })
+        }),
         activity
             .clone()
-            .prop_map(|activity| Command::ResetResults { activity }),
-        (activity.clone(), any::<bool>())
-            .prop_map(|(activity, shown)| Command::SetPhoneResults { activity, shown }),
-        any::<bool>().prop_map(|a| Command::SetPacing {
+            .prop_map(|activity| Command::Room(RoomCommand::ResetResults { activity })),
+        (activity.clone(), any::<bool>()).prop_map(|(activity, shown)| Command::Room(
+            RoomCommand::SetPhoneResults { activity, shown }
+        )),
+        any::<bool>().prop_map(|a| Command::Room(RoomCommand::SetPacing {
             pacing: if a {
                 Pacing::Audience
             } else {
                 Pacing::Presenter
             }
-        }),
+        })),
         proptest::option::of(activity.clone())
-            .prop_map(|activity| Command::SetSideQna { activity }),
+            .prop_map(|activity| Command::Room(RoomCommand::SetSideQna { activity })),
         (
             activity.clone(),
             proptest::collection::vec((0u8..7).prop_map(pid), 0..7)
         )
-            .prop_map(|(activity, present)| Command::StartGroups { activity, present }),
+            .prop_map(
+                |(activity, present)| Command::Control(ActivityControl::Groups(
+                    groups::HostCommand::StartGroups { activity, present }
+                ))
+            ),
         (activity, (0u8..6).prop_map(pid)).prop_map(|(activity, participant)| {
             Command::JoinGroups {
                 activity,
@@ -315,51 +348,55 @@ fn command() -> impl Strategy<Value = Command> {
     let activity = activity_id();
     let who = (0u8..6).prop_map(pid);
     prop_oneof![
-        (spec(), proptest::option::of(0usize..4))
-            .prop_map(|(spec, position)| Command::AddActivity { spec, position }),
-        (activity.clone(), spec())
-            .prop_map(|(activity, spec)| Command::EditActivity { activity, spec }),
-        (activity.clone(), 0usize..4)
-            .prop_map(|(activity, position)| Command::MoveActivity { activity, position }),
+        (spec(), proptest::option::of(0usize..4)).prop_map(|(spec, position)| Command::Room(
+            RoomCommand::AddActivity { spec, position }
+        )),
+        (activity.clone(), spec()).prop_map(|(activity, spec)| Command::Room(
+            RoomCommand::EditActivity { activity, spec }
+        )),
+        (activity.clone(), 0usize..4).prop_map(|(activity, position)| Command::Room(
+            RoomCommand::MoveActivity { activity, position }
+        )),
         // Deletes name raw ids, not the current activity: otherwise the deck churns so fast that
         // few answers find an activity of their kind.
-        (0..ACTIVITIES).prop_map(|id| Command::DeleteActivity {
+        (0..ACTIVITIES).prop_map(|id| Command::Room(RoomCommand::DeleteActivity {
             activity: ActivityId(id)
-        }),
+        })),
         prop_oneof![
             Just(Navigate::Next),
             Just(Navigate::Prev),
             Just(Navigate::Lobby),
             activity_id().prop_map(Navigate::Activity),
         ]
-        .prop_map(|to| Command::Navigate { to }),
+        .prop_map(|to| Command::Room(RoomCommand::Navigate { to })),
         (activity.clone(), any::<bool>())
-            .prop_map(|(activity, open)| Command::SetVoting { activity, open }),
-        (activity.clone(), any::<bool>())
-            .prop_map(|(activity, shown)| Command::SetResults { activity, shown }),
+            .prop_map(|(activity, open)| Command::Room(RoomCommand::SetVoting { activity, open })),
+        (activity.clone(), any::<bool>()).prop_map(|(activity, shown)| Command::Room(
+            RoomCommand::SetResults { activity, shown }
+        )),
         (activity.clone(), any::<bool>()).prop_map(|(activity, vote)| {
-            Command::SetIdeasPhase {
+            Command::Control(ActivityControl::Ideas(ideas::HostCommand::SetIdeasPhase {
                 activity,
                 phase: if vote {
                     IdeasPhase::Vote
                 } else {
                     IdeasPhase::Collect
                 },
-            }
+            }))
         }),
         (activity.clone(), 0u32..6, any::<bool>()).prop_map(|(activity, idea, hidden)| {
-            Command::HideIdea {
+            Command::Control(ActivityControl::Ideas(ideas::HostCommand::HideIdea {
                 activity,
                 idea,
                 hidden,
-            }
+            }))
         }),
         (activity.clone(), 0u32..4, 0u32..4).prop_map(|(activity, from, into)| {
-            Command::MergeIdeas {
+            Command::Control(ActivityControl::Ideas(ideas::HostCommand::MergeIdeas {
                 activity,
                 from,
                 into,
-            }
+            }))
         }),
         (who.clone(), proptest::option::of("[a-z]{0,3}"))
             .prop_map(|(participant, name)| Command::Join { participant, name }),
@@ -372,37 +409,38 @@ fn command() -> impl Strategy<Value = Command> {
                 1 => proptest::collection::vec(0u32..5, 0..4),
             ]
         )
-            .prop_map(|(participant, activity, options)| Command::Vote {
-                participant,
-                activity,
-                options,
-            }),
+            .prop_map(
+                |(participant, activity, options)| Command::Answer(Answered {
+                    participant,
+                    answer: ActivityAnswer::Poll(poll::AnswerCommand::Vote { activity, options })
+                })
+            ),
         (
             who.clone(),
             activity.clone(),
             prop_oneof![Just("Idea".to_string()), "[a-b]{0,3}", "[a-z]{1,8}"]
         )
-            .prop_map(|(participant, activity, text)| Command::SubmitIdea {
+            .prop_map(|(participant, activity, text)| Command::Answer(Answered {
                 participant,
-                activity,
-                text,
-            }),
+                answer: ActivityAnswer::Ideas(ideas::AnswerCommand::SubmitIdea { activity, text })
+            })),
         (
             who.clone(),
             activity.clone(),
             proptest::collection::vec(0u32..6, 0..4)
         )
-            .prop_map(|(participant, activity, ideas)| Command::DotVote {
+            .prop_map(|(participant, activity, ideas)| Command::Answer(Answered {
                 participant,
-                activity,
-                ideas,
-            }),
+                answer: ActivityAnswer::Ideas(ideas::AnswerCommand::DotVote { activity, ideas })
+            })),
         (who, activity, proptest::collection::vec(word(), 0..4)).prop_map(
-            |(participant, activity, words)| Command::SubmitWords {
+            |(participant, activity, words)| Command::Answer(Answered {
                 participant,
-                activity,
-                words,
-            }
+                answer: ActivityAnswer::Wordcloud(wordcloud::AnswerCommand::SubmitWords {
+                    activity,
+                    words
+                })
+            })
         ),
     ]
 }
@@ -498,25 +536,29 @@ fn created() -> (Room, Vec<(Command, i64)>) {
             }),
         ]
         .into_iter()
-        .map(|spec| Command::AddActivity {
-            spec,
-            position: None,
+        .map(|spec| {
+            Command::Room(RoomCommand::AddActivity {
+                spec,
+                position: None,
+            })
         }),
     );
     // Two suggestions to merge, hide and vote on.
-    setup.push(Command::Navigate {
+    setup.push(Command::Room(RoomCommand::Navigate {
         to: Navigate::Activity(ActivityId(1)),
-    });
+    }));
     for n in 0..2 {
-        setup.push(Command::SubmitIdea {
+        setup.push(Command::Answer(Answered {
             participant: pid(n),
-            activity: ActivityId(1),
-            text: format!("idea {n}"),
-        });
+            answer: ActivityAnswer::Ideas(ideas::AnswerCommand::SubmitIdea {
+                activity: ActivityId(1),
+                text: format!("idea {n}"),
+            }),
+        }));
     }
-    setup.push(Command::Navigate {
+    setup.push(Command::Room(RoomCommand::Navigate {
         to: Navigate::Activity(ActivityId(0)),
-    });
+    }));
     for command in setup {
         room.apply(&command, 0).expect("set-up");
         log.push((command, 0));
@@ -568,7 +610,7 @@ fn the_generator_produces_commands_the_room_accepts() {
     use std::collections::BTreeMap;
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let strategy = proptest::collection::vec(prop_oneof![command(), more_commands()], 1..120);
-    // Per command type ("cmd" in its JSON): (generated, accepted).
+    // Per command type ("type" in its JSON): (generated, accepted).
     let mut counts: BTreeMap<String, (u32, u32)> = BTreeMap::new();
     for _ in 0..256 {
         let commands = strategy
@@ -579,7 +621,7 @@ fn the_generator_produces_commands_the_room_accepts() {
         for (i, command) in commands.iter().enumerate() {
             let tag = serde_json::to_value(command)
                 .ok()
-                .and_then(|v| v["cmd"].as_str().map(str::to_string))
+                .and_then(|v| v["type"].as_str().map(str::to_string))
                 .unwrap_or_default();
             let entry = counts.entry(tag).or_default();
             entry.0 += 1;

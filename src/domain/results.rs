@@ -171,10 +171,10 @@ mod tests {
     fn room(commands: &[Value]) -> Room {
         let mut room = Room::empty();
         let mut all = vec![
-            json!({"cmd": "create", "title": "Meetup", "seed": 1, "limits": {"max_participants": 10, "max_activities": 10}}),
-            json!({"cmd": "add_activity", "spec": {"kind": "poll", "question": "Which?", "options": ["A", "B"]}}),
-            json!({"cmd": "add_activity", "spec": {"kind": "qna", "prompt": "Questions?"}}),
-            json!({"cmd": "join", "participant": ParticipantId(uuid::Uuid::from_u128(1)), "name": "Ann"}),
+            json!({"type": "create", "title": "Meetup", "seed": 1, "limits": {"max_participants": 10, "max_activities": 10}}),
+            json!({"type": "add_activity", "spec": {"kind": "poll", "question": "Which?", "options": ["A", "B"]}}),
+            json!({"type": "add_activity", "spec": {"kind": "qna", "prompt": "Questions?"}}),
+            json!({"type": "join", "participant": ParticipantId(uuid::Uuid::from_u128(1)), "name": "Ann"}),
         ];
         all.extend_from_slice(commands);
         for (i, command) in all.into_iter().enumerate() {
@@ -202,9 +202,9 @@ mod tests {
     fn hidden_results_reach_the_host_only_and_phones_can_be_kept_from_them() {
         let voter = ParticipantId(uuid::Uuid::from_u128(1));
         let room = room(&[
-            json!({"cmd": "navigate", "to": {"activity": 0}}),
-            json!({"cmd": "vote", "participant": voter, "activity": 0, "options": [1]}),
-            json!({"cmd": "set_phone_results", "activity": 0, "shown": false}),
+            json!({"type": "navigate", "to": {"activity": 0}}),
+            json!({"type": "vote", "participant": voter, "activity": 0, "options": [1]}),
+            json!({"type": "set_phone_results", "activity": 0, "shown": false}),
         ]);
         let results = |audience| {
             serde_json::to_value(public_view(&room, audience, 1).activity)
@@ -219,7 +219,7 @@ mod tests {
         let hidden = {
             let mut room = room.clone();
             let hide: Command = serde_json::from_value(
-                json!({"cmd": "set_results", "activity": 0, "shown": false}),
+                json!({"type": "set_results", "activity": 0, "shown": false}),
             )
             .expect("command");
             room.apply(&hide, 99).expect("hide");
@@ -235,9 +235,9 @@ mod tests {
     #[test]
     fn the_side_lane_and_the_embed_pin_show_their_own_activity() {
         let room = room(&[
-            json!({"cmd": "navigate", "to": {"activity": 0}}),
-            json!({"cmd": "set_side_qna", "activity": 1}),
-            json!({"cmd": "set_embed", "activity": 1, "voting": false}),
+            json!({"type": "navigate", "to": {"activity": 0}}),
+            json!({"type": "set_side_qna", "activity": 1}),
+            json!({"type": "set_embed", "activity": 1, "voting": false}),
         ]);
         let phone = public_view(&room, Audience::Participant, 1);
         assert_eq!(phone.activity.map(|a| a.id.0), Some(0));

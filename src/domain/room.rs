@@ -5,11 +5,10 @@
 //! in order, with its `at`) rebuilds the same room on replay.
 
 use super::activity::leaderboard::{self, Standing};
-use super::activity::points::Allocation;
-use super::activity::qna::Moderation;
-use super::activity::scales::Rating;
-use super::activity::timer::TimerAction;
-use super::activity::{Activity, ActivityKind, ActivitySpec, Answer, ideas::IdeasPhase};
+use super::activity::{
+    Activity, ActivityAnswer, ActivityControl, ActivityKind, ActivitySpec, Answer, AnswerContext,
+    HostContext, Reach,
+};
 use super::{
     ActivityId, Millis, ParticipantId, RejectCode, Rejection, clean_optional_text, reject,
 };
@@ -91,16 +90,55 @@ impl ReactionCounts {
     }
 }
 
-/// Every change to a room. Host commands carry no identity: the hub checks the host key before a
-/// host command gets here. Participant commands name the participant the hub authenticated.
+/// Every change to a room, as its log holds it. Host commands carry no identity: the hub checks
+/// the host key before a host command gets here. Participant commands name the participant the
+/// hub authenticated. The commands that belong to one kind of activity live in that kind's file
+/// ([`ActivityControl`], [`ActivityAnswer`]); the room only checks what every activity shares
+/// and hands them on. The JSON is the wire's (`type`-tagged; see [`Command::from_log`] for logs
+/// written before the commands moved).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "cmd", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     Create {
         title: String,
         seed: u64,
         limits: RoomLimits,
     },
+    Join {
+        participant: ParticipantId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    SetName {
+        participant: ParticipantId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    React {
+        participant: ParticipantId,
+        reaction: Reaction,
+    },
+    /// Puts a latecomer into the running round without moving anyone.
+    JoinGroups {
+        activity: ActivityId,
+        participant: ParticipantId,
+    },
+    /// The facilitator's commands to the room and the controls every activity shares.
+    #[serde(untagged)]
+    Room(RoomCommand),
+    /// A facilitator's command that belongs to one kind of activity.
+    #[serde(untagged)]
+    Control(ActivityControl),
+    /// A participant's answer to an activity.
+    #[serde(untagged)]
+    Answer(Answered),
+}
+
+/// The facilitator's commands to the room itself and the controls every activity shares. The
+/// wire takes them as they are (`protocol::ClientMsg` embeds this type).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RoomCommand {
     SetTitle {
         title: String,
     },
@@ -160,42 +198,6 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         activity: Option<ActivityId>,
     },
-    StartQuiz {
-        activity: ActivityId,
-    },
-    Timer {
-        activity: ActivityId,
-        action: TimerAction,
-    },
-    Moderate {
-        activity: ActivityId,
-        question: u32,
-        action: Moderation,
-    },
-    /// Starts a breakout round with the people present (the hub lists who is connected).
-    StartGroups {
-        activity: ActivityId,
-        present: Vec<ParticipantId>,
-    },
-    /// Puts a latecomer into the running round without moving anyone.
-    JoinGroups {
-        activity: ActivityId,
-        participant: ParticipantId,
-    },
-    /// Chooses a solution circle's sharer and speaking order (drawn among `present` if no order
-    /// is given) and starts the first turn.
-    CircleSetup {
-        activity: ActivityId,
-        sharer: ParticipantId,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        order: Option<Vec<ParticipantId>>,
-        #[serde(default)]
-        present: Vec<ParticipantId>,
-    },
-    /// Next speaker, then discussion, then feedback, then done.
-    CircleNext {
-        activity: ActivityId,
-    },
     /// "You said, we did": what will be done about one item of an activity's results (an idea, a
     /// question, a statement, an option), or about the activity as a whole (`item` left out).
     /// An empty text removes the note.
@@ -213,113 +215,55 @@ pub enum Command {
         activity: ActivityId,
         shown: bool,
     },
-    SetIdeasPhase {
-        activity: ActivityId,
-        phase: IdeasPhase,
-    },
-    HideIdea {
-        activity: ActivityId,
-        idea: u32,
-        hidden: bool,
-    },
-    MergeIdeas {
-        activity: ActivityId,
-        from: u32,
-        into: u32,
-    },
-    Join {
-        participant: ParticipantId,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        name: Option<String>,
-    },
-    SetName {
-        participant: ParticipantId,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        name: Option<String>,
-    },
-    Vote {
-        participant: ParticipantId,
-        activity: ActivityId,
-        options: Vec<u32>,
-    },
-    SubmitIdea {
-        participant: ParticipantId,
-        activity: ActivityId,
-        text: String,
-    },
-    DotVote {
-        participant: ParticipantId,
-        activity: ActivityId,
-        ideas: Vec<u32>,
-    },
-    SubmitWords {
-        participant: ParticipantId,
-        activity: ActivityId,
-        words: Vec<String>,
-    },
-    Rate {
-        participant: ParticipantId,
-        activity: ActivityId,
-        ratings: Vec<Rating>,
-    },
-    Ask {
-        participant: ParticipantId,
-        activity: ActivityId,
-        text: String,
-        #[serde(default)]
-        anonymous: bool,
-    },
-    Upvote {
-        participant: ParticipantId,
-        activity: ActivityId,
-        question: u32,
-        up: bool,
-    },
-    Rank {
-        participant: ParticipantId,
-        activity: ActivityId,
-        order: Vec<u32>,
-    },
-    Allocate {
-        participant: ParticipantId,
-        activity: ActivityId,
-        points: Vec<Allocation>,
-    },
-    QuizAnswer {
-        participant: ParticipantId,
-        activity: ActivityId,
-        options: Vec<u32>,
-    },
-    React {
-        participant: ParticipantId,
-        reaction: Reaction,
-    },
-    CirclePost {
-        participant: ParticipantId,
-        activity: ActivityId,
-        text: String,
-    },
+}
+
+/// A participant's answer, with who gave it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Answered {
+    pub participant: ParticipantId,
+    #[serde(flatten)]
+    pub answer: ActivityAnswer,
 }
 
 impl Command {
+    /// A command as read back from a log. Logs written before each kind owned its commands tag
+    /// them with `cmd` instead of `type`; everything else is the same.
+    pub fn from_log(text: &str) -> Result<Command, serde_json::Error> {
+        let mut value: serde_json::Value = serde_json::from_str(text)?;
+        if let Some(object) = value.as_object_mut() {
+            if !object.contains_key("type") {
+                if let Some(tag) = object.remove("cmd") {
+                    object.insert("type".into(), tag);
+                }
+            }
+        }
+        serde_json::from_value(value)
+    }
+
     /// The participant a command acts as, if it is a participant command.
     pub fn participant(&self) -> Option<ParticipantId> {
         match self {
             Command::Join { participant, .. }
             | Command::SetName { participant, .. }
-            | Command::Vote { participant, .. }
-            | Command::SubmitIdea { participant, .. }
-            | Command::DotVote { participant, .. }
-            | Command::SubmitWords { participant, .. }
-            | Command::Rate { participant, .. }
-            | Command::Ask { participant, .. }
-            | Command::Upvote { participant, .. }
-            | Command::Rank { participant, .. }
-            | Command::Allocate { participant, .. }
-            | Command::QuizAnswer { participant, .. }
             | Command::React { participant, .. }
-            | Command::CirclePost { participant, .. } => Some(*participant),
+            | Command::Answer(Answered { participant, .. }) => Some(*participant),
             _ => None,
+        }
+    }
+
+    /// Whether participants' own answers may read differently afterwards: the hub then sends
+    /// each a fresh `me`.
+    pub fn changes_others_answers(&self) -> bool {
+        match self {
+            Command::Room(room) => matches!(
+                room,
+                RoomCommand::EditActivity { .. }
+                    | RoomCommand::DeleteActivity { .. }
+                    | RoomCommand::ResetResults { .. }
+            ),
+            Command::Control(control) => control.changes_answers(),
+            Command::JoinGroups { .. } => true,
+            _ => false,
         }
     }
 }
@@ -447,12 +391,104 @@ impl Room {
         }
         match command {
             Command::Create { .. } => unreachable_create(),
-            Command::SetTitle { title } => {
+            Command::Join { participant, name } => {
+                let name = clean_optional_text(name.as_deref(), MAX_NAME_CHARS, "the name")?;
+                if let Some(existing) = self.participants.get_mut(participant) {
+                    if name.is_some() {
+                        existing.name = name;
+                    }
+                    return Ok(Outcome::Joined { new: false });
+                }
+                if self.participants.len() as u32 >= self.limits.max_participants {
+                    return reject(
+                        RejectCode::RoomFull,
+                        format!(
+                            "this session is full ({} participants)",
+                            self.limits.max_participants
+                        ),
+                    );
+                }
+                self.participants.insert(
+                    *participant,
+                    Participant {
+                        name,
+                        joined_at: at,
+                    },
+                );
+                Ok(Outcome::Joined { new: true })
+            }
+            Command::SetName { participant, name } => {
+                let name = clean_optional_text(name.as_deref(), MAX_NAME_CHARS, "the name")?;
+                self.participant_mut(*participant)?.name = name;
+                Ok(Outcome::Done)
+            }
+            Command::React {
+                participant,
+                reaction,
+            } => {
+                self.participant_mut(*participant)?;
+                self.reactions
+                    .entry(self.current)
+                    .or_default()
+                    .add(*reaction);
+                Ok(Outcome::Done)
+            }
+            Command::JoinGroups {
+                activity,
+                participant,
+            } => {
+                let id = *activity;
+                self.participant_mut(*participant)?;
+                let met = self.groups_history();
+                match &mut self.activity_mut(id)?.kind {
+                    ActivityKind::Groups(groups) => {
+                        groups.add_latecomer(*participant, &met)?;
+                    }
+                    _ => return wrong_kind(id, "groups"),
+                }
+                Ok(Outcome::Answered(id))
+            }
+            Command::Room(room) => self.apply_room(room, at),
+            Command::Control(control) => {
+                let index = self.index_of(control.activity())?;
+                let met = self.groups_history();
+                let participants = &self.participants;
+                let joined = |p: &ParticipantId| participants.contains_key(p);
+                let cx = HostContext {
+                    at,
+                    seed: self.seed,
+                    joined: &joined,
+                    met: &met,
+                };
+                self.deck[index].control(control, &cx)?;
+                Ok(Outcome::Done)
+            }
+            Command::Answer(Answered {
+                participant,
+                answer,
+            }) => {
+                let who = *participant;
+                let name = self.participants.get(&who).and_then(|p| p.name.clone());
+                let activity = self.answerable(who, answer.activity(), answer.reach(), at)?;
+                let cx = AnswerContext {
+                    who,
+                    name: name.as_deref(),
+                    at,
+                };
+                activity.answer_with(answer, &cx)
+            }
+        }
+    }
+
+    /// The facilitator's commands to the room and the controls every activity shares.
+    fn apply_room(&mut self, command: &RoomCommand, at: Millis) -> Result<Outcome, Rejection> {
+        match command {
+            RoomCommand::SetTitle { title } => {
                 self.title = clean_optional_text(Some(title), MAX_TITLE_CHARS, "the title")?
                     .unwrap_or_default();
                 Ok(Outcome::Done)
             }
-            Command::SetLanguage { language } => {
+            RoomCommand::SetLanguage { language } => {
                 let valid = (2..=12).contains(&language.len())
                     && language
                         .chars()
@@ -470,7 +506,7 @@ impl Room {
                 self.language = language.clone();
                 Ok(Outcome::Done)
             }
-            Command::SetEmbed { activity, voting } => {
+            RoomCommand::SetEmbed { activity, voting } => {
                 if let Some(id) = activity {
                     self.activity(*id)?;
                 }
@@ -480,7 +516,7 @@ impl Room {
                 };
                 Ok(Outcome::Done)
             }
-            Command::AddActivity { spec, position } => {
+            RoomCommand::AddActivity { spec, position } => {
                 if self.deck.len() as u32 >= self.limits.max_activities {
                     return reject(
                         RejectCode::DeckFull,
@@ -503,11 +539,11 @@ impl Room {
                 self.deck.insert(position, activity);
                 Ok(Outcome::ActivityAdded(id))
             }
-            Command::EditActivity { activity, spec } => {
+            RoomCommand::EditActivity { activity, spec } => {
                 self.activity_mut(*activity)?.edit(spec)?;
                 Ok(Outcome::Done)
             }
-            Command::MoveActivity { activity, position } => {
+            RoomCommand::MoveActivity { activity, position } => {
                 let from = self.index_of(*activity)?;
                 if *position >= self.deck.len() {
                     return reject(
@@ -519,7 +555,7 @@ impl Room {
                 self.deck.insert(*position, moved);
                 Ok(Outcome::Done)
             }
-            Command::DeleteActivity { activity } => {
+            RoomCommand::DeleteActivity { activity } => {
                 let index = self.index_of(*activity)?;
                 self.deck.remove(index);
                 if self.embed.activity == Some(*activity) {
@@ -538,17 +574,17 @@ impl Room {
                 }
                 Ok(Outcome::Done)
             }
-            Command::Navigate { to } => {
+            RoomCommand::Navigate { to } => {
                 self.navigate(*to)?;
                 Ok(Outcome::Done)
             }
-            Command::SetVoting { activity, open } => {
+            RoomCommand::SetVoting { activity, open } => {
                 let activity = self.activity_mut(*activity)?;
                 activity.voting_open = *open;
                 activity.closes_at = None;
                 Ok(Outcome::Done)
             }
-            Command::SetCountdown { activity, seconds } => {
+            RoomCommand::SetCountdown { activity, seconds } => {
                 let activity = self.activity_mut(*activity)?;
                 match seconds {
                     Some(s) if (1..=3600).contains(s) => {
@@ -565,19 +601,19 @@ impl Room {
                 }
                 Ok(Outcome::Done)
             }
-            Command::SetPhoneResults { activity, shown } => {
+            RoomCommand::SetPhoneResults { activity, shown } => {
                 self.activity_mut(*activity)?.phones_see_results = *shown;
                 Ok(Outcome::Done)
             }
-            Command::ResetResults { activity } => {
+            RoomCommand::ResetResults { activity } => {
                 self.activity_mut(*activity)?.reset();
                 Ok(Outcome::Done)
             }
-            Command::SetPacing { pacing } => {
+            RoomCommand::SetPacing { pacing } => {
                 self.pacing = *pacing;
                 Ok(Outcome::Done)
             }
-            Command::SetSideQna { activity } => {
+            RoomCommand::SetSideQna { activity } => {
                 if let Some(id) = activity {
                     if !matches!(self.activity(*id)?.kind, ActivityKind::Qna(_)) {
                         return wrong_kind(*id, "qna");
@@ -586,97 +622,7 @@ impl Room {
                 self.side_qna = *activity;
                 Ok(Outcome::Done)
             }
-            Command::StartQuiz { activity } => {
-                let id = *activity;
-                let activity = self.activity_mut(id)?;
-                match &mut activity.kind {
-                    ActivityKind::Quiz(quiz) => quiz.start(at)?,
-                    _ => return wrong_kind(id, "quiz"),
-                }
-                activity.voting_open = true;
-                Ok(Outcome::Done)
-            }
-            Command::Timer { activity, action } => {
-                let id = *activity;
-                match &mut self.activity_mut(id)?.kind {
-                    ActivityKind::Timer(timer) => timer.control(*action, at),
-                    ActivityKind::Groups(groups) => groups.control_timer(*action, at),
-                    ActivityKind::Circle(circle) => circle.control_timer(*action, at),
-                    _ => return wrong_kind(id, "timer"),
-                }
-                Ok(Outcome::Done)
-            }
-            Command::StartGroups { activity, present } => {
-                let id = *activity;
-                let joined: Vec<ParticipantId> = present
-                    .iter()
-                    .filter(|p| self.participants.contains_key(p))
-                    .copied()
-                    .collect();
-                let met = self.groups_history();
-                let seed = self.seed ^ (u64::from(id.0) << 32);
-                match &mut self.activity_mut(id)?.kind {
-                    ActivityKind::Groups(groups) => groups.start_round(&joined, &met, seed, at)?,
-                    _ => return wrong_kind(id, "groups"),
-                }
-                Ok(Outcome::Done)
-            }
-            Command::CircleSetup {
-                activity,
-                sharer,
-                order,
-                present,
-            } => {
-                let id = *activity;
-                self.participant_mut(*sharer)?;
-                let known = |p: &ParticipantId| self.participants.contains_key(p);
-                if let Some(order) = order {
-                    if let Some(stranger) = order.iter().find(|p| !known(p)) {
-                        return reject(RejectCode::NotJoined, format!("{stranger} has not joined"));
-                    }
-                }
-                let present: Vec<ParticipantId> =
-                    present.iter().filter(|p| known(p)).copied().collect();
-                let seed = self.seed ^ (u64::from(id.0) << 32) ^ 0xC1C1;
-                match &mut self.activity_mut(id)?.kind {
-                    ActivityKind::Circle(circle) => {
-                        circle.setup(*sharer, order.as_deref(), &present, seed, at)?
-                    }
-                    _ => return wrong_kind(id, "circle"),
-                }
-                Ok(Outcome::Done)
-            }
-            Command::CircleNext { activity } => {
-                let id = *activity;
-                match &mut self.activity_mut(id)?.kind {
-                    ActivityKind::Circle(circle) => circle.advance(at)?,
-                    _ => return wrong_kind(id, "circle"),
-                }
-                Ok(Outcome::Done)
-            }
-            Command::CirclePost {
-                participant,
-                activity,
-                text,
-            } => {
-                let who = *participant;
-                self.participant_mut(who)?;
-                let reachable = self.pacing == Pacing::Audience || self.current == Some(*activity);
-                let id = *activity;
-                let target = self.activity_mut(id)?;
-                if !reachable {
-                    return reject(
-                        RejectCode::ActivityNotCurrent,
-                        format!("activity {id} is not the one being shown"),
-                    );
-                }
-                match &mut target.kind {
-                    ActivityKind::Circle(circle) => circle.post(who, text)?,
-                    _ => return wrong_kind(id, "circle"),
-                }
-                Ok(Outcome::Answered(id))
-            }
-            Command::SetReportNote {
+            RoomCommand::SetReportNote {
                 activity,
                 item,
                 text,
@@ -720,232 +666,12 @@ impl Room {
                 }
                 Ok(Outcome::Done)
             }
-            Command::PublishReport { published } => {
+            RoomCommand::PublishReport { published } => {
                 self.report.published = *published;
                 Ok(Outcome::Done)
             }
-            Command::JoinGroups {
-                activity,
-                participant,
-            } => {
-                let id = *activity;
-                self.participant_mut(*participant)?;
-                let met = self.groups_history();
-                match &mut self.activity_mut(id)?.kind {
-                    ActivityKind::Groups(groups) => {
-                        groups.add_latecomer(*participant, &met)?;
-                    }
-                    _ => return wrong_kind(id, "groups"),
-                }
-                Ok(Outcome::Answered(id))
-            }
-            Command::Moderate {
-                activity,
-                question,
-                action,
-            } => {
-                let id = *activity;
-                match &mut self.activity_mut(id)?.kind {
-                    ActivityKind::Qna(qna) => qna.moderate(*question, *action)?,
-                    _ => return wrong_kind(id, "qna"),
-                }
-                Ok(Outcome::Done)
-            }
-            Command::SetResults { activity, shown } => {
+            RoomCommand::SetResults { activity, shown } => {
                 self.activity_mut(*activity)?.results_shown = *shown;
-                Ok(Outcome::Done)
-            }
-            Command::SetIdeasPhase { activity, phase } => {
-                self.ideas_mut(*activity)?.set_phase(*phase);
-                Ok(Outcome::Done)
-            }
-            Command::HideIdea {
-                activity,
-                idea,
-                hidden,
-            } => {
-                self.ideas_mut(*activity)?.hide(*idea, *hidden)?;
-                Ok(Outcome::Done)
-            }
-            Command::MergeIdeas {
-                activity,
-                from,
-                into,
-            } => {
-                self.ideas_mut(*activity)?.merge(*from, *into)?;
-                Ok(Outcome::Done)
-            }
-            Command::Join { participant, name } => {
-                let name = clean_optional_text(name.as_deref(), MAX_NAME_CHARS, "the name")?;
-                if let Some(existing) = self.participants.get_mut(participant) {
-                    if name.is_some() {
-                        existing.name = name;
-                    }
-                    return Ok(Outcome::Joined { new: false });
-                }
-                if self.participants.len() as u32 >= self.limits.max_participants {
-                    return reject(
-                        RejectCode::RoomFull,
-                        format!(
-                            "this session is full ({} participants)",
-                            self.limits.max_participants
-                        ),
-                    );
-                }
-                self.participants.insert(
-                    *participant,
-                    Participant {
-                        name,
-                        joined_at: at,
-                    },
-                );
-                Ok(Outcome::Joined { new: true })
-            }
-            Command::SetName { participant, name } => {
-                let name = clean_optional_text(name.as_deref(), MAX_NAME_CHARS, "the name")?;
-                self.participant_mut(*participant)?.name = name;
-                Ok(Outcome::Done)
-            }
-            Command::Vote {
-                participant,
-                activity,
-                options,
-            } => {
-                let who = *participant;
-                match &mut self.answerable(who, *activity, at)?.kind {
-                    ActivityKind::Poll(poll) => poll.vote(who, options)?,
-                    _ => return wrong_kind(*activity, "poll"),
-                }
-                Ok(Outcome::Answered(*activity))
-            }
-            Command::SubmitIdea {
-                participant,
-                activity,
-                text,
-            } => {
-                let who = *participant;
-                let idea = match &mut self.answerable(who, *activity, at)?.kind {
-                    ActivityKind::Ideas(ideas) => ideas.submit(who, text)?,
-                    _ => return wrong_kind(*activity, "ideas"),
-                };
-                Ok(Outcome::IdeaAdded {
-                    activity: *activity,
-                    idea,
-                })
-            }
-            Command::DotVote {
-                participant,
-                activity,
-                ideas: chosen,
-            } => {
-                let who = *participant;
-                match &mut self.answerable(who, *activity, at)?.kind {
-                    ActivityKind::Ideas(ideas) => ideas.dot_vote(who, chosen)?,
-                    _ => return wrong_kind(*activity, "ideas"),
-                }
-                Ok(Outcome::Answered(*activity))
-            }
-            Command::SubmitWords {
-                participant,
-                activity,
-                words,
-            } => {
-                let who = *participant;
-                match &mut self.answerable(who, *activity, at)?.kind {
-                    ActivityKind::Wordcloud(cloud) => cloud.submit(who, words)?,
-                    _ => return wrong_kind(*activity, "wordcloud"),
-                }
-                Ok(Outcome::Answered(*activity))
-            }
-            Command::Rate {
-                participant,
-                activity,
-                ratings,
-            } => {
-                let who = *participant;
-                match &mut self.answerable(who, *activity, at)?.kind {
-                    ActivityKind::Scales(scales) => scales.rate(who, ratings)?,
-                    _ => return wrong_kind(*activity, "scales"),
-                }
-                Ok(Outcome::Answered(*activity))
-            }
-            Command::Ask {
-                participant,
-                activity,
-                text,
-                anonymous,
-            } => {
-                let who = *participant;
-                let name = self.participants.get(&who).and_then(|p| p.name.clone());
-                let question = match &mut self.answerable(who, *activity, at)?.kind {
-                    ActivityKind::Qna(qna) => {
-                        qna.ask(who, name.as_deref(), text, *anonymous, at)?
-                    }
-                    _ => return wrong_kind(*activity, "qna"),
-                };
-                Ok(Outcome::QuestionAsked {
-                    activity: *activity,
-                    question,
-                })
-            }
-            Command::Upvote {
-                participant,
-                activity,
-                question,
-                up,
-            } => {
-                let who = *participant;
-                match &mut self.answerable(who, *activity, at)?.kind {
-                    ActivityKind::Qna(qna) => qna.upvote(who, *question, *up)?,
-                    _ => return wrong_kind(*activity, "qna"),
-                }
-                Ok(Outcome::Answered(*activity))
-            }
-            Command::Rank {
-                participant,
-                activity,
-                order,
-            } => {
-                let who = *participant;
-                match &mut self.answerable(who, *activity, at)?.kind {
-                    ActivityKind::Ranking(ranking) => ranking.rank(who, order)?,
-                    _ => return wrong_kind(*activity, "ranking"),
-                }
-                Ok(Outcome::Answered(*activity))
-            }
-            Command::Allocate {
-                participant,
-                activity,
-                points,
-            } => {
-                let who = *participant;
-                match &mut self.answerable(who, *activity, at)?.kind {
-                    ActivityKind::Points(state) => state.allocate(who, points)?,
-                    _ => return wrong_kind(*activity, "points"),
-                }
-                Ok(Outcome::Answered(*activity))
-            }
-            Command::QuizAnswer {
-                participant,
-                activity,
-                options,
-            } => {
-                let who = *participant;
-                match &mut self.answerable(who, *activity, at)?.kind {
-                    ActivityKind::Quiz(quiz) => quiz.answer(who, options, at)?,
-                    _ => return wrong_kind(*activity, "quiz"),
-                }
-                Ok(Outcome::Answered(*activity))
-            }
-            Command::React {
-                participant,
-                reaction,
-            } => {
-                self.participant_mut(*participant)?;
-                self.reactions
-                    .entry(self.current)
-                    .or_default()
-                    .add(*reaction);
                 Ok(Outcome::Done)
             }
         }
@@ -980,25 +706,32 @@ impl Room {
     /// The activity a participant may answer now: it exists; it is the one being shown, or the
     /// side-lane Q&A, or any activity when the audience sets its own pace; voting is open (and no
     /// countdown has run out).
+    /// With [`Reach::OnScreen`] (a solution circle's posts), only the activity being shown (or any,
+    /// at the audience's own pace) takes the answer, whether or not voting is open.
     fn answerable(
         &mut self,
         who: ParticipantId,
         id: ActivityId,
+        reach: Reach,
         at: Millis,
     ) -> Result<&mut Activity, Rejection> {
         self.participant_mut(who)?;
+        let on_screen = self.pacing == Pacing::Audience || self.current == Some(id);
         // A pinned activity that embeds may vote on is open to everyone, on screen or not.
         let embedded = self.embed.voting && self.embed.activity == Some(id);
-        let reachable = self.pacing == Pacing::Audience
-            || self.current == Some(id)
-            || self.side_qna == Some(id)
-            || embedded;
+        let reachable = match reach {
+            Reach::OnScreen => on_screen,
+            Reach::WhileVotingIsOpen => on_screen || self.side_qna == Some(id) || embedded,
+        };
         let activity = self.activity_mut(id)?;
         if !reachable {
             return reject(
                 RejectCode::ActivityNotCurrent,
                 format!("activity {id} is not the one being shown"),
             );
+        }
+        if reach == Reach::OnScreen {
+            return Ok(activity);
         }
         if matches!(
             activity.kind,
@@ -1041,16 +774,6 @@ impl Room {
     fn activity_mut(&mut self, id: ActivityId) -> Result<&mut Activity, Rejection> {
         let index = self.index_of(id)?;
         Ok(&mut self.deck[index])
-    }
-
-    fn ideas_mut(
-        &mut self,
-        id: ActivityId,
-    ) -> Result<&mut super::activity::ideas::Ideas, Rejection> {
-        match &mut self.activity_mut(id)?.kind {
-            ActivityKind::Ideas(ideas) => Ok(ideas),
-            _ => wrong_kind(id, "ideas"),
-        }
     }
 
     pub fn is_created(&self) -> bool {
@@ -1240,11 +963,11 @@ mod tests {
     fn poll_room() -> Room {
         let mut room = Room::empty();
         for c in [
-            json!({"cmd": "create", "title": "Meetup", "seed": 1, "limits": {"max_participants": 10, "max_activities": 10}}),
-            json!({"cmd": "add_activity", "spec": {"kind": "poll", "question": "Which?", "options": ["A", "B"]}}),
-            json!({"cmd": "navigate", "to": {"activity": 0}}),
-            json!({"cmd": "join", "participant": pid(1)}),
-            json!({"cmd": "join", "participant": pid(2)}),
+            json!({"type": "create", "title": "Meetup", "seed": 1, "limits": {"max_participants": 10, "max_activities": 10}}),
+            json!({"type": "add_activity", "spec": {"kind": "poll", "question": "Which?", "options": ["A", "B"]}}),
+            json!({"type": "navigate", "to": {"activity": 0}}),
+            json!({"type": "join", "participant": pid(1)}),
+            json!({"type": "join", "participant": pid(2)}),
         ] {
             room.apply(&command(c), 0).expect("set-up");
         }
@@ -1252,14 +975,16 @@ mod tests {
     }
 
     fn vote(who: u128, option: u32) -> Command {
-        command(json!({"cmd": "vote", "participant": pid(who), "activity": 0, "options": [option]}))
+        command(
+            json!({"type": "vote", "participant": pid(who), "activity": 0, "options": [option]}),
+        )
     }
 
     #[test]
     fn a_countdown_takes_answers_until_its_last_millisecond_and_then_falls_due() {
         let mut room = poll_room();
         room.apply(
-            &command(json!({"cmd": "set_countdown", "activity": 0, "seconds": 30})),
+            &command(json!({"type": "set_countdown", "activity": 0, "seconds": 30})),
             10_000,
         )
         .expect("countdown");
@@ -1278,7 +1003,7 @@ mod tests {
         assert_eq!(room.countdown_due(40_000), Some(ActivityId(0)));
         // The hub closes voting through the log; the countdown is then spent.
         room.apply(
-            &command(json!({"cmd": "set_voting", "activity": 0, "open": false})),
+            &command(json!({"type": "set_voting", "activity": 0, "open": false})),
             40_050,
         )
         .expect("close");
@@ -1293,15 +1018,15 @@ mod tests {
             (vote(9, 0), RejectCode::NotJoined),
             (vote(1, 7), RejectCode::OptionNotFound),
             (
-                command(json!({"cmd": "navigate", "to": "next"})),
+                command(json!({"type": "navigate", "to": "next"})),
                 RejectCode::EndOfDeck,
             ),
             (
-                command(json!({"cmd": "set_voting", "activity": 5, "open": false})),
+                command(json!({"type": "set_voting", "activity": 5, "open": false})),
                 RejectCode::ActivityNotFound,
             ),
             (
-                command(json!({"cmd": "set_title", "title": "x".repeat(MAX_TITLE_CHARS + 1)})),
+                command(json!({"type": "set_title", "title": "x".repeat(MAX_TITLE_CHARS + 1)})),
                 RejectCode::TextTooLong,
             ),
         ] {
@@ -1311,10 +1036,41 @@ mod tests {
     }
 
     #[test]
+    fn logs_written_before_the_commands_moved_still_replay() {
+        // Entries as the log held them when commands were tagged `cmd`.
+        let who = pid(1);
+        let old = [
+            r#"{"cmd":"create","title":"Meetup","seed":1,"limits":{"max_participants":10,"max_activities":10}}"#.to_string(),
+            r#"{"cmd":"add_activity","spec":{"kind":"poll","question":"Which?","options":["A","B"]}}"#.to_string(),
+            r#"{"cmd":"navigate","to":{"activity":0}}"#.to_string(),
+            format!(r#"{{"cmd":"join","participant":"{}"}}"#, who.0),
+            format!(r#"{{"cmd":"vote","participant":"{}","activity":0,"options":[1]}}"#, who.0),
+            r#"{"cmd":"add_activity","spec":{"kind":"groups","title":"Networking"}}"#.to_string(),
+            format!(r#"{{"cmd":"start_groups","activity":1,"present":["{}"]}}"#, who.0),
+        ];
+        let mut replayed = Room::empty();
+        for (i, entry) in old.iter().enumerate() {
+            let command = Command::from_log(entry).unwrap_or_else(|e| panic!("{entry}: {e}"));
+            replayed
+                .apply(&command, i as i64)
+                .unwrap_or_else(|r| panic!("{entry}: {r}"));
+            // Written again, it reads the same.
+            let again = serde_json::to_string(&command).expect("json");
+            assert_eq!(Command::from_log(&again).expect("new form"), command);
+        }
+        assert_eq!(
+            replayed.answer_of(&who, ActivityId(0)),
+            Some(Answer::Poll { options: vec![1] })
+        );
+        let grouped = replayed.groups_history();
+        assert_eq!(grouped.len(), 1, "the breakout round replays");
+    }
+
+    #[test]
     fn a_reset_keeps_the_earlier_round_and_starts_empty() {
         let mut room = poll_room();
         room.apply(&vote(1, 1), 1).expect("vote");
-        room.apply(&command(json!({"cmd": "reset_results", "activity": 0})), 2)
+        room.apply(&command(json!({"type": "reset_results", "activity": 0})), 2)
             .expect("reset");
         let activity = room.activity(ActivityId(0)).unwrap();
         assert_eq!((activity.round, activity.earlier.len()), (2, 1));

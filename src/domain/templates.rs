@@ -170,6 +170,7 @@ pub fn fresh(spec: &ActivitySpec) -> ActivitySpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::RoomCommand;
     use crate::domain::{Command, Room, RoomLimits};
 
     /// A room made from a deck, as `POST /api/rooms` makes one.
@@ -186,10 +187,10 @@ mod tests {
         .expect("create");
         for spec in deck {
             room.apply(
-                &Command::AddActivity {
+                &Command::Room(RoomCommand::AddActivity {
                     spec: spec.clone(),
                     position: None,
-                },
+                }),
                 0,
             )
             .unwrap_or_else(|r| panic!("{spec:?} was refused: {r}"));

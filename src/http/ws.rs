@@ -9,8 +9,8 @@ use crate::hub::identity::host_key_matches;
 use crate::hub::room::Connection;
 use crate::hub::{AdmitError, RoomHandle, SubmitError, Submitted};
 use crate::protocol::{
-    ClientFrame, ClientMsg, ErrorCode, Needs, PROTOCOL_VERSION, Role, ServerMsg, close, decode,
-    error_msg, rate_limited_msg,
+    ClientFrame, ClientMsg, ErrorCode, Needs, PROTOCOL_VERSION, Role, ServerMsg, SessionMsg, close,
+    decode, error_msg, rate_limited_msg,
 };
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Path, State};
@@ -516,11 +516,11 @@ where
             Stage::Participant(id) => Some(id),
             _ => None,
         };
-        if matches!(frame.msg, ClientMsg::ListPeople) {
+        if matches!(frame.msg, ClientMsg::Session(SessionMsg::ListPeople)) {
             let people = self.room().people(2_000);
             return self.send_msg(&ServerMsg::People { rid, people }).await;
         }
-        if let (ClientMsg::Sync, Some(who)) = (&frame.msg, participant) {
+        if let (ClientMsg::Session(SessionMsg::Sync), Some(who)) = (&frame.msg, participant) {
             let (epoch, seq, me) = match self.room().sync(who).await {
                 Ok(synced) => synced,
                 Err(err) => return self.on_submit_error(rid, err).await,
@@ -583,12 +583,12 @@ where
     }
 
     async fn on_hello(&mut self, rid: Option<u64>, msg: ClientMsg) -> Result<(), End> {
-        let ClientMsg::Hello {
+        let ClientMsg::Session(SessionMsg::Hello {
             role,
             token,
             name,
             host_key,
-        } = msg
+        }) = msg
         else {
             return Ok(());
         };
@@ -804,6 +804,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::domain::Command;
+    use crate::domain::RoomCommand;
     use futures_util::stream;
     use serde_json::{Value, json};
     use std::pin::Pin;
@@ -901,15 +902,15 @@ mod tests {
             json!({"kind": "poll", "question": "Which first?", "options": ["Repairs", "Damp"]}),
         )
         .expect("spec");
-        room.submit(Command::AddActivity {
+        room.submit(Command::Room(RoomCommand::AddActivity {
             spec: poll,
             position: None,
-        })
+        }))
         .await
         .expect("add");
-        room.submit(Command::Navigate {
+        room.submit(Command::Room(RoomCommand::Navigate {
             to: crate::domain::Navigate::Next,
-        })
+        }))
         .await
         .expect("show");
         let (to_server, requests) = mpsc::unbounded_channel();

@@ -6,7 +6,7 @@ pub mod metrics;
 pub mod room;
 
 use crate::config::Config;
-use crate::domain::{Command, Room, RoomLimits};
+use crate::domain::{Command, Room, RoomCommand, RoomLimits};
 use crate::store::{CommandLog, LogEntry, RoomRecord, StoreError};
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
@@ -227,10 +227,10 @@ impl Hub {
         };
         scratch.apply(&create, 0).map_err(CreateError::Invalid)?;
         for (index, spec) in deck.iter().enumerate() {
-            let add = Command::AddActivity {
+            let add = Command::Room(RoomCommand::AddActivity {
                 spec: spec.clone(),
                 position: None,
-            };
+            });
             scratch
                 .apply(&add, 0)
                 .map_err(|rejection| CreateError::InvalidDeck(index, rejection))?;
@@ -238,10 +238,10 @@ impl Hub {
         let created = self.create_room(title).await?;
         if let Some(room) = self.get(&created.code) {
             for spec in deck {
-                let add = Command::AddActivity {
+                let add = Command::Room(RoomCommand::AddActivity {
                     spec: spec.clone(),
                     position: None,
-                };
+                });
                 room.submit(add).await.map_err(|err| match err {
                     SubmitError::Rejected(rejection) => CreateError::Invalid(rejection),
                     SubmitError::Store(store) => CreateError::Store(store),
@@ -320,6 +320,8 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Answered;
+    use crate::domain::activity::ActivityAnswer;
     use crate::domain::activity::Audience;
     use crate::domain::{ActivityId, ParticipantId};
     use crate::store::sqlite::SqliteLog;
@@ -385,16 +387,16 @@ mod tests {
             serde_json::json!({"kind": "poll", "question": "Which topic?", "options": ["Repairs", "Damp"]}),
         )
         .expect("spec");
-        room.submit(Command::AddActivity {
+        room.submit(Command::Room(RoomCommand::AddActivity {
             spec: poll,
             position: None,
-        })
+        }))
         .await
         .expect("add");
         let activity = ActivityId(0);
-        room.submit(Command::Navigate {
+        room.submit(Command::Room(RoomCommand::Navigate {
             to: crate::domain::Navigate::Activity(activity),
-        })
+        }))
         .await
         .expect("show");
         let people: Vec<ParticipantId> = (1..=2)
@@ -408,11 +410,13 @@ mod tests {
             .await
             .expect("join");
         }
-        room.submit(Command::Vote {
+        room.submit(Command::Answer(Answered {
             participant: people[0],
-            activity,
-            options: vec![0],
-        })
+            answer: ActivityAnswer::Poll(crate::domain::activity::poll::AnswerCommand::Vote {
+                activity,
+                options: vec![0],
+            }),
+        }))
         .await
         .expect("first vote");
         let (epoch_before, seq_before) = room.epoch_seq();
@@ -420,11 +424,13 @@ mod tests {
 
         log.failing.store(true, Ordering::Release);
         let refused = room
-            .submit(Command::Vote {
+            .submit(Command::Answer(Answered {
                 participant: people[1],
-                activity,
-                options: vec![1],
-            })
+                answer: ActivityAnswer::Poll(crate::domain::activity::poll::AnswerCommand::Vote {
+                    activity,
+                    options: vec![1],
+                }),
+            }))
             .await;
         assert!(matches!(refused, Err(SubmitError::Store(_))), "{refused:?}");
         // The vote that was not saved is not shown either: the room is the log's.
@@ -436,11 +442,13 @@ mod tests {
         // Until restart the room takes nothing more, even once the disk recovers.
         log.failing.store(false, Ordering::Release);
         let later = room
-            .submit(Command::Vote {
+            .submit(Command::Answer(Answered {
                 participant: people[1],
-                activity,
-                options: vec![1],
-            })
+                answer: ActivityAnswer::Poll(crate::domain::activity::poll::AnswerCommand::Vote {
+                    activity,
+                    options: vec![1],
+                }),
+            }))
             .await;
         assert!(matches!(later, Err(SubmitError::Store(_))), "{later:?}");
         assert_eq!(poll_votes(&room), "[1,0]");

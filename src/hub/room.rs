@@ -9,7 +9,9 @@ use super::HubSettings;
 use super::metrics::Metrics;
 use crate::domain::activity::Audience;
 use crate::domain::results::{host_view, public_view};
-use crate::domain::{ActivityId, Command, Millis, Outcome, ParticipantId, Rejection, Room};
+use crate::domain::{
+    ActivityId, Command, Millis, Outcome, ParticipantId, Rejection, Room, RoomCommand,
+};
 use crate::protocol::ServerMsg;
 use crate::store::{CommandLog, LogEntry, StoreError};
 use axum::extract::ws::Utf8Bytes;
@@ -137,7 +139,7 @@ pub fn replay(entries: &[LogEntry]) -> (Room, u64) {
     let mut seq = 0;
     for entry in entries {
         seq = entry.seq;
-        match serde_json::from_str::<Command>(&entry.command) {
+        match Command::from_log(&entry.command) {
             Ok(command) => {
                 if let Err(rejection) = room.apply(&command, entry.at) {
                     tracing::warn!(room = %entry.room, seq, %rejection,
@@ -149,23 +151,6 @@ pub fn replay(entries: &[LogEntry]) -> (Room, u64) {
         }
     }
     (room, seq)
-}
-
-/// Host commands after which participants' own answers may read differently.
-fn changes_others_answers(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::EditActivity { .. }
-            | Command::DeleteActivity { .. }
-            | Command::HideIdea { .. }
-            | Command::MergeIdeas { .. }
-            | Command::Moderate { .. }
-            | Command::ResetResults { .. }
-            | Command::StartGroups { .. }
-            | Command::JoinGroups { .. }
-            | Command::CircleSetup { .. }
-            | Command::CircleNext { .. }
-    )
 }
 
 pub fn now_ms() -> Millis {
@@ -281,7 +266,7 @@ impl RoomHandle {
             )
         };
         let started = Instant::now();
-        let touches_answers = changes_others_answers(&command);
+        let touches_answers = command.changes_others_answers();
         if let Err(err) = commit.await {
             self.rebuild_after_failed_write(applied.epoch);
             return Err(SubmitError::Store(err));
@@ -361,9 +346,10 @@ impl RoomHandle {
         mut command: Command,
         participant: Option<ParticipantId>,
     ) -> Result<Submitted, SubmitError> {
-        if let Command::StartGroups { present, .. } | Command::CircleSetup { present, .. } =
-            &mut command
-        {
+        if let Some(present) = match &mut command {
+            Command::Control(control) => control.present_mut(),
+            _ => None,
+        } {
             *present = self.present();
         }
         let renamed = matches!(command, Command::SetName { .. });
@@ -612,10 +598,10 @@ impl RoomHandle {
             // so replay and every screen agree on when it closed.
             let due = self.lock().room.countdown_due(now_ms());
             if let Some(activity) = due {
-                let close = Command::SetVoting {
+                let close = Command::Room(RoomCommand::SetVoting {
                     activity,
                     open: false,
-                };
+                });
                 if let Err(err) = self.submit(close).await {
                     tracing::warn!(room = %self.code, ?err, "could not close voting at the end of a countdown");
                 }

@@ -26,53 +26,66 @@ fn examples(direction: &str) -> Vec<String> {
     out
 }
 
-/// The wire name of each message type. The exhaustive matches make adding a message without
-/// documenting it a compile error here, then a test failure.
+/// The wire name of each message type. The exhaustive matches (down to each kind's own command
+/// enums) make adding a message without documenting it a compile error here, then a test failure.
 fn client_type(msg: &ClientMsg) -> &'static str {
-    use ClientMsg::*;
+    use handsup::domain::RoomCommand as R;
+    use handsup::domain::activity::{
+        ActivityAnswer as A, ActivityControl as C, circle, groups, ideas, points, poll, qna, quiz,
+        ranking, scales, timer, wordcloud,
+    };
+    use handsup::protocol::SessionMsg as S;
     match msg {
-        Hello { .. } => "hello",
-        SetName { .. } => "set_name",
-        Vote { .. } => "vote",
-        SubmitIdea { .. } => "submit_idea",
-        DotVote { .. } => "dot_vote",
-        SubmitWords { .. } => "submit_words",
-        Rate { .. } => "rate",
-        Ask { .. } => "ask",
-        Upvote { .. } => "upvote",
-        Rank { .. } => "rank",
-        Allocate { .. } => "allocate",
-        QuizAnswer { .. } => "quiz_answer",
-        React { .. } => "react",
-        Sync => "sync",
-        SetCountdown { .. } => "set_countdown",
-        SetPhoneResults { .. } => "set_phone_results",
-        ResetResults { .. } => "reset_results",
-        SetPacing { .. } => "set_pacing",
-        SetSideQna { .. } => "set_side_qna",
-        StartQuiz { .. } => "start_quiz",
-        Timer { .. } => "timer",
-        Moderate { .. } => "moderate",
-        StartGroups { .. } => "start_groups",
-        CircleSetup { .. } => "circle_setup",
-        CircleNext { .. } => "circle_next",
-        ListPeople => "list_people",
-        CirclePost { .. } => "circle_post",
-        SetReportNote { .. } => "set_report_note",
-        PublishReport { .. } => "publish_report",
-        SetTitle { .. } => "set_title",
-        SetLanguage { .. } => "set_language",
-        SetEmbed { .. } => "set_embed",
-        AddActivity { .. } => "add_activity",
-        EditActivity { .. } => "edit_activity",
-        MoveActivity { .. } => "move_activity",
-        DeleteActivity { .. } => "delete_activity",
-        Navigate { .. } => "navigate",
-        SetVoting { .. } => "set_voting",
-        SetResults { .. } => "set_results",
-        SetIdeasPhase { .. } => "set_ideas_phase",
-        HideIdea { .. } => "hide_idea",
-        MergeIdeas { .. } => "merge_ideas",
+        ClientMsg::Session(session) => match session {
+            S::Hello { .. } => "hello",
+            S::SetName { .. } => "set_name",
+            S::React { .. } => "react",
+            S::Sync => "sync",
+            S::ListPeople => "list_people",
+        },
+        ClientMsg::Room(room) => match room {
+            R::SetTitle { .. } => "set_title",
+            R::SetLanguage { .. } => "set_language",
+            R::SetEmbed { .. } => "set_embed",
+            R::AddActivity { .. } => "add_activity",
+            R::EditActivity { .. } => "edit_activity",
+            R::MoveActivity { .. } => "move_activity",
+            R::DeleteActivity { .. } => "delete_activity",
+            R::Navigate { .. } => "navigate",
+            R::SetVoting { .. } => "set_voting",
+            R::SetCountdown { .. } => "set_countdown",
+            R::SetPhoneResults { .. } => "set_phone_results",
+            R::ResetResults { .. } => "reset_results",
+            R::SetPacing { .. } => "set_pacing",
+            R::SetSideQna { .. } => "set_side_qna",
+            R::SetReportNote { .. } => "set_report_note",
+            R::PublishReport { .. } => "publish_report",
+            R::SetResults { .. } => "set_results",
+        },
+        ClientMsg::Control(control) => match control {
+            C::Ideas(ideas::HostCommand::SetIdeasPhase { .. }) => "set_ideas_phase",
+            C::Ideas(ideas::HostCommand::HideIdea { .. }) => "hide_idea",
+            C::Ideas(ideas::HostCommand::MergeIdeas { .. }) => "merge_ideas",
+            C::Qna(qna::HostCommand::Moderate { .. }) => "moderate",
+            C::Quiz(quiz::HostCommand::StartQuiz { .. }) => "start_quiz",
+            C::Groups(groups::HostCommand::StartGroups { .. }) => "start_groups",
+            C::Circle(circle::HostCommand::CircleSetup { .. }) => "circle_setup",
+            C::Circle(circle::HostCommand::CircleNext { .. }) => "circle_next",
+            C::Timer(timer::HostCommand::Timer { .. }) => "timer",
+        },
+        ClientMsg::Answer(answer) => match answer {
+            A::Poll(poll::AnswerCommand::Vote { .. }) => "vote",
+            A::Ideas(ideas::AnswerCommand::SubmitIdea { .. }) => "submit_idea",
+            A::Ideas(ideas::AnswerCommand::DotVote { .. }) => "dot_vote",
+            A::Wordcloud(wordcloud::AnswerCommand::SubmitWords { .. }) => "submit_words",
+            A::Scales(scales::AnswerCommand::Rate { .. }) => "rate",
+            A::Qna(qna::AnswerCommand::Ask { .. }) => "ask",
+            A::Qna(qna::AnswerCommand::Upvote { .. }) => "upvote",
+            A::Ranking(ranking::AnswerCommand::Rank { .. }) => "rank",
+            A::Points(points::AnswerCommand::Allocate { .. }) => "allocate",
+            A::Quiz(quiz::AnswerCommand::QuizAnswer { .. }) => "quiz_answer",
+            A::Circle(circle::AnswerCommand::CirclePost { .. }) => "circle_post",
+        },
     }
 }
 const CLIENT_TYPES: usize = 42;

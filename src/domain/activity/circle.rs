@@ -4,9 +4,11 @@
 //! the end. Everything posted is kept with the session.
 
 use super::timer::{Timer, TimerAction, TimerSpec, TimerView};
+use super::{AnswerContext, HostContext};
 use crate::domain::grouping::SplitMix;
 use crate::domain::{
-    Millis, ParticipantId, RejectCode, Rejection, clean_optional_text, clean_text, reject,
+    ActivityId, Millis, Outcome, ParticipantId, RejectCode, Rejection, clean_optional_text,
+    clean_text, reject,
 };
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +55,31 @@ struct Post {
     text: String,
     /// The speaker's turn (1-based) it was posted in; 0 for feedback.
     turn: u32,
+}
+
+/// What a participant sends: a speaker's idea during their own turn, or the sharer's feedback.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AnswerCommand {
+    CirclePost { activity: ActivityId, text: String },
+}
+
+/// The facilitator chooses the sharer and the order (drawn among `present`, which the hub fills
+/// in, when `order` is left out), then moves the circle on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HostCommand {
+    CircleSetup {
+        activity: ActivityId,
+        sharer: ParticipantId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        order: Option<Vec<ParticipantId>>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        present: Vec<ParticipantId>,
+    },
+    CircleNext {
+        activity: ActivityId,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,6 +189,39 @@ impl Circle {
         self.timer.control(TimerAction::Reset, at);
         self.timer.control(TimerAction::Start, at);
         Ok(())
+    }
+
+    pub fn apply(
+        &mut self,
+        command: &AnswerCommand,
+        cx: &AnswerContext,
+    ) -> Result<Outcome, Rejection> {
+        let AnswerCommand::CirclePost { activity, text } = command;
+        self.post(cx.who, text)?;
+        Ok(Outcome::Answered(*activity))
+    }
+
+    pub fn control(&mut self, command: &HostCommand, cx: &HostContext) -> Result<(), Rejection> {
+        match command {
+            HostCommand::CircleSetup {
+                activity,
+                sharer,
+                order,
+                present,
+            } => {
+                if !(cx.joined)(sharer) {
+                    return reject(RejectCode::NotJoined, "join the session first");
+                }
+                if let Some(stranger) = order.iter().flatten().find(|p| !(cx.joined)(p)) {
+                    return reject(RejectCode::NotJoined, format!("{stranger} has not joined"));
+                }
+                let present: Vec<ParticipantId> =
+                    present.iter().filter(|p| (cx.joined)(p)).copied().collect();
+                let seed = cx.seed ^ (u64::from(activity.0) << 32) ^ 0xC1C1;
+                self.setup(*sharer, order.as_deref(), &present, seed, cx.at)
+            }
+            HostCommand::CircleNext { .. } => self.advance(cx.at),
+        }
     }
 
     /// Chooses the sharer and the speaking order; with no order given, the order is drawn (from

@@ -3,9 +3,12 @@
 //! possible meet again (see `domain::grouping`). Who is present comes in the command (the hub
 //! knows who is connected), so the assignment is part of the log and replays exactly.
 
+use super::HostContext;
 use super::timer::{Timer, TimerAction, TimerSpec, TimerView};
 use crate::domain::grouping::{self, History};
-use crate::domain::{Millis, ParticipantId, RejectCode, Rejection, clean_optional_text, reject};
+use crate::domain::{
+    ActivityId, Millis, ParticipantId, RejectCode, Rejection, clean_optional_text, reject,
+};
 use serde::{Deserialize, Serialize};
 
 fn nine_minutes() -> u32 {
@@ -21,6 +24,18 @@ pub struct GroupsSpec {
     /// Length of each round (default 9 minutes).
     #[serde(default = "nine_minutes")]
     pub duration_secs: u32,
+}
+
+/// The facilitator starts a breakout round with everyone connected now. The hub fills in
+/// `present` (only it knows who is connected), so the log alone replays the assignment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HostCommand {
+    StartGroups {
+        activity: ActivityId,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        present: Vec<ParticipantId>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,6 +150,14 @@ impl Groups {
         self.timer.control(TimerAction::Reset, at);
         self.timer.control(TimerAction::Start, at);
         Ok(())
+    }
+
+    pub fn control(&mut self, command: &HostCommand, cx: &HostContext) -> Result<(), Rejection> {
+        let HostCommand::StartGroups { activity, present } = command;
+        let joined: Vec<ParticipantId> =
+            present.iter().filter(|p| (cx.joined)(p)).copied().collect();
+        let seed = cx.seed ^ (u64::from(activity.0) << 32);
+        self.start_round(&joined, cx.met, seed, cx.at)
     }
 
     /// Adds a latecomer to the running round without moving anyone. Returns false if they

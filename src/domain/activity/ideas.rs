@@ -3,8 +3,11 @@
 //! gives every participant a budget of dot-votes. Per-idea totals are kept incrementally so a vote
 //! costs the size of one ballot, not a recount of the room.
 
+use super::AnswerContext;
 use super::Audience;
-use crate::domain::{ParticipantId, RejectCode, Rejection, clean_text, reject};
+use crate::domain::{
+    ActivityId, Outcome, ParticipantId, RejectCode, Rejection, clean_text, reject,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -41,6 +44,41 @@ pub struct IdeasSpec {
 pub enum IdeasPhase {
     Collect,
     Vote,
+}
+
+/// What a participant sends: a suggestion (collect phase) or their whole dot ballot (vote phase;
+/// an idea once per dot, `[]` withdraws every dot).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AnswerCommand {
+    SubmitIdea {
+        activity: ActivityId,
+        text: String,
+    },
+    DotVote {
+        activity: ActivityId,
+        ideas: Vec<u32>,
+    },
+}
+
+/// What the facilitator does with the suggestions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HostCommand {
+    SetIdeasPhase {
+        activity: ActivityId,
+        phase: IdeasPhase,
+    },
+    HideIdea {
+        activity: ActivityId,
+        idea: u32,
+        hidden: bool,
+    },
+    MergeIdeas {
+        activity: ActivityId,
+        from: u32,
+        into: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -172,6 +210,37 @@ impl Ideas {
         self.ballots.clear();
         self.votes.clear();
         self.phase = IdeasPhase::Collect;
+    }
+
+    pub fn apply(
+        &mut self,
+        command: &AnswerCommand,
+        cx: &AnswerContext,
+    ) -> Result<Outcome, Rejection> {
+        match command {
+            AnswerCommand::SubmitIdea { activity, text } => {
+                let idea = self.submit(cx.who, text)?;
+                Ok(Outcome::IdeaAdded {
+                    activity: *activity,
+                    idea,
+                })
+            }
+            AnswerCommand::DotVote { activity, ideas } => {
+                self.dot_vote(cx.who, ideas)?;
+                Ok(Outcome::Answered(*activity))
+            }
+        }
+    }
+
+    pub fn control(&mut self, command: &HostCommand) -> Result<(), Rejection> {
+        match command {
+            HostCommand::SetIdeasPhase { phase, .. } => {
+                self.set_phase(*phase);
+                Ok(())
+            }
+            HostCommand::HideIdea { idea, hidden, .. } => self.hide(*idea, *hidden),
+            HostCommand::MergeIdeas { from, into, .. } => self.merge(*from, *into),
+        }
     }
 
     pub fn set_phase(&mut self, phase: IdeasPhase) {

@@ -136,6 +136,166 @@ pub enum ActivityBody {
     Circle(circle::CircleView),
 }
 
+/// Who answers, and what the room knows that an answer may need.
+pub struct AnswerContext<'a> {
+    pub who: ParticipantId,
+    /// Their display name, if they gave one (a named question carries it).
+    pub name: Option<&'a str>,
+    pub at: Millis,
+}
+
+/// What the room knows that a facilitator's command to one activity may need.
+pub struct HostContext<'a> {
+    pub at: Millis,
+    /// The room's seed: kinds that draw (breakout groups, a circle's order) derive theirs from it,
+    /// so replays draw the same.
+    pub seed: u64,
+    /// Whether someone has joined the room.
+    pub joined: &'a dyn Fn(&ParticipantId) -> bool,
+    /// Who met whom in every breakout round of the session so far.
+    pub met: &'a [Vec<Vec<ParticipantId>>],
+}
+
+/// Where an answer may come from: the activity on screen only (a circle's posts), or also an
+/// activity that takes votes beside it (the side-lane Q&A, an embed's pinned poll) while voting is
+/// open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    WhileVotingIsOpen,
+    OnScreen,
+}
+
+/// Whether the `type`-tagged enum T has a variant named `tag` (a probe with nothing else in it
+/// fails for want of fields, not for an unknown variant).
+pub fn owns<T: serde::de::DeserializeOwned>(tag: &str) -> bool {
+    match serde_json::from_value::<T>(serde_json::json!({ "type": tag })) {
+        Ok(_) => true,
+        Err(err) => !err.to_string().starts_with("unknown variant"),
+    }
+}
+
+/// Declares the enums over every kind's own command type, and what they share: the activity each
+/// command is for, its kind's name, and a decoder that says what was wrong with a message.
+macro_rules! kind_commands {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident($ty:ty) => $kind:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(untagged)]
+        pub enum $name { $($variant($ty),)* }
+
+        impl $name {
+            /// The kind of activity this command is for.
+            pub fn kind_name(&self) -> &'static str {
+                match self { $($name::$variant(_) => $kind,)* }
+            }
+
+            /// `Some(how text parses)` when one of the kinds has a command of type `tag`, so
+            /// its error says what is wrong; `None` when no kind has one.
+            pub fn explain(tag: &str, text: &str) -> Option<Result<(), serde_json::Error>> {
+                $(
+                    if owns::<$ty>(tag) {
+                        return Some(serde_json::from_str::<$ty>(text).map(drop));
+                    }
+                )*
+                None
+            }
+        }
+    };
+}
+
+kind_commands! {
+    /// What a participant sends to an activity: each kind's own answers.
+    ActivityAnswer {
+        Poll(poll::AnswerCommand) => "poll",
+        Ideas(ideas::AnswerCommand) => "ideas",
+        Wordcloud(wordcloud::AnswerCommand) => "wordcloud",
+        Scales(scales::AnswerCommand) => "scales",
+        Qna(qna::AnswerCommand) => "qna",
+        Ranking(ranking::AnswerCommand) => "ranking",
+        Points(points::AnswerCommand) => "points",
+        Quiz(quiz::AnswerCommand) => "quiz",
+        Circle(circle::AnswerCommand) => "circle",
+    }
+}
+
+kind_commands! {
+    /// What the facilitator tells one activity to do, beyond the controls every activity shares.
+    ActivityControl {
+        Ideas(ideas::HostCommand) => "ideas",
+        Qna(qna::HostCommand) => "qna",
+        Quiz(quiz::HostCommand) => "quiz",
+        Groups(groups::HostCommand) => "groups",
+        Circle(circle::HostCommand) => "circle",
+        Timer(timer::HostCommand) => "timer",
+    }
+}
+
+impl ActivityAnswer {
+    pub fn activity(&self) -> ActivityId {
+        use ActivityAnswer as A;
+        match self {
+            A::Poll(poll::AnswerCommand::Vote { activity, .. })
+            | A::Ideas(ideas::AnswerCommand::SubmitIdea { activity, .. })
+            | A::Ideas(ideas::AnswerCommand::DotVote { activity, .. })
+            | A::Wordcloud(wordcloud::AnswerCommand::SubmitWords { activity, .. })
+            | A::Scales(scales::AnswerCommand::Rate { activity, .. })
+            | A::Qna(qna::AnswerCommand::Ask { activity, .. })
+            | A::Qna(qna::AnswerCommand::Upvote { activity, .. })
+            | A::Ranking(ranking::AnswerCommand::Rank { activity, .. })
+            | A::Points(points::AnswerCommand::Allocate { activity, .. })
+            | A::Quiz(quiz::AnswerCommand::QuizAnswer { activity, .. })
+            | A::Circle(circle::AnswerCommand::CirclePost { activity, .. }) => *activity,
+        }
+    }
+
+    pub fn reach(&self) -> Reach {
+        match self {
+            ActivityAnswer::Circle(_) => Reach::OnScreen,
+            _ => Reach::WhileVotingIsOpen,
+        }
+    }
+}
+
+impl ActivityControl {
+    pub fn activity(&self) -> ActivityId {
+        use ActivityControl as C;
+        match self {
+            C::Ideas(ideas::HostCommand::SetIdeasPhase { activity, .. })
+            | C::Ideas(ideas::HostCommand::HideIdea { activity, .. })
+            | C::Ideas(ideas::HostCommand::MergeIdeas { activity, .. })
+            | C::Qna(qna::HostCommand::Moderate { activity, .. })
+            | C::Quiz(quiz::HostCommand::StartQuiz { activity })
+            | C::Groups(groups::HostCommand::StartGroups { activity, .. })
+            | C::Circle(circle::HostCommand::CircleSetup { activity, .. })
+            | C::Circle(circle::HostCommand::CircleNext { activity })
+            | C::Timer(timer::HostCommand::Timer { activity, .. }) => *activity,
+        }
+    }
+
+    /// Whether participants' own answers may read differently afterwards (a merge or hide of
+    /// their suggestion, an approval of their question, a new round or turn): the hub then sends
+    /// each a fresh `me`.
+    pub fn changes_answers(&self) -> bool {
+        !matches!(
+            self,
+            ActivityControl::Ideas(ideas::HostCommand::SetIdeasPhase { .. })
+                | ActivityControl::Quiz(_)
+                | ActivityControl::Timer(_)
+        )
+    }
+
+    /// The people present, for commands that draw from them; the hub fills it in.
+    pub fn present_mut(&mut self) -> Option<&mut Vec<ParticipantId>> {
+        match self {
+            ActivityControl::Groups(groups::HostCommand::StartGroups { present, .. })
+            | ActivityControl::Circle(circle::HostCommand::CircleSetup { present, .. }) => {
+                Some(present)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// One participant's own answer to one activity, so their phone can show what they chose.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -310,6 +470,58 @@ impl ActivityKind {
         }
     }
 
+    /// Applies a participant's answer to this kind (refused if it is for another kind).
+    fn answer_with(
+        &mut self,
+        command: &ActivityAnswer,
+        cx: &AnswerContext,
+    ) -> Result<crate::domain::Outcome, Rejection> {
+        use ActivityAnswer as A;
+        use ActivityKind as K;
+        match (self, command) {
+            (K::Poll(s), A::Poll(c)) => s.apply(c, cx),
+            (K::Ideas(s), A::Ideas(c)) => s.apply(c, cx),
+            (K::Wordcloud(s), A::Wordcloud(c)) => s.apply(c, cx),
+            (K::Scales(s), A::Scales(c)) => s.apply(c, cx),
+            (K::Qna(s), A::Qna(c)) => s.apply(c, cx),
+            (K::Ranking(s), A::Ranking(c)) => s.apply(c, cx),
+            (K::Points(s), A::Points(c)) => s.apply(c, cx),
+            (K::Quiz(s), A::Quiz(c)) => s.apply(c, cx),
+            (K::Circle(s), A::Circle(c)) => s.apply(c, cx),
+            (_, command) => not_this_kind(command.activity(), command.kind_name()),
+        }
+    }
+
+    /// Applies a facilitator's command to this kind (refused if it is for another kind).
+    fn control_with(
+        &mut self,
+        command: &ActivityControl,
+        cx: &HostContext,
+    ) -> Result<(), Rejection> {
+        use ActivityControl as C;
+        use ActivityKind as K;
+        match (self, command) {
+            (K::Ideas(s), C::Ideas(c)) => s.control(c),
+            (K::Qna(s), C::Qna(c)) => s.control(c),
+            (K::Quiz(s), C::Quiz(quiz::HostCommand::StartQuiz { .. })) => s.start(cx.at),
+            (K::Groups(s), C::Groups(c)) => s.control(c, cx),
+            (K::Circle(s), C::Circle(c)) => s.control(c, cx),
+            (K::Timer(s), C::Timer(timer::HostCommand::Timer { action, .. })) => {
+                s.control(*action, cx.at);
+                Ok(())
+            }
+            (K::Groups(s), C::Timer(timer::HostCommand::Timer { action, .. })) => {
+                s.control_timer(*action, cx.at);
+                Ok(())
+            }
+            (K::Circle(s), C::Timer(timer::HostCommand::Timer { action, .. })) => {
+                s.control_timer(*action, cx.at);
+                Ok(())
+            }
+            (_, command) => not_this_kind(command.activity(), command.kind_name()),
+        }
+    }
+
     /// True when every running tally equals a recount from the raw ballots.
     pub fn tallies_match_recount(&self) -> bool {
         match self {
@@ -321,6 +533,13 @@ impl ActivityKind {
             _ => true,
         }
     }
+}
+
+fn not_this_kind<T>(id: ActivityId, expected: &str) -> Result<T, Rejection> {
+    Err(Rejection::new(
+        RejectCode::WrongActivityKind,
+        format!("activity {id} is not a {expected} activity"),
+    ))
 }
 
 /// Whether a kind's results are shown when it (or a new round of it) starts: yes, except for
@@ -430,6 +649,28 @@ impl Activity {
             responses: self.responses(),
             body: self.kind.body(audience, shown, names),
         }
+    }
+
+    /// A participant's answer, once the room has checked they may answer this activity now.
+    pub fn answer_with(
+        &mut self,
+        command: &ActivityAnswer,
+        cx: &AnswerContext,
+    ) -> Result<crate::domain::Outcome, Rejection> {
+        self.kind.answer_with(command, cx)
+    }
+
+    /// A facilitator's command to this activity. Starting a quiz question also opens voting.
+    pub fn control(
+        &mut self,
+        command: &ActivityControl,
+        cx: &HostContext,
+    ) -> Result<(), Rejection> {
+        self.kind.control_with(command, cx)?;
+        if matches!(command, ActivityControl::Quiz(_)) {
+            self.voting_open = true;
+        }
+        Ok(())
     }
 
     /// What the screen would show once the facilitator reveals the results, with nobody named

@@ -1,15 +1,27 @@
 //! 100 points: each participant splits a budget (100 by default) across options. Totals and
 //! averages per option.
 
-use super::Audience;
 use super::poll::edit_options;
 use super::poll::{OptionSpec, PollOption};
-use crate::domain::{ParticipantId, RejectCode, Rejection, clean_text, reject};
+use super::{AnswerContext, Audience};
+use crate::domain::{
+    ActivityId, Outcome, ParticipantId, RejectCode, Rejection, clean_text, reject,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn hundred() -> u32 {
     100
+}
+
+/// What a participant sends: their whole split of the points (it replaces the earlier one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AnswerCommand {
+    Allocate {
+        activity: ActivityId,
+        points: Vec<Allocation>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -118,6 +130,16 @@ impl Points {
     }
 
     /// Replaces the participant's split. At most `total` points in all; options left out get 0.
+    pub fn apply(
+        &mut self,
+        command: &AnswerCommand,
+        cx: &AnswerContext,
+    ) -> Result<Outcome, Rejection> {
+        let AnswerCommand::Allocate { activity, points } = command;
+        self.allocate(cx.who, points)?;
+        Ok(Outcome::Answered(*activity))
+    }
+
     pub fn allocate(&mut self, who: ParticipantId, split: &[Allocation]) -> Result<(), Rejection> {
         let mut ballot = BTreeMap::new();
         let mut sum = 0u64;

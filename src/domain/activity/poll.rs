@@ -2,8 +2,11 @@
 //! vote replaces the old one and nobody is counted twice; counts are kept incrementally beside them
 //! and a property test checks they always equal a recount.
 
+use super::AnswerContext;
 use super::{Audience, yes};
-use crate::domain::{ParticipantId, RejectCode, Rejection, clean_text, reject};
+use crate::domain::{
+    ActivityId, Outcome, ParticipantId, RejectCode, Rejection, clean_text, reject,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -47,6 +50,17 @@ pub enum OptionSpec {
 pub struct PollOption {
     pub id: u32,
     pub text: String,
+}
+
+/// What a participant sends to a poll: their whole vote (it replaces an earlier one where
+/// changing is allowed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AnswerCommand {
+    Vote {
+        activity: ActivityId,
+        options: Vec<u32>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,6 +163,16 @@ impl Poll {
         });
         self.recount();
         Ok(())
+    }
+
+    pub fn apply(
+        &mut self,
+        command: &AnswerCommand,
+        cx: &AnswerContext,
+    ) -> Result<Outcome, Rejection> {
+        let AnswerCommand::Vote { activity, options } = command;
+        self.vote(cx.who, options)?;
+        Ok(Outcome::Answered(*activity))
     }
 
     pub fn vote(&mut self, who: ParticipantId, choices: &[u32]) -> Result<(), Rejection> {

@@ -2,8 +2,10 @@
 //! others'; the facilitator can require approval, hide, pin and mark answered. A Q&A can also stay
 //! open beside the other activities (the room's side lane).
 
-use super::Audience;
-use crate::domain::{Millis, ParticipantId, RejectCode, Rejection, clean_text, reject};
+use super::{AnswerContext, Audience};
+use crate::domain::{
+    ActivityId, Millis, Outcome, ParticipantId, RejectCode, Rejection, clean_text, reject,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,6 +59,35 @@ pub enum QuestionStatus {
     Pending,
     Visible,
     Hidden,
+}
+
+/// What a participant sends: a question (named unless they ask anonymously, where allowed), or an
+/// upvote (`"up": false` withdraws it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AnswerCommand {
+    Ask {
+        activity: ActivityId,
+        text: String,
+        #[serde(default)]
+        anonymous: bool,
+    },
+    Upvote {
+        activity: ActivityId,
+        question: u32,
+        up: bool,
+    },
+}
+
+/// What the facilitator does with a question.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HostCommand {
+    Moderate {
+        activity: ActivityId,
+        question: u32,
+        action: Moderation,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,6 +184,41 @@ impl Qna {
             require_approval: self.require_approval,
             sort: self.sort,
         }
+    }
+
+    pub fn apply(
+        &mut self,
+        command: &AnswerCommand,
+        cx: &AnswerContext,
+    ) -> Result<Outcome, Rejection> {
+        match command {
+            AnswerCommand::Ask {
+                activity,
+                text,
+                anonymous,
+            } => {
+                let question = self.ask(cx.who, cx.name, text, *anonymous, cx.at)?;
+                Ok(Outcome::QuestionAsked {
+                    activity: *activity,
+                    question,
+                })
+            }
+            AnswerCommand::Upvote {
+                activity,
+                question,
+                up,
+            } => {
+                self.upvote(cx.who, *question, *up)?;
+                Ok(Outcome::Answered(*activity))
+            }
+        }
+    }
+
+    pub fn control(&mut self, command: &HostCommand) -> Result<(), Rejection> {
+        let HostCommand::Moderate {
+            question, action, ..
+        } = command;
+        self.moderate(*question, *action)
     }
 
     /// `name` is the asker's display name, used unless they ask anonymously.

@@ -3,10 +3,12 @@
 //! log's timestamps, so replay gives the same scores. Correct options are not shown to the audience
 //! until results are.
 
-use super::Audience;
 use super::poll::edit_options;
 use super::poll::{OptionSpec, PollOption};
-use crate::domain::{Millis, ParticipantId, RejectCode, Rejection, clean_text, reject};
+use super::{AnswerContext, Audience};
+use crate::domain::{
+    ActivityId, Millis, Outcome, ParticipantId, RejectCode, Rejection, clean_text, reject,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,6 +17,23 @@ fn twenty() -> u32 {
 }
 fn thousand() -> u32 {
     1000
+}
+
+/// What a participant sends: their pick(s), while the question's clock runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AnswerCommand {
+    QuizAnswer {
+        activity: ActivityId,
+        options: Vec<u32>,
+    },
+}
+
+/// The facilitator starts the question's clock (and opens voting).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HostCommand {
+    StartQuiz { activity: ActivityId },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -156,6 +175,16 @@ impl Quiz {
             time_limit_secs: (self.time_limit_ms / 1000) as u32,
             points: self.points,
         }
+    }
+
+    pub fn apply(
+        &mut self,
+        command: &AnswerCommand,
+        cx: &AnswerContext,
+    ) -> Result<Outcome, Rejection> {
+        let AnswerCommand::QuizAnswer { activity, options } = command;
+        self.answer(cx.who, options, cx.at)?;
+        Ok(Outcome::Answered(*activity))
     }
 
     /// Starts the clock. Once anyone has answered, the clock cannot be restarted (reset first).

@@ -1,14 +1,26 @@
 //! Ranking: each participant puts 2–10 options in order. Results by Borda score (with n options,
 //! first place earns n−1 points, last earns 0) and each option's average position.
 
-use super::Audience;
 use super::poll::{OptionSpec, PollOption, edit_options};
-use crate::domain::{ParticipantId, RejectCode, Rejection, clean_text, reject};
+use super::{AnswerContext, Audience};
+use crate::domain::{
+    ActivityId, Outcome, ParticipantId, RejectCode, Rejection, clean_text, reject,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const MIN_OPTIONS: usize = 2;
 pub const MAX_OPTIONS: usize = 10;
+
+/// What a participant sends: every option, best first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AnswerCommand {
+    Rank {
+        activity: ActivityId,
+        order: Vec<u32>,
+    },
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RankingSpec {
@@ -98,6 +110,16 @@ impl Ranking {
     }
 
     /// `order` lists every option once, first place first. A new order replaces the old.
+    pub fn apply(
+        &mut self,
+        command: &AnswerCommand,
+        cx: &AnswerContext,
+    ) -> Result<Outcome, Rejection> {
+        let AnswerCommand::Rank { activity, order } = command;
+        self.rank(cx.who, order)?;
+        Ok(Outcome::Answered(*activity))
+    }
+
     pub fn rank(&mut self, who: ParticipantId, order: &[u32]) -> Result<(), Rejection> {
         let given: BTreeSet<u32> = order.iter().copied().collect();
         let all: BTreeSet<u32> = self.options.iter().map(|o| o.id).collect();

@@ -3,9 +3,10 @@
 //! pace. Per statement the sums are kept incrementally (count, sum, sum of squares, distribution),
 //! so a rating costs O(1) and the view is O(statements).
 
-use super::Audience;
+use super::{AnswerContext, Audience};
 use crate::domain::{
-    ParticipantId, RejectCode, Rejection, clean_optional_text, clean_text, reject,
+    ActivityId, Outcome, ParticipantId, RejectCode, Rejection, clean_optional_text, clean_text,
+    reject,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -96,6 +97,17 @@ pub struct Scales {
     /// Per participant, per statement: `Some(value)` or `None` for "skip".
     ratings: BTreeMap<ParticipantId, BTreeMap<u32, Option<i32>>>,
     sums: BTreeMap<u32, Sums>,
+}
+
+/// What a participant sends: one rating or a page of them (`"value": null` is "skip"); rating a
+/// statement again replaces the earlier rating.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AnswerCommand {
+    Rate {
+        activity: ActivityId,
+        ratings: Vec<Rating>,
+    },
 }
 
 /// One rating as a participant sends it: `value: null` is "skip".
@@ -314,6 +326,16 @@ impl Scales {
 
     /// Records ratings (a page of them, or one); a statement rated again takes the new value.
     /// Every rating is checked before any is recorded.
+    pub fn apply(
+        &mut self,
+        command: &AnswerCommand,
+        cx: &AnswerContext,
+    ) -> Result<Outcome, Rejection> {
+        let AnswerCommand::Rate { activity, ratings } = command;
+        self.rate(cx.who, ratings)?;
+        Ok(Outcome::Answered(*activity))
+    }
+
     pub fn rate(&mut self, who: ParticipantId, ratings: &[Rating]) -> Result<(), Rejection> {
         if ratings.is_empty() {
             return reject(RejectCode::NoChoice, "send at least one rating");

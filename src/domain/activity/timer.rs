@@ -2,7 +2,7 @@
 //! room keeps when the current run started and how much ran before; screens compute what is left
 //! from the server time each frame carries, never from their own clocks alone.
 
-use crate::domain::{Millis, RejectCode, Rejection, clean_optional_text, reject};
+use crate::domain::{ActivityId, Millis, RejectCode, Rejection, clean_optional_text, reject};
 use serde::{Deserialize, Serialize};
 
 fn nine_minutes() -> u32 {
@@ -24,6 +24,17 @@ pub enum TimerAction {
     Start,
     Pause,
     Reset,
+}
+
+/// The facilitator starts, pauses or resets a countdown: a timer's, a breakout round's or a
+/// solution circle's turn.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HostCommand {
+    Timer {
+        activity: ActivityId,
+        action: TimerAction,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

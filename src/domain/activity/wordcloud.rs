@@ -2,8 +2,11 @@
 //! case-folded with whitespace collapsed, and shown in their most common spelling, so "Repairs",
 //! "repairs " and "REPAIRS" make one word of weight three.
 
+use super::AnswerContext;
 use super::Audience;
-use crate::domain::{ParticipantId, RejectCode, Rejection, clean_text, reject};
+use crate::domain::{
+    ActivityId, Outcome, ParticipantId, RejectCode, Rejection, clean_text, reject,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -15,6 +18,16 @@ pub const SHOWN_WORDS: usize = 100;
 
 fn three() -> u32 {
     3
+}
+
+/// What a participant sends: 1 to 3 words or short phrases.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AnswerCommand {
+    SubmitWords {
+        activity: ActivityId,
+        words: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -117,6 +130,16 @@ impl Wordcloud {
     }
 
     /// Adds words to the participant's entry. All of them are checked before any is counted.
+    pub fn apply(
+        &mut self,
+        command: &AnswerCommand,
+        cx: &AnswerContext,
+    ) -> Result<Outcome, Rejection> {
+        let AnswerCommand::SubmitWords { activity, words } = command;
+        self.submit(cx.who, words)?;
+        Ok(Outcome::Answered(*activity))
+    }
+
     pub fn submit(&mut self, who: ParticipantId, words: &[String]) -> Result<(), Rejection> {
         if words.is_empty() {
             return reject(RejectCode::NoWords, "send at least one word");
