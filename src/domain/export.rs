@@ -202,6 +202,11 @@ fn revealed_without_names(room: &Room, activity: &Activity) -> ActivityView {
     let mut view = activity.revealed_view();
     match &mut view.body {
         ActivityBody::Qna(qna) => qna.questions.iter_mut().for_each(|q| q.name = None),
+        ActivityBody::Number(number) => {
+            for closest in number.results.iter_mut().flat_map(|r| r.closest.iter_mut()) {
+                closest.name = None;
+            }
+        }
         ActivityBody::Leaderboard(board) => {
             let standings = room.standings();
             board.players = standings.len() as u64;
@@ -285,6 +290,7 @@ fn raw_csv_rows(room: &Room, id: ActivityId) -> Option<Vec<Vec<String>>> {
             "name".into(),
             "text".into(),
         ],
+        ActivityKind::Number(_) => header(&["value"]),
         ActivityKind::Info(_) | ActivityKind::Timer(_) => vec!["round".into()],
     });
     for (round, _, state) in rounds_of(activity) {
@@ -395,6 +401,7 @@ fn raw_csv_rows(room: &Room, id: ActivityId) -> Option<Vec<Vec<String>>> {
                                 push(vec!["dot".into(), id.to_string(), text(*id)]);
                             }
                         }
+                        (Answer::Number { value }, _) => push(vec![value.to_string()]),
                         (Answer::Wordcloud { words }, _) => {
                             for word in words {
                                 push(vec![word.clone()]);

@@ -50,6 +50,7 @@ fn resolve(command: &Command, room: &Room) -> Command {
         "quiz_answer" | "start_quiz" => "quiz",
         "start_groups" | "join_groups" => "groups",
         "timer" => "timer",
+        "estimate" => "number",
         _ => "",
     };
     let current = room.current.and_then(|id| room.activity(id).ok());
@@ -258,6 +259,15 @@ fn more_commands() -> impl Strategy<Value = Command> {
                         .collect()
                 })
             })),
+        (who.clone(), activity.clone(), -2i64..25).prop_map(|(participant, activity, value)| {
+            Command::Answer(Answered {
+                participant,
+                answer: ActivityAnswer::Number(super::activity::number::AnswerCommand::Estimate {
+                    activity,
+                    value,
+                }),
+            })
+        }),
         activity
             .clone()
             .prop_map(|activity| Command::Control(ActivityControl::Quiz(
@@ -533,6 +543,13 @@ fn created() -> (Room, Vec<(Command, i64)>) {
                 title: "G".into(),
                 talking_points: vec!["p".into()],
                 duration_secs: 5,
+            }),
+            ActivitySpec::Number(super::activity::number::NumberSpec {
+                question: "N".into(),
+                min: 0,
+                max: 20,
+                unit: None,
+                correct: Some(7),
             }),
         ]
         .into_iter()

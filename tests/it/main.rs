@@ -10,6 +10,7 @@ mod fanout;
 mod http_errors;
 mod ideas_words;
 mod limits;
+mod number;
 mod protocol_doc;
 mod resilience;
 mod restart;

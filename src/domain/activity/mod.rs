@@ -11,6 +11,7 @@ pub mod groups;
 pub mod ideas;
 pub mod info;
 pub mod leaderboard;
+pub mod number;
 pub mod points;
 pub mod poll;
 pub mod qna;
@@ -55,6 +56,7 @@ pub enum ActivitySpec {
     Timer(timer::TimerSpec),
     Groups(groups::GroupsSpec),
     Circle(circle::CircleSpec),
+    Number(number::NumberSpec),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +74,7 @@ pub enum ActivityKind {
     Timer(timer::Timer),
     Groups(groups::Groups),
     Circle(circle::Circle),
+    Number(number::Number),
 }
 
 /// One slide of the deck with the controls every activity shares.
@@ -134,6 +137,7 @@ pub enum ActivityBody {
     Timer(timer::TimerView),
     Groups(groups::GroupsView),
     Circle(circle::CircleView),
+    Number(number::NumberView),
 }
 
 /// Who answers, and what the room knows that an answer may need.
@@ -215,6 +219,7 @@ kind_commands! {
         Points(points::AnswerCommand) => "points",
         Quiz(quiz::AnswerCommand) => "quiz",
         Circle(circle::AnswerCommand) => "circle",
+        Number(number::AnswerCommand) => "number",
     }
 }
 
@@ -244,7 +249,8 @@ impl ActivityAnswer {
             | A::Ranking(ranking::AnswerCommand::Rank { activity, .. })
             | A::Points(points::AnswerCommand::Allocate { activity, .. })
             | A::Quiz(quiz::AnswerCommand::QuizAnswer { activity, .. })
-            | A::Circle(circle::AnswerCommand::CirclePost { activity, .. }) => *activity,
+            | A::Circle(circle::AnswerCommand::CirclePost { activity, .. })
+            | A::Number(number::AnswerCommand::Estimate { activity, .. }) => *activity,
         }
     }
 
@@ -324,6 +330,10 @@ pub enum Answer {
     Groups(groups::GroupsAnswer),
     /// The participant's part in a solution circle.
     Circle(circle::CircleAnswer),
+    /// The participant's guess.
+    Number {
+        value: i64,
+    },
 }
 
 impl ActivityKind {
@@ -344,6 +354,7 @@ impl ActivityKind {
             ActivitySpec::Timer(s) => ActivityKind::Timer(timer::Timer::new(s)?),
             ActivitySpec::Groups(s) => ActivityKind::Groups(groups::Groups::new(s)?),
             ActivitySpec::Circle(s) => ActivityKind::Circle(circle::Circle::new(s)?),
+            ActivitySpec::Number(s) => ActivityKind::Number(number::Number::new(s)?),
         })
     }
 
@@ -362,6 +373,7 @@ impl ActivityKind {
             ActivityKind::Timer(_) => "timer",
             ActivityKind::Groups(_) => "groups",
             ActivityKind::Circle(_) => "circle",
+            ActivityKind::Number(_) => "number",
         }
     }
 
@@ -380,6 +392,7 @@ impl ActivityKind {
             ActivityKind::Timer(s) => ActivitySpec::Timer(s.spec()),
             ActivityKind::Groups(s) => ActivitySpec::Groups(s.spec()),
             ActivityKind::Circle(s) => ActivitySpec::Circle(s.spec()),
+            ActivityKind::Number(s) => ActivitySpec::Number(s.spec()),
         }
     }
 
@@ -397,6 +410,7 @@ impl ActivityKind {
             ActivityKind::Timer(s) => s.control(timer::TimerAction::Reset, 0),
             ActivityKind::Groups(s) => s.clear(),
             ActivityKind::Circle(s) => s.clear(),
+            ActivityKind::Number(s) => s.clear(),
             ActivityKind::Leaderboard(_) | ActivityKind::Info(_) => {}
         }
     }
@@ -413,6 +427,7 @@ impl ActivityKind {
             ActivityKind::Quiz(s) => s.responses(),
             ActivityKind::Groups(s) => s.responses(),
             ActivityKind::Circle(s) => s.responses(),
+            ActivityKind::Number(s) => s.responses(),
             ActivityKind::Leaderboard(_) | ActivityKind::Info(_) | ActivityKind::Timer(_) => 0,
         }
     }
@@ -432,6 +447,7 @@ impl ActivityKind {
             ActivityKind::Points(s) => s.ballot(who).map(|points| Answer::Points { points }),
             ActivityKind::Quiz(s) => s.answer_of(who).map(Answer::Quiz),
             ActivityKind::Circle(s) => s.answer(who).map(Answer::Circle),
+            ActivityKind::Number(s) => s.guess(who).map(|value| Answer::Number { value }),
             // Leaderboards and groups name other people: the room answers for them.
             ActivityKind::Leaderboard(_)
             | ActivityKind::Groups(_)
@@ -440,10 +456,12 @@ impl ActivityKind {
         }
     }
 
+    /// `closed`: voting has closed (a guess's right answer may then be shown).
     fn body(
         &self,
         audience: Audience,
         shown: bool,
+        closed: bool,
         names: &dyn Fn(&ParticipantId) -> Option<String>,
     ) -> ActivityBody {
         match self {
@@ -467,6 +485,7 @@ impl ActivityKind {
             ActivityKind::Timer(s) => ActivityBody::Timer(s.view()),
             ActivityKind::Groups(s) => ActivityBody::Groups(s.view(names)),
             ActivityKind::Circle(s) => ActivityBody::Circle(s.view(names)),
+            ActivityKind::Number(s) => ActivityBody::Number(s.view(audience, shown, closed, names)),
         }
     }
 
@@ -488,6 +507,7 @@ impl ActivityKind {
             (K::Points(s), A::Points(c)) => s.apply(c, cx),
             (K::Quiz(s), A::Quiz(c)) => s.apply(c, cx),
             (K::Circle(s), A::Circle(c)) => s.apply(c, cx),
+            (K::Number(s), A::Number(c)) => s.apply(c, cx),
             (_, command) => not_this_kind(command.activity(), command.kind_name()),
         }
     }
@@ -543,9 +563,13 @@ fn not_this_kind<T>(id: ActivityId, expected: &str) -> Result<T, Rejection> {
 }
 
 /// Whether a kind's results are shown when it (or a new round of it) starts: yes, except for
-/// scales and quizzes, whose point is that nobody sees others' answers until the reveal.
+/// scales, quizzes and guesses, whose point is that nobody sees others' answers (nor anchors on
+/// them) until the reveal.
 fn shown_at_start(kind: &ActivityKind) -> bool {
-    !matches!(kind, ActivityKind::Scales(_) | ActivityKind::Quiz(_))
+    !matches!(
+        kind,
+        ActivityKind::Scales(_) | ActivityKind::Quiz(_) | ActivityKind::Number(_)
+    )
 }
 
 impl Activity {
@@ -583,6 +607,7 @@ impl Activity {
             (K::Timer(state), S::Timer(spec)) => state.edit(spec),
             (K::Groups(state), S::Groups(spec)) => state.edit(spec),
             (K::Circle(state), S::Circle(spec)) => state.edit(spec),
+            (K::Number(state), S::Number(spec)) => state.edit(spec),
             _ => Err(Rejection::new(
                 RejectCode::WrongActivityKind,
                 format!(
@@ -647,7 +672,7 @@ impl Activity {
             closes_at: self.closes_at,
             round: self.round,
             responses: self.responses(),
-            body: self.kind.body(audience, shown, names),
+            body: self.kind.body(audience, shown, !self.voting_open, names),
         }
     }
 
@@ -678,7 +703,8 @@ impl Activity {
     pub fn revealed_view(&self) -> ActivityView {
         ActivityView {
             results_shown: true,
-            body: self.kind.body(Audience::Presenter, true, &|_| None),
+            // After the session: the right answer is part of the results.
+            body: self.kind.body(Audience::Presenter, true, true, &|_| None),
             ..self.view(Audience::Presenter)
         }
     }
