@@ -13,6 +13,7 @@ import { Conn, bindStatus } from './conn.js';
 import * as poll from './kinds/poll.js';
 import * as ideas from './kinds/ideas.js';
 import * as wordcloud from './kinds/wordcloud.js';
+import * as number from './kinds/number.js';
 
 const code = codeFromPath();
 const KEY = `handsup:p:${code}`;
@@ -175,7 +176,7 @@ function idleScreen(key) {
 }
 
 /** The kinds with an embed part (results, and for polls voting); others show "results hidden". */
-const EMBEDS = { poll, ideas, wordcloud };
+const EMBEDS = { poll, ideas, wordcloud, number };
 
 function activityScreen(first) {
   const id = first.id;

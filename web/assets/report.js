@@ -129,6 +129,37 @@ function renderResults(view) {
         table([t('report.option'), t('report.answers')], view.options.map((o, i) => [h('span', { class: r.correct.includes(o.id) ? 'correct' : null, text: r.correct.includes(o.id) ? `${o.text} ✓` : o.text }), num(r.counts[i])]), [1]),
       );
     }
+    case 'number': {
+      if (!r || !r.count) return h('p', { class: 'empty', text: t('report.no_answers') });
+      const unit = (n) => (view.unit ? t('number.with_unit', { n, unit: view.unit }) : n);
+      const fig = (x) => (x == null ? '–' : Number.isInteger(x) ? num(x) : num(Math.round(x * 10) / 10));
+      const range = (b) => unit(b.from === b.to ? num(b.from) : t('number.range_sr', { from: num(b.from), to: num(b.to) }));
+      const max = Math.max(0, ...r.buckets.map((b) => b.count));
+      const inside = (b, v) => v != null && v >= b.from && v <= b.to;
+      // The published report has no names; the facilitator's own copy may.
+      const named = (r.closest || []).some((c) => c.name);
+      return h(
+        'div',
+        null,
+        h('p', { text: t('report.number_summary', { n: r.count, median: unit(fig(r.median)), mean: unit(fig(r.mean)) }) }),
+        r.correct != null ? h('p', { class: 'correct', text: t('report.number_answer', { value: unit(num(r.correct)) }) }) : null,
+        table(
+          [t('report.range'), t('report.estimates'), ''],
+          r.buckets.map((b) => [h('span', { class: inside(b, r.correct) ? 'correct' : null, text: inside(b, r.correct) ? `${range(b)} ✓` : range(b) }), num(b.count), b.count ? bar(b.count, max) : '']),
+          [1],
+        ),
+        r.correct != null && r.closest?.length
+          ? [
+              h('h3', { text: t('report.closest') }),
+              table(
+                named ? [t('report.name'), t('report.estimate'), t('report.off')] : [t('report.estimate'), t('report.off')],
+                r.closest.map((c) => (named ? [c.name ?? t('report.anonymous'), unit(num(c.value)), num(c.off)] : [unit(num(c.value)), num(c.off)])),
+                named ? [1, 2] : [0, 1],
+              ),
+            ]
+          : null,
+      );
+    }
     case 'leaderboard':
       if (!view.top?.length) return h('p', { class: 'empty', text: t('report.no_answers') });
       return table([t('report.rank'), t('report.name'), t('report.score')], view.top.map((e) => [e.rank, e.name ?? t('report.anonymous'), num(e.score)]), [0, 2]);

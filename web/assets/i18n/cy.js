@@ -3,9 +3,11 @@
 // Translated: everything a participant, the projected screen and an embedded poll show for the
 // poll, ideas and word-cloud activities (shared texts, connection status, charts, errors a
 // participant can meet, the landing page, the participant page, the presenter and the embed page).
-// Not yet translated, so shown in English: the host console (host.*), errors only the facilitator
-// can meet, and the texts of the newer activity types (scales, Q&A, ranking, points, quiz,
-// leaderboard, info, timer, reactions, pacing). Missing keys fall back to English by themselves.
+// Also what phones, the screen and embeds show for "guess the number" (number.*, but not its
+// editor). Not yet translated, so shown in English: the host console (host.*), errors only the
+// facilitator can meet, and the texts of the other newer activity types (scales, Q&A, ranking,
+// points, quiz, leaderboard, info, timer, reactions, pacing). Missing keys fall back to English by
+// themselves.
 //
 // Counts use the numeral with a mutated singular where Welsh needs one (1 and 2: "1 bleidlais",
 // "2 bleidlais") and "o" with the plural otherwise ("5 o bleidleisiau"). Please have a
@@ -31,6 +33,7 @@ export default {
   'kind.poll': 'Pôl',
   'kind.ideas': 'Syniadau',
   'kind.wordcloud': 'Cwmwl geiriau',
+  'kind.number': 'Dyfalu’r rhif',
 
   'chart.votes': { zero: '{n} pleidlais', one: '{n} bleidlais', two: '{n} bleidlais', other: '{n} o bleidleisiau' },
   'chart.votes_pct': {
@@ -248,4 +251,42 @@ export default {
   'embed.not_live_text': 'Bydd ei ganlyniadau byw yn ymddangos yma pan fydd yr hwylusydd yn ei ddangos.',
   'embed.join': 'Cymerwch ran gyda’r cod {code}',
   'embed.session': 'Sesiwn {code}',
+
+  // Dyfalu'r rhif (Welsh puts the singular noun after a numeral: "3 amcangyfrif").
+  'chart.estimates': { other: '{n} amcangyfrif' },
+  'chart.estimates_pct': { other: '{n} amcangyfrif, {pct}%' },
+  'number.with_unit': '{n} {unit}',
+  'number.range': '{from}–{to}',
+  'number.range_sr': '{from} i {to}',
+  'number.label': 'Eich amcangyfrif',
+  'number.hint': 'Rhif cyfan o {min} i {max}.',
+  'number.send': 'Anfon fy amcangyfrif',
+  'number.change': 'Newid fy amcangyfrif',
+  'number.yours': 'Eich amcangyfrif: {value}',
+  'number.received': 'Wedi derbyn eich amcangyfrif: {value}. Gallwch ei newid nes bydd y pleidleisio’n cau.',
+  'number.can_change': 'Gallwch newid eich amcangyfrif nes bydd y pleidleisio’n cau.',
+  'number.v_empty': 'Teipiwch rif yn gyntaf.',
+  'number.v_whole': 'Teipiwch rif cyfan, heb ddegolion na llythrennau.',
+  'number.v_range': 'Dewiswch rif o {min} i {max}.',
+  'number.results': { zero: 'Canlyniadau — dim amcangyfrifon eto', other: 'Canlyniadau — {n} amcangyfrif' },
+  'number.estimates': { zero: 'Dim amcangyfrifon eto', other: '{n} amcangyfrif' },
+  'number.col_count': { other: '{n} amcangyfrif' },
+  'number.hist_label': 'Amcangyfrifon fesul ystod',
+  'number.has_answer': 'yn cynnwys yr ateb',
+  'number.has_yours': 'yn cynnwys eich amcangyfrif',
+  'number.yours_mark': 'eich un chi',
+  'number.median': 'Canolrif',
+  'number.mean': 'Cymedr',
+  'number.answer': 'Yr ateb',
+  'number.answer_is': 'Yr ateb yw {value}.',
+  'number.you_were': 'Roeddech chi {off}.',
+  'number.spot_on': 'yn llygad eich lle',
+  'number.off': '{n} i ffwrdd',
+  'number.someone': 'rhywun',
+  'number.closest_one': '{name} ({value})',
+  'number.closest': 'Agosaf: {list} — {off}',
+  'number.closest_many': 'Agosaf, yn gyfartal: {list} — {off}',
+  'number.and_more': '{list} a {n} arall',
+  'number.screen_range': 'Rhif o {min} i {max}',
+  'number.screen_in': { other: 'amcangyfrif hyd yma' },
 };

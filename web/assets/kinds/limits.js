@@ -24,3 +24,5 @@ export const MAX_BODY_CHARS = 2_000; // info.rs
 export const MAX_POINTS = 20; // info.rs and groups.rs talking points
 export const MAX_POINT_CHARS = 300;
 export const MAX_POST_CHARS = 500; // circle.rs
+export const MAX_NUMBER_ABS = 1_000_000_000_000; // number.rs: min, max and the correct value within ±this
+export const MAX_UNIT_CHARS = 20;
