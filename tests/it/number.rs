@@ -2,7 +2,7 @@
 //! right answer with who came closest only once voting has closed.
 
 use crate::support::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[tokio::test]
 async fn twenty_phones_guess_and_the_closest_is_named_once_voting_closes() {
@@ -87,18 +87,7 @@ async fn twenty_phones_guess_and_the_closest_is_named_once_voting_closes() {
     assert!(csv.contains(",Priya,41"), "{csv}");
     host.ok(json!({"type": "publish_report", "published": true}))
         .await;
-    let report: Value = server
-        .http
-        .get(format!(
-            "{}/api/rooms/{}/report.json",
-            server.base, room.code
-        ))
-        .send()
-        .await
-        .expect("report")
-        .json()
-        .await
-        .expect("json");
+    let report = server.public_report(&room).await;
     let results = &report["report"]["activities"][0]["rounds"][0]["results"]["results"];
     assert_eq!(results["correct"], 42);
     assert_eq!(results["closest"], json!([{"value": 41, "off": 1}]));

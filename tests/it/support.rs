@@ -403,6 +403,18 @@ impl TestServer {
             .expect("export body")
     }
 
+    /// The session's report as anyone without the host key gets it (once it is published).
+    pub async fn public_report(&self, room: &Created) -> Value {
+        self.http
+            .get(format!("{}/api/rooms/{}/report.json", self.base, room.code))
+            .send()
+            .await
+            .expect("report request")
+            .json()
+            .await
+            .expect("report JSON")
+    }
+
     /// A server with its own temp dir and some configuration changed.
     pub async fn start_tweaked(tweak: impl FnOnce(&mut Config)) -> TestServer {
         let temp = tempfile::tempdir().expect("temp dir");

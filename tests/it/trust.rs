@@ -68,18 +68,7 @@ async fn the_published_report_shows_no_pending_hidden_or_named_questions_nor_hid
     host.ok(json!({"type": "publish_report", "published": true}))
         .await;
 
-    let public: Value = server
-        .http
-        .get(format!(
-            "{}/api/rooms/{}/report.json",
-            server.base, room.code
-        ))
-        .send()
-        .await
-        .expect("report")
-        .json()
-        .await
-        .expect("json");
+    let public = server.public_report(&room).await;
     let text = public.to_string();
     for withheld in [
         "Still waiting for approval?",
