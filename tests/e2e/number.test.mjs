@@ -15,10 +15,10 @@ const FULL_HD = { viewport: { width: 1920, height: 1080 } };
 const PHONE_360 = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const PHONE_320 = { viewport: { width: 320, height: 640 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
-/** The screen's (or console's) histogram: [[range, count], …] from each column's spoken text. */
+/** The screen's (or console's) histogram: [[range, count], …] (without the labels' line-break hints). */
 const columns = (page, scope = '') =>
   page.evaluate(
-    (scope) => [...document.querySelectorAll(`${scope} .num-hist > li`)].map((li) => [li.querySelector('.num-range').textContent, Number(li.querySelector('.num-count').textContent)]),
+    (scope) => [...document.querySelectorAll(`${scope} .num-hist > li`)].map((li) => [li.querySelector('.num-range').textContent.replace(/\u200b/g, ''), Number(li.querySelector('.num-count').textContent)]),
     scope,
   );
 

@@ -41,9 +41,13 @@ function short(n) {
   return compact.f.format(n);
 }
 
-/** A bucket's range as shown ("10–19"; one number when it holds one value). */
-export function rangeText(b, fmt = num) {
-  return b.from === b.to ? fmt(b.from) : t('number.range', { from: fmt(b.from), to: fmt(b.to) });
+/**
+ * A bucket's range as shown ("10–19"; one number when it holds one value). `wrap`: a zero-width
+ * space after each number's end, so a narrow column breaks a long range between its two numbers.
+ */
+export function rangeText(b, fmt = num, wrap = false) {
+  const f = wrap ? (n) => `${fmt(n)}\u200b` : fmt;
+  return b.from === b.to ? fmt(b.from) : t('number.range', { from: f(b.from), to: fmt(b.to) }).replace(/\u200b(\S)/, '$1\u200b');
 }
 
 /** The same range for screen readers and tables ("10 to 19 bins"). */
@@ -69,9 +73,11 @@ function offText(off) {
 /** The buckets as horizontal bars (phones and embeds, where columns would not fit 200 % text). */
 function bucketRows(a, mine = null) {
   const r = a.results;
-  return (r?.buckets || []).map((b) => ({
+  const buckets = r?.buckets || [];
+  const fmt = buckets.some((b) => rangeText(b).length > 15) ? short : num;
+  return buckets.map((b) => ({
     key: `b${b.from}`,
-    label: withUnit(rangeText(b), a),
+    label: withUnit(rangeText(b, fmt, true), a),
     count: b.count,
     note: inBucket(b, mine) ? t('number.yours_mark') : null,
     noteSr: t('number.has_yours'),
@@ -114,7 +120,7 @@ export function histogram(container, a, opts = {}) {
       const mine = inBucket(b, opts.mine);
       setText(li._count, num(b.count));
       li.style.setProperty('--h', `${(b.count * 100) / max}%`);
-      setText(li._range, rangeText(b, fmt));
+      setText(li._range, rangeText(b, fmt, true));
       li.classList.toggle('correct', correct);
       li.classList.toggle('mine', mine);
       li.classList.toggle('empty', !b.count);
@@ -142,6 +148,9 @@ function renderFigures(dl, list) {
   const s = sig(list);
   if (dl.dataset.sig === s) return;
   dl.dataset.sig = s;
+  // Long figures (big numbers, long units) get smaller type so they stay on one line.
+  const chars = list.reduce((n, [, v]) => n + v.length, 0);
+  dl.dataset.size = chars <= 26 ? 'l' : chars <= 40 ? 'm' : 's';
   put(
     dl,
     list.map(([label, v, cls]) => h('div', { class: `num-fig ${cls}` }, h('dt', { text: label }), h('dd', { text: v }))),
@@ -298,7 +307,6 @@ export function present(first, { waitingBox }) {
   let shown = null;
   return {
     el,
-    fit: false,
     update(a) {
       const r = a.results;
       setText(range, t('number.screen_range', { min: num(a.min), max: withUnit(num(a.max), a) }));
