@@ -367,6 +367,17 @@ mod tests {
             .unwrap_or_default()
     }
 
+    /// A vote for option `option` of the poll (activity 0).
+    fn vote(participant: ParticipantId, option: u32) -> Command {
+        Command::Answer(Answered {
+            participant,
+            answer: ActivityAnswer::Poll(crate::domain::activity::poll::AnswerCommand::Vote {
+                activity: ActivityId(0),
+                options: vec![option],
+            }),
+        })
+    }
+
     #[tokio::test]
     async fn a_failed_write_leaves_the_room_as_the_log_holds_it() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -410,28 +421,12 @@ mod tests {
             .await
             .expect("join");
         }
-        room.submit(Command::Answer(Answered {
-            participant: people[0],
-            answer: ActivityAnswer::Poll(crate::domain::activity::poll::AnswerCommand::Vote {
-                activity,
-                options: vec![0],
-            }),
-        }))
-        .await
-        .expect("first vote");
+        room.submit(vote(people[0], 0)).await.expect("first vote");
         let (epoch_before, seq_before) = room.epoch_seq();
         assert_eq!(poll_votes(&room), "[1,0]");
 
         log.failing.store(true, Ordering::Release);
-        let refused = room
-            .submit(Command::Answer(Answered {
-                participant: people[1],
-                answer: ActivityAnswer::Poll(crate::domain::activity::poll::AnswerCommand::Vote {
-                    activity,
-                    options: vec![1],
-                }),
-            }))
-            .await;
+        let refused = room.submit(vote(people[1], 1)).await;
         assert!(matches!(refused, Err(SubmitError::Store(_))), "{refused:?}");
         // The vote that was not saved is not shown either: the room is the log's.
         assert_eq!(poll_votes(&room), "[1,0]");
@@ -441,15 +436,7 @@ mod tests {
 
         // Until restart the room takes nothing more, even once the disk recovers.
         log.failing.store(false, Ordering::Release);
-        let later = room
-            .submit(Command::Answer(Answered {
-                participant: people[1],
-                answer: ActivityAnswer::Poll(crate::domain::activity::poll::AnswerCommand::Vote {
-                    activity,
-                    options: vec![1],
-                }),
-            }))
-            .await;
+        let later = room.submit(vote(people[1], 1)).await;
         assert!(matches!(later, Err(SubmitError::Store(_))), "{later:?}");
         assert_eq!(poll_votes(&room), "[1,0]");
         assert_eq!(room.epoch_seq(), (epoch, seq));

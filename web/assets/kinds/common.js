@@ -152,4 +152,14 @@ export function distribution(el, counts, min) {
 }
 
 /** A small "A", "B", "C" letter for an option at `i`. */
+/** A row of a console moderation list (ideas, Q&A): the text, its details and its buttons. */
+export function moderationRow() {
+  const li = h('li', { class: 'mod-item' });
+  li._text = h('span');
+  li._meta = h('span', { class: 'mod-meta' });
+  li._actions = h('span', { class: 'mod-actions' });
+  li.append(h('span', { class: 'mod-text' }, li._text, li._meta), li._actions);
+  return li;
+}
+
 export const letter = (i) => String.fromCharCode(65 + (i % 26));

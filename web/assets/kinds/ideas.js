@@ -4,6 +4,7 @@
 
 import { h, put, sig, keepFocus, keyed, setText } from '../util.js';
 import { t, num, errorText } from '../i18n.js';
+import { moderationRow } from './common.js';
 import { renderBars, renderWall, ideaRows } from '../charts.js';
 import { MAX_IDEA_CHARS, MAX_PROMPT_CHARS, MAX_SUBMISSIONS_PER_PARTICIPANT, MAX_DOTS } from './limits.js';
 
@@ -471,14 +472,7 @@ export function moderation(box, a, hctx) {
     box._list,
     ideas,
     (i) => i.id,
-    () => {
-      const li = h('li', { class: 'mod-item' });
-      li._text = h('span');
-      li._meta = h('span', { class: 'mod-meta' });
-      li._actions = h('span', { class: 'mod-actions' });
-      li.append(h('span', { class: 'mod-text' }, li._text, li._meta), li._actions);
-      return li;
-    },
+    moderationRow,
     (li, i) => {
       const merged = i.merged_into != null;
       li.className = `mod-item${i.hidden ? ' is-hidden' : ''}${merged ? ' is-merged' : ''}${from && from.id === i.id ? ' picked' : ''}`;

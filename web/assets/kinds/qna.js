@@ -4,6 +4,7 @@
 
 import { h, put, setText, keyed, keepFocus } from '../util.js';
 import { t, num, errorText } from '../i18n.js';
+import { moderationRow } from './common.js';
 import { MAX_QUESTION_CHARS, MAX_PROMPT_CHARS } from './limits.js';
 
 const MAX = MAX_QUESTION_CHARS;
@@ -352,14 +353,7 @@ export function moderation(box, a, hctx) {
       g.list,
       items,
       (q) => q.id,
-      () => {
-        const li = h('li', { class: 'mod-item' });
-        li._text = h('span');
-        li._meta = h('span', { class: 'mod-meta' });
-        li._actions = h('span', { class: 'mod-actions' });
-        li.append(h('span', { class: 'mod-text' }, li._text, li._meta), li._actions);
-        return li;
-      },
+      moderationRow,
       (li, q) => {
         li.classList.toggle('pinned', !!q.pinned);
         li.classList.toggle('answered', !!q.answered);
