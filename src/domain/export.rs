@@ -291,6 +291,7 @@ fn raw_csv_rows(room: &Room, id: ActivityId) -> Option<Vec<Vec<String>>> {
             "text".into(),
         ],
         ActivityKind::Number(_) => header(&["value"]),
+        ActivityKind::Grid(_) => header(&["item_id", "item", "x", "y"]),
         ActivityKind::Info(_) | ActivityKind::Timer(_) => vec!["round".into()],
     });
     for (round, _, state) in rounds_of(activity) {
@@ -402,6 +403,19 @@ fn raw_csv_rows(room: &Room, id: ActivityId) -> Option<Vec<Vec<String>>> {
                             }
                         }
                         (Answer::Number { value }, _) => push(vec![value.to_string()]),
+                        (
+                            Answer::Grid { placements },
+                            super::activity::ActivityBody::Grid(grid),
+                        ) => {
+                            for p in placements {
+                                push(vec![
+                                    p.item.to_string(),
+                                    option_text(&grid.items, p.item),
+                                    p.x.to_string(),
+                                    p.y.to_string(),
+                                ]);
+                            }
+                        }
                         (Answer::Wordcloud { words }, _) => {
                             for word in words {
                                 push(vec![word.clone()]);

@@ -23,7 +23,7 @@ use super::{
 use proptest::prelude::*;
 
 /// The deck holds at most this many activities; commands name ids below it.
-const ACTIVITIES: u32 = 12;
+const ACTIVITIES: u32 = 13;
 /// A generated activity id that stands for "the activity on screen" (or the first in the deck),
 /// filled in by [`resolve`] when the command is applied: most commands then name an activity that
 /// exists and takes them, while the others still name any id at all.
@@ -51,6 +51,7 @@ fn resolve(command: &Command, room: &Room) -> Command {
         "start_groups" | "join_groups" => "groups",
         "timer" => "timer",
         "estimate" => "number",
+        "place" | "unplace" => "grid",
         _ => "",
     };
     let current = room.current.and_then(|id| room.activity(id).ok());
@@ -238,7 +239,11 @@ fn more_commands() -> impl Strategy<Value = Command> {
         (
             who.clone(),
             activity.clone(),
-            proptest::collection::vec(0u32..4, 0..4)
+            // Mostly a whole order of the three options (which can be right), else anything.
+            prop_oneof![
+                3 => Just(vec![0u32, 1, 2]).prop_shuffle(),
+                1 => proptest::collection::vec(0u32..4, 0..4),
+            ]
         )
             .prop_map(|(participant, activity, order)| Command::Answer(Answered {
                 participant,
@@ -265,6 +270,28 @@ fn more_commands() -> impl Strategy<Value = Command> {
                 answer: ActivityAnswer::Number(super::activity::number::AnswerCommand::Estimate {
                     activity,
                     value,
+                }),
+            })
+        }),
+        (who.clone(), activity.clone(), 0u32..4, 0u32..105, 0u32..105).prop_map(
+            |(participant, activity, item, x, y)| {
+                Command::Answer(Answered {
+                    participant,
+                    answer: ActivityAnswer::Grid(super::activity::grid::AnswerCommand::Place {
+                        activity,
+                        item,
+                        x,
+                        y,
+                    }),
+                })
+            }
+        ),
+        (who.clone(), activity.clone(), 0u32..4).prop_map(|(participant, activity, item)| {
+            Command::Answer(Answered {
+                participant,
+                answer: ActivityAnswer::Grid(super::activity::grid::AnswerCommand::Unplace {
+                    activity,
+                    item,
                 }),
             })
         }),
@@ -550,6 +577,21 @@ fn created() -> (Room, Vec<(Command, i64)>) {
                 max: 20,
                 unit: None,
                 correct: Some(7),
+            }),
+            ActivitySpec::Grid(super::activity::grid::GridSpec {
+                question: "G".into(),
+                items: (0..3).map(|i| OptionSpec::Text(format!("i{i}"))).collect(),
+                x: super::activity::grid::Axis {
+                    label: "Effort".into(),
+                    low: None,
+                    high: None,
+                },
+                y: super::activity::grid::Axis {
+                    label: "Impact".into(),
+                    low: None,
+                    high: None,
+                },
+                quadrants: Vec::new(),
             }),
         ]
         .into_iter()

@@ -7,6 +7,7 @@ mod deck;
 mod embed;
 mod embed_http;
 mod fanout;
+mod grid;
 mod http_errors;
 mod ideas_words;
 mod limits;

@@ -31,8 +31,8 @@ fn examples(direction: &str) -> Vec<String> {
 fn client_type(msg: &ClientMsg) -> &'static str {
     use handsup::domain::RoomCommand as R;
     use handsup::domain::activity::{
-        ActivityAnswer as A, ActivityControl as C, circle, groups, ideas, number, points, poll,
-        qna, quiz, ranking, scales, timer, wordcloud,
+        ActivityAnswer as A, ActivityControl as C, circle, grid, groups, ideas, number, points,
+        poll, qna, quiz, ranking, scales, timer, wordcloud,
     };
     use handsup::protocol::SessionMsg as S;
     match msg {
@@ -86,10 +86,12 @@ fn client_type(msg: &ClientMsg) -> &'static str {
             A::Quiz(quiz::AnswerCommand::QuizAnswer { .. }) => "quiz_answer",
             A::Circle(circle::AnswerCommand::CirclePost { .. }) => "circle_post",
             A::Number(number::AnswerCommand::Estimate { .. }) => "estimate",
+            A::Grid(grid::AnswerCommand::Place { .. }) => "place",
+            A::Grid(grid::AnswerCommand::Unplace { .. }) => "unplace",
         },
     }
 }
-const CLIENT_TYPES: usize = 43;
+const CLIENT_TYPES: usize = 45;
 
 fn server_type(msg: &ServerMsg) -> &'static str {
     match msg {

@@ -1,12 +1,14 @@
 //! Activity types, one file each, dispatched by the enums here. Adding a type means one file, one
 //! variant in [`ActivitySpec`], [`ActivityKind`], [`ActivityBody`] and (if people answer it)
-//! [`Answer`], and one example in docs/PROTOCOL.md.
+//! [`Answer`] and [`ActivityAnswer`], and one example in docs/PROTOCOL.md (docs/ARCHITECTURE.md,
+//! "Adding an activity", lists every place).
 //!
 //! [`Activity`] wraps every kind with the controls they share: voting open or closed, a countdown
 //! that closes voting, results shown or hidden (and whether phones see them), and rounds (a reset
 //! keeps the earlier results).
 
 pub mod circle;
+pub mod grid;
 pub mod groups;
 pub mod ideas;
 pub mod info;
@@ -57,6 +59,7 @@ pub enum ActivitySpec {
     Groups(groups::GroupsSpec),
     Circle(circle::CircleSpec),
     Number(number::NumberSpec),
+    Grid(grid::GridSpec),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +78,7 @@ pub enum ActivityKind {
     Groups(groups::Groups),
     Circle(circle::Circle),
     Number(number::Number),
+    Grid(grid::Grid),
 }
 
 /// One slide of the deck with the controls every activity shares.
@@ -138,6 +142,7 @@ pub enum ActivityBody {
     Groups(groups::GroupsView),
     Circle(circle::CircleView),
     Number(number::NumberView),
+    Grid(grid::GridView),
 }
 
 /// Who answers, and what the room knows that an answer may need.
@@ -220,6 +225,7 @@ kind_commands! {
         Quiz(quiz::AnswerCommand) => "quiz",
         Circle(circle::AnswerCommand) => "circle",
         Number(number::AnswerCommand) => "number",
+        Grid(grid::AnswerCommand) => "grid",
     }
 }
 
@@ -250,7 +256,9 @@ impl ActivityAnswer {
             | A::Points(points::AnswerCommand::Allocate { activity, .. })
             | A::Quiz(quiz::AnswerCommand::QuizAnswer { activity, .. })
             | A::Circle(circle::AnswerCommand::CirclePost { activity, .. })
-            | A::Number(number::AnswerCommand::Estimate { activity, .. }) => *activity,
+            | A::Number(number::AnswerCommand::Estimate { activity, .. })
+            | A::Grid(grid::AnswerCommand::Place { activity, .. })
+            | A::Grid(grid::AnswerCommand::Unplace { activity, .. }) => *activity,
         }
     }
 
@@ -334,6 +342,10 @@ pub enum Answer {
     Number {
         value: i64,
     },
+    /// Where the participant placed each item (items they have not placed are left out).
+    Grid {
+        placements: Vec<grid::Placement>,
+    },
 }
 
 impl ActivityKind {
@@ -355,6 +367,7 @@ impl ActivityKind {
             ActivitySpec::Groups(s) => ActivityKind::Groups(groups::Groups::new(s)?),
             ActivitySpec::Circle(s) => ActivityKind::Circle(circle::Circle::new(s)?),
             ActivitySpec::Number(s) => ActivityKind::Number(number::Number::new(s)?),
+            ActivitySpec::Grid(s) => ActivityKind::Grid(grid::Grid::new(s)?),
         })
     }
 
@@ -374,6 +387,7 @@ impl ActivityKind {
             ActivityKind::Groups(_) => "groups",
             ActivityKind::Circle(_) => "circle",
             ActivityKind::Number(_) => "number",
+            ActivityKind::Grid(_) => "grid",
         }
     }
 
@@ -393,6 +407,7 @@ impl ActivityKind {
             ActivityKind::Groups(s) => ActivitySpec::Groups(s.spec()),
             ActivityKind::Circle(s) => ActivitySpec::Circle(s.spec()),
             ActivityKind::Number(s) => ActivitySpec::Number(s.spec()),
+            ActivityKind::Grid(s) => ActivitySpec::Grid(s.spec()),
         }
     }
 
@@ -411,6 +426,7 @@ impl ActivityKind {
             ActivityKind::Groups(s) => s.clear(),
             ActivityKind::Circle(s) => s.clear(),
             ActivityKind::Number(s) => s.clear(),
+            ActivityKind::Grid(s) => s.clear(),
             ActivityKind::Leaderboard(_) | ActivityKind::Info(_) => {}
         }
     }
@@ -428,6 +444,7 @@ impl ActivityKind {
             ActivityKind::Groups(s) => s.responses(),
             ActivityKind::Circle(s) => s.responses(),
             ActivityKind::Number(s) => s.responses(),
+            ActivityKind::Grid(s) => s.responses(),
             ActivityKind::Leaderboard(_) | ActivityKind::Info(_) | ActivityKind::Timer(_) => 0,
         }
     }
@@ -448,6 +465,7 @@ impl ActivityKind {
             ActivityKind::Quiz(s) => s.answer_of(who).map(Answer::Quiz),
             ActivityKind::Circle(s) => s.answer(who).map(Answer::Circle),
             ActivityKind::Number(s) => s.guess(who).map(|value| Answer::Number { value }),
+            ActivityKind::Grid(s) => s.answer(who).map(|placements| Answer::Grid { placements }),
             // Leaderboards and groups name other people: the room answers for them.
             ActivityKind::Leaderboard(_)
             | ActivityKind::Groups(_)
@@ -486,6 +504,7 @@ impl ActivityKind {
             ActivityKind::Groups(s) => ActivityBody::Groups(s.view(names)),
             ActivityKind::Circle(s) => ActivityBody::Circle(s.view(names)),
             ActivityKind::Number(s) => ActivityBody::Number(s.view(audience, shown, closed, names)),
+            ActivityKind::Grid(s) => ActivityBody::Grid(s.view(audience, shown)),
         }
     }
 
@@ -508,6 +527,7 @@ impl ActivityKind {
             (K::Quiz(s), A::Quiz(c)) => s.apply(c, cx),
             (K::Circle(s), A::Circle(c)) => s.apply(c, cx),
             (K::Number(s), A::Number(c)) => s.apply(c, cx),
+            (K::Grid(s), A::Grid(c)) => s.apply(c, cx),
             (_, command) => not_this_kind(command.activity(), command.kind_name()),
         }
     }
@@ -549,6 +569,7 @@ impl ActivityKind {
             ActivityKind::Ideas(s) => s.live_counts() == s.recount_from_ballots(),
             ActivityKind::Wordcloud(s) => s.live_counts() == s.recount_from_entries(),
             ActivityKind::Scales(s) => s.sums_match_recount(),
+            ActivityKind::Grid(s) => s.sums_match_recount(),
             // The others keep no running totals: their results are computed from the ballots.
             _ => true,
         }
@@ -608,6 +629,7 @@ impl Activity {
             (K::Groups(state), S::Groups(spec)) => state.edit(spec),
             (K::Circle(state), S::Circle(spec)) => state.edit(spec),
             (K::Number(state), S::Number(spec)) => state.edit(spec),
+            (K::Grid(state), S::Grid(spec)) => state.edit(spec),
             _ => Err(Rejection::new(
                 RejectCode::WrongActivityKind,
                 format!(
