@@ -42,6 +42,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1024..=4_194_304))]
     pub max_host_message_bytes: u32,
 
+    /// Largest picture a facilitator may upload for a pin-on-image activity, in bytes (PNG,
+    /// JPEG or WebP; at most 16 MiB). The picture is kept in the session's log.
+    #[arg(long, env = "HANDSUP_MAX_IMAGE_BYTES", default_value_t = 5 * 1024 * 1024,
+          value_parser = clap::value_parser!(u32).range(1024..=16_777_216))]
+    pub max_image_bytes: u32,
+
     /// Participants one room admits.
     #[arg(long, env = "HANDSUP_MAX_PARTICIPANTS", default_value_t = 20_000,
           value_parser = clap::value_parser!(u32).range(1..))]

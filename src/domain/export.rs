@@ -4,6 +4,7 @@
 //! Q&A questions are never tied to a number: an anonymous question must stay anonymous, so they are
 //! exported as the host sees them (with the asker's name only where it was shown).
 
+use super::activity::pin::SCALE as PIN_SCALE;
 use super::activity::{
     Activity, ActivityBody, ActivityKind, ActivitySpec, ActivityView, Answer, Audience,
 };
@@ -292,6 +293,7 @@ fn raw_csv_rows(room: &Room, id: ActivityId) -> Option<Vec<Vec<String>>> {
         ],
         ActivityKind::Number(_) => header(&["value"]),
         ActivityKind::Grid(_) => header(&["item_id", "item", "x", "y"]),
+        ActivityKind::Pin(_) => header(&["pin_id", "x", "y", "x_px", "y_px", "comment"]),
         ActivityKind::Info(_) | ActivityKind::Timer(_) => vec!["round".into()],
     });
     for (round, _, state) in rounds_of(activity) {
@@ -356,6 +358,33 @@ fn raw_csv_rows(room: &Room, id: ActivityId) -> Option<Vec<Vec<String>>> {
                         String::new(),
                         view.sharer.clone().unwrap_or_default(),
                         text.clone(),
+                    ]);
+                }
+            }
+            (ActivityKind::Pin(pin), _) => {
+                // Every pin in the order placed: across and down as a share of the picture
+                // (0 to 1 from the top left), and in the picture's pixels.
+                let size = pin.image().map(|i| (i.info.width, i.info.height));
+                let share = |v: u32| format!("{:.4}", f64::from(v) / f64::from(PIN_SCALE));
+                let px = |v: u32, side: Option<u32>| {
+                    side.map(|side| {
+                        (u64::from(v) * u64::from(side.saturating_sub(1)) / u64::from(PIN_SCALE))
+                            .to_string()
+                    })
+                    .unwrap_or_default()
+                };
+                for (who, id, x, y, comment) in pin.every_pin() {
+                    let number = numbers.get(who).copied().unwrap_or(0);
+                    rows.push(vec![
+                        r.clone(),
+                        number.to_string(),
+                        name(who),
+                        id.to_string(),
+                        share(x),
+                        share(y),
+                        px(x, size.map(|s| s.0)),
+                        px(y, size.map(|s| s.1)),
+                        comment.unwrap_or_default().to_string(),
                     ]);
                 }
             }

@@ -130,6 +130,12 @@ reject_codes! {
     TimeUp => "time_up",
     NotAnswerable => "not_answerable",
     NotYourTurn => "not_your_turn",
+    InvalidImage => "invalid_image",
+    ImageInUse => "image_in_use",
+    NoImage => "no_image",
+    TooManyPins => "too_many_pins",
+    PinNotFound => "pin_not_found",
+    CommentsOff => "comments_off",
 }
 
 pub(crate) fn reject<T>(code: RejectCode, detail: impl Into<String>) -> Result<T, Rejection> {

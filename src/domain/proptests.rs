@@ -4,6 +4,7 @@
 
 use super::activity::ActivitySpec;
 use super::activity::ideas::{IdeasPhase, IdeasSpec};
+use super::activity::pin;
 use super::activity::points::Allocation;
 use super::activity::poll::{OptionSpec, PollSpec};
 use super::activity::qna::{Moderation, QnaSort, QnaSpec};
@@ -23,7 +24,7 @@ use super::{
 use proptest::prelude::*;
 
 /// The deck holds at most this many activities; commands name ids below it.
-const ACTIVITIES: u32 = 13;
+const ACTIVITIES: u32 = 14;
 /// A generated activity id that stands for "the activity on screen" (or the first in the deck),
 /// filled in by [`resolve`] when the command is applied: most commands then name an activity that
 /// exists and takes them, while the others still name any id at all.
@@ -52,6 +53,7 @@ fn resolve(command: &Command, room: &Room) -> Command {
         "timer" => "timer",
         "estimate" => "number",
         "place" | "unplace" => "grid",
+        "pin" | "unpin" | "set_pin_image" | "remove_pin" => "pin",
         _ => "",
     };
     let current = room.current.and_then(|id| room.activity(id).ok());
@@ -295,6 +297,56 @@ fn more_commands() -> impl Strategy<Value = Command> {
                 }),
             })
         }),
+        (
+            who.clone(),
+            activity.clone(),
+            0u32..10_100,
+            0u32..10_100,
+            prop_oneof![
+                Just(None),
+                Just(Some("c".to_string())),
+                Just(Some(" ".to_string()))
+            ],
+            proptest::option::of(0u32..12),
+        )
+            .prop_map(|(participant, activity, x, y, comment, replace)| {
+                Command::Answer(Answered {
+                    participant,
+                    answer: ActivityAnswer::Pin(pin::AnswerCommand::Pin {
+                        activity,
+                        x,
+                        y,
+                        comment,
+                        replace,
+                    }),
+                })
+            }),
+        (who.clone(), activity.clone(), 0u32..12).prop_map(|(participant, activity, pin)| {
+            Command::Answer(Answered {
+                participant,
+                answer: ActivityAnswer::Pin(pin::AnswerCommand::Unpin { activity, pin }),
+            })
+        }),
+        (activity.clone(), 0u32..12).prop_map(|(activity, pin)| {
+            Command::Control(ActivityControl::Pin(pin::HostCommand::RemovePin {
+                activity,
+                pin,
+            }))
+        }),
+        (
+            activity.clone(),
+            prop_oneof![
+                Just(None),
+                Just(Some(pin::tests::TINY_PNG.to_string())),
+                Just(Some("R0lGODlhAQABAAAAACw=".to_string())),
+            ]
+        )
+            .prop_map(|(activity, image)| {
+                Command::Control(ActivityControl::Pin(pin::HostCommand::SetPinImage {
+                    activity,
+                    image,
+                }))
+            }),
         activity
             .clone()
             .prop_map(|activity| Command::Control(ActivityControl::Quiz(
@@ -593,6 +645,12 @@ fn created() -> (Room, Vec<(Command, i64)>) {
                 },
                 quadrants: Vec::new(),
             }),
+            ActivitySpec::Pin(pin::PinSpec {
+                question: "Where?".into(),
+                max_pins: 2,
+                comments: true,
+                alt: None,
+            }),
         ]
         .into_iter()
         .map(|spec| {
@@ -614,6 +672,41 @@ fn created() -> (Room, Vec<(Command, i64)>) {
                 text: format!("idea {n}"),
             }),
         }));
+    }
+    // The pin activity's picture, so pins can land.
+    setup.push(Command::Control(ActivityControl::Pin(
+        pin::HostCommand::SetPinImage {
+            activity: ActivityId(12),
+            image: Some(pin::tests::TINY_PNG.to_string()),
+        },
+    )));
+    // Two pins and two grid placements to move, take back and remove.
+    for activity in [11, 12] {
+        setup.push(Command::Room(RoomCommand::Navigate {
+            to: Navigate::Activity(ActivityId(activity)),
+        }));
+        for n in 0..2 {
+            let answer = if activity == 11 {
+                ActivityAnswer::Grid(super::activity::grid::AnswerCommand::Place {
+                    activity: ActivityId(11),
+                    item: u32::from(n),
+                    x: 10,
+                    y: 90,
+                })
+            } else {
+                ActivityAnswer::Pin(pin::AnswerCommand::Pin {
+                    activity: ActivityId(12),
+                    x: 100,
+                    y: 200,
+                    comment: None,
+                    replace: None,
+                })
+            };
+            setup.push(Command::Answer(Answered {
+                participant: pid(n),
+                answer,
+            }));
+        }
     }
     setup.push(Command::Room(RoomCommand::Navigate {
         to: Navigate::Activity(ActivityId(0)),

@@ -277,6 +277,7 @@ pub enum Outcome {
     IdeaAdded { activity: ActivityId, idea: u32 },
     QuestionAsked { activity: ActivityId, question: u32 },
     Answered(ActivityId),
+    PinPlaced { activity: ActivityId, pin: u32 },
 }
 
 impl Outcome {
@@ -286,6 +287,7 @@ impl Outcome {
             Outcome::ActivityAdded(id) => Some(id.0),
             Outcome::IdeaAdded { idea, .. } => Some(*idea),
             Outcome::QuestionAsked { question, .. } => Some(*question),
+            Outcome::PinPlaced { pin, .. } => Some(*pin),
             _ => None,
         }
     }
@@ -295,7 +297,8 @@ impl Outcome {
         match self {
             Outcome::Answered(activity)
             | Outcome::IdeaAdded { activity, .. }
-            | Outcome::QuestionAsked { activity, .. } => Some(*activity),
+            | Outcome::QuestionAsked { activity, .. }
+            | Outcome::PinPlaced { activity, .. } => Some(*activity),
             _ => None,
         }
     }

@@ -81,8 +81,8 @@ pub async fn session_json(
 /// Named, so that a bad id is reported by name (`activity`).
 #[derive(serde::Deserialize)]
 pub struct ActivityPath {
-    code: String,
-    activity: u32,
+    pub(super) code: String,
+    pub(super) activity: u32,
 }
 
 pub async fn activity_csv(

@@ -6,6 +6,7 @@ mod assets;
 mod embed;
 mod export;
 mod extract;
+mod images;
 pub mod limits;
 pub mod serve;
 mod ws;
@@ -140,12 +141,27 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(map_response(extract::json_errors))
         .layer(tower_http::compression::CompressionLayer::new());
+    // Pictures: their own size limit (`--max-image-bytes`, read by the handler), not compressed
+    // (PNG, JPEG and WebP are already).
+    let pictures = Router::new()
+        .route(
+            "/api/rooms/{code}/activities/{activity}/image",
+            get(images::get_image)
+                .put(images::put_image)
+                .delete(images::delete_image),
+        )
+        .layer(DefaultBodyLimit::disable())
+        .layer(tower_http::timeout::RequestBodyDeadlineLayer::new(
+            body_timeout,
+        ))
+        .layer(map_response(extract::json_errors));
     let sockets = Router::new()
         .route("/ws/{code}", get(ws::upgrade))
         .route("/ws/{code}/embed", get(ws::upgrade_embed))
         .layer(map_response(extract::json_errors));
     Router::new()
         .merge(sockets)
+        .merge(pictures)
         .merge(compressed)
         .layer(map_response(security_headers))
         .with_state(state)

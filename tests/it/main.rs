@@ -12,6 +12,7 @@ mod http_errors;
 mod ideas_words;
 mod limits;
 mod number;
+mod pin;
 mod protocol_doc;
 mod resilience;
 mod restart;

@@ -31,8 +31,8 @@ fn examples(direction: &str) -> Vec<String> {
 fn client_type(msg: &ClientMsg) -> &'static str {
     use handsup::domain::RoomCommand as R;
     use handsup::domain::activity::{
-        ActivityAnswer as A, ActivityControl as C, circle, grid, groups, ideas, number, points,
-        poll, qna, quiz, ranking, scales, timer, wordcloud,
+        ActivityAnswer as A, ActivityControl as C, circle, grid, groups, ideas, number, pin,
+        points, poll, qna, quiz, ranking, scales, timer, wordcloud,
     };
     use handsup::protocol::SessionMsg as S;
     match msg {
@@ -72,6 +72,8 @@ fn client_type(msg: &ClientMsg) -> &'static str {
             C::Circle(circle::HostCommand::CircleSetup { .. }) => "circle_setup",
             C::Circle(circle::HostCommand::CircleNext { .. }) => "circle_next",
             C::Timer(timer::HostCommand::Timer { .. }) => "timer",
+            C::Pin(pin::HostCommand::SetPinImage { .. }) => "set_pin_image",
+            C::Pin(pin::HostCommand::RemovePin { .. }) => "remove_pin",
         },
         ClientMsg::Answer(answer) => match answer {
             A::Poll(poll::AnswerCommand::Vote { .. }) => "vote",
@@ -88,10 +90,12 @@ fn client_type(msg: &ClientMsg) -> &'static str {
             A::Number(number::AnswerCommand::Estimate { .. }) => "estimate",
             A::Grid(grid::AnswerCommand::Place { .. }) => "place",
             A::Grid(grid::AnswerCommand::Unplace { .. }) => "unplace",
+            A::Pin(pin::AnswerCommand::Pin { .. }) => "pin",
+            A::Pin(pin::AnswerCommand::Unpin { .. }) => "unpin",
         },
     }
 }
-const CLIENT_TYPES: usize = 45;
+const CLIENT_TYPES: usize = 49;
 
 fn server_type(msg: &ServerMsg) -> &'static str {
     match msg {

@@ -14,6 +14,7 @@ pub mod ideas;
 pub mod info;
 pub mod leaderboard;
 pub mod number;
+pub mod pin;
 pub mod points;
 pub mod poll;
 pub mod qna;
@@ -60,6 +61,7 @@ pub enum ActivitySpec {
     Circle(circle::CircleSpec),
     Number(number::NumberSpec),
     Grid(grid::GridSpec),
+    Pin(pin::PinSpec),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +81,7 @@ pub enum ActivityKind {
     Circle(circle::Circle),
     Number(number::Number),
     Grid(grid::Grid),
+    Pin(pin::Pin),
 }
 
 /// One slide of the deck with the controls every activity shares.
@@ -143,6 +146,7 @@ pub enum ActivityBody {
     Circle(circle::CircleView),
     Number(number::NumberView),
     Grid(grid::GridView),
+    Pin(pin::PinView),
 }
 
 /// Who answers, and what the room knows that an answer may need.
@@ -226,6 +230,7 @@ kind_commands! {
         Circle(circle::AnswerCommand) => "circle",
         Number(number::AnswerCommand) => "number",
         Grid(grid::AnswerCommand) => "grid",
+        Pin(pin::AnswerCommand) => "pin",
     }
 }
 
@@ -238,6 +243,7 @@ kind_commands! {
         Groups(groups::HostCommand) => "groups",
         Circle(circle::HostCommand) => "circle",
         Timer(timer::HostCommand) => "timer",
+        Pin(pin::HostCommand) => "pin",
     }
 }
 
@@ -258,7 +264,9 @@ impl ActivityAnswer {
             | A::Circle(circle::AnswerCommand::CirclePost { activity, .. })
             | A::Number(number::AnswerCommand::Estimate { activity, .. })
             | A::Grid(grid::AnswerCommand::Place { activity, .. })
-            | A::Grid(grid::AnswerCommand::Unplace { activity, .. }) => *activity,
+            | A::Grid(grid::AnswerCommand::Unplace { activity, .. })
+            | A::Pin(pin::AnswerCommand::Pin { activity, .. })
+            | A::Pin(pin::AnswerCommand::Unpin { activity, .. }) => *activity,
         }
     }
 
@@ -282,7 +290,9 @@ impl ActivityControl {
             | C::Groups(groups::HostCommand::StartGroups { activity, .. })
             | C::Circle(circle::HostCommand::CircleSetup { activity, .. })
             | C::Circle(circle::HostCommand::CircleNext { activity })
-            | C::Timer(timer::HostCommand::Timer { activity, .. }) => *activity,
+            | C::Timer(timer::HostCommand::Timer { activity, .. })
+            | C::Pin(pin::HostCommand::SetPinImage { activity, .. })
+            | C::Pin(pin::HostCommand::RemovePin { activity, .. }) => *activity,
         }
     }
 
@@ -295,6 +305,7 @@ impl ActivityControl {
             ActivityControl::Ideas(ideas::HostCommand::SetIdeasPhase { .. })
                 | ActivityControl::Quiz(_)
                 | ActivityControl::Timer(_)
+                | ActivityControl::Pin(pin::HostCommand::SetPinImage { .. })
         )
     }
 
@@ -346,6 +357,10 @@ pub enum Answer {
     Grid {
         placements: Vec<grid::Placement>,
     },
+    /// The participant's pins, oldest first.
+    Pin {
+        pins: Vec<pin::MyPin>,
+    },
 }
 
 impl ActivityKind {
@@ -368,6 +383,7 @@ impl ActivityKind {
             ActivitySpec::Circle(s) => ActivityKind::Circle(circle::Circle::new(s)?),
             ActivitySpec::Number(s) => ActivityKind::Number(number::Number::new(s)?),
             ActivitySpec::Grid(s) => ActivityKind::Grid(grid::Grid::new(s)?),
+            ActivitySpec::Pin(s) => ActivityKind::Pin(pin::Pin::new(s)?),
         })
     }
 
@@ -388,6 +404,7 @@ impl ActivityKind {
             ActivityKind::Circle(_) => "circle",
             ActivityKind::Number(_) => "number",
             ActivityKind::Grid(_) => "grid",
+            ActivityKind::Pin(_) => "pin",
         }
     }
 
@@ -408,6 +425,7 @@ impl ActivityKind {
             ActivityKind::Circle(s) => ActivitySpec::Circle(s.spec()),
             ActivityKind::Number(s) => ActivitySpec::Number(s.spec()),
             ActivityKind::Grid(s) => ActivitySpec::Grid(s.spec()),
+            ActivityKind::Pin(s) => ActivitySpec::Pin(s.spec()),
         }
     }
 
@@ -427,6 +445,7 @@ impl ActivityKind {
             ActivityKind::Circle(s) => s.clear(),
             ActivityKind::Number(s) => s.clear(),
             ActivityKind::Grid(s) => s.clear(),
+            ActivityKind::Pin(s) => s.clear(),
             ActivityKind::Leaderboard(_) | ActivityKind::Info(_) => {}
         }
     }
@@ -445,6 +464,7 @@ impl ActivityKind {
             ActivityKind::Circle(s) => s.responses(),
             ActivityKind::Number(s) => s.responses(),
             ActivityKind::Grid(s) => s.responses(),
+            ActivityKind::Pin(s) => s.responses(),
             ActivityKind::Leaderboard(_) | ActivityKind::Info(_) | ActivityKind::Timer(_) => 0,
         }
     }
@@ -466,6 +486,7 @@ impl ActivityKind {
             ActivityKind::Circle(s) => s.answer(who).map(Answer::Circle),
             ActivityKind::Number(s) => s.guess(who).map(|value| Answer::Number { value }),
             ActivityKind::Grid(s) => s.answer(who).map(|placements| Answer::Grid { placements }),
+            ActivityKind::Pin(s) => s.answer(who).map(|pins| Answer::Pin { pins }),
             // Leaderboards and groups name other people: the room answers for them.
             ActivityKind::Leaderboard(_)
             | ActivityKind::Groups(_)
@@ -505,6 +526,7 @@ impl ActivityKind {
             ActivityKind::Circle(s) => ActivityBody::Circle(s.view(names)),
             ActivityKind::Number(s) => ActivityBody::Number(s.view(audience, shown, closed, names)),
             ActivityKind::Grid(s) => ActivityBody::Grid(s.view(audience, shown)),
+            ActivityKind::Pin(s) => ActivityBody::Pin(s.view(audience, shown)),
         }
     }
 
@@ -528,6 +550,7 @@ impl ActivityKind {
             (K::Circle(s), A::Circle(c)) => s.apply(c, cx),
             (K::Number(s), A::Number(c)) => s.apply(c, cx),
             (K::Grid(s), A::Grid(c)) => s.apply(c, cx),
+            (K::Pin(s), A::Pin(c)) => s.apply(c, cx),
             (_, command) => not_this_kind(command.activity(), command.kind_name()),
         }
     }
@@ -546,6 +569,7 @@ impl ActivityKind {
             (K::Quiz(s), C::Quiz(quiz::HostCommand::StartQuiz { .. })) => s.start(cx.at),
             (K::Groups(s), C::Groups(c)) => s.control(c, cx),
             (K::Circle(s), C::Circle(c)) => s.control(c, cx),
+            (K::Pin(s), C::Pin(c)) => s.control(c),
             (K::Timer(s), C::Timer(timer::HostCommand::Timer { action, .. })) => {
                 s.control(*action, cx.at);
                 Ok(())
@@ -630,6 +654,7 @@ impl Activity {
             (K::Circle(state), S::Circle(spec)) => state.edit(spec),
             (K::Number(state), S::Number(spec)) => state.edit(spec),
             (K::Grid(state), S::Grid(spec)) => state.edit(spec),
+            (K::Pin(state), S::Pin(spec)) => state.edit(spec),
             _ => Err(Rejection::new(
                 RejectCode::WrongActivityKind,
                 format!(
