@@ -2,8 +2,11 @@
 
 use super::activity::ActivitySpec;
 use super::activity::circle::CircleSpec;
+use super::activity::grid::{Axis, GridSpec};
 use super::activity::groups::GroupsSpec;
 use super::activity::ideas::IdeasSpec;
+use super::activity::number::NumberSpec;
+use super::activity::pin::PinSpec;
 use super::activity::poll::{OptionSpec, PollSpec};
 use super::activity::qna::{QnaSort, QnaSpec};
 use super::activity::scales::{ScalesSpec, StatementSpec};
@@ -111,6 +114,55 @@ pub fn builtin() -> Vec<Template> {
             })],
         },
         Template {
+            id: "estate-walk".into(),
+            title: "Estate walk".into(),
+            description: "Warm up with an estimate, pin what you noticed on the estate map, find the quick wins on an impact–effort grid, then feedback.".into(),
+            deck: vec![
+                ActivitySpec::Number(NumberSpec {
+                    question: "How many bins overflow on the estate each week?".into(),
+                    min: 0,
+                    max: 50,
+                    unit: Some("bins".into()),
+                    correct: None,
+                }),
+                ActivitySpec::Pin(PinSpec {
+                    question: "What did you notice on the walk? Pin it on the map".into(),
+                    max_pins: 3,
+                    comments: true,
+                    alt: Some("Map of the estate (edit this activity to upload yours and describe it)".into()),
+                }),
+                ActivitySpec::Grid(GridSpec {
+                    question: "Impact against effort: where does each problem sit?".into(),
+                    items: text_options(&[
+                        "Broken lights",
+                        "Overflowing bins",
+                        "Damp stairwells",
+                        "Litter in the play area",
+                    ]),
+                    x: Axis {
+                        label: "Effort".into(),
+                        low: Some("Little".into()),
+                        high: Some("A lot".into()),
+                    },
+                    y: Axis {
+                        label: "Impact".into(),
+                        low: Some("Small".into()),
+                        high: Some("Big".into()),
+                    },
+                    quadrants: vec![
+                        "Quick wins".into(),
+                        "Big projects".into(),
+                        "Fill-ins".into(),
+                        "Not worth it".into(),
+                    ],
+                }),
+                feedback_scales(&[
+                    "How useful was today's walk?",
+                    "How likely are you to come on the next one?",
+                ]),
+            ],
+        },
+        Template {
             id: "interview".into(),
             title: "Interview with Q&A".into(),
             description: "A fishbowl interview: moderated audience questions with upvotes, then a closing poll.".into(),
@@ -157,6 +209,7 @@ pub fn fresh(spec: &ActivitySpec) -> ActivitySpec {
         ActivitySpec::Ranking(s) => s.options = texts(&s.options),
         ActivitySpec::Points(s) => s.options = texts(&s.options),
         ActivitySpec::Quiz(s) => s.options = texts(&s.options),
+        ActivitySpec::Grid(s) => s.items = texts(&s.items),
         ActivitySpec::Scales(s) => {
             for statement in &mut s.statements {
                 statement.id = None;
@@ -234,7 +287,13 @@ mod tests {
 
     #[test]
     fn a_saved_deck_drops_ids_and_makes_the_same_activities_again() {
-        let room = room_from(&find("meetup").expect("meetup").deck);
+        for template in ["meetup", "estate-walk"] {
+            saved_deck_round_trips(template);
+        }
+    }
+
+    fn saved_deck_round_trips(template: &str) {
+        let room = room_from(&find(template).expect("template").deck);
         let saved: Vec<ActivitySpec> = room.deck().iter().map(|a| fresh(&a.spec())).collect();
         let text = serde_json::to_string(&saved).expect("json");
         assert!(

@@ -200,7 +200,7 @@ test('templates: a session from “LA/ALMO meetup” on the landing page', { tim
   await page.goto(w.base);
   const item = page.locator('#template-list li', { hasText: 'LA/ALMO meetup' });
   await item.waitFor();
-  assert.equal(await page.locator('#template-list li').count(), 3, 'three built-in templates');
+  assert.equal(await page.locator('#template-list li').count(), 4, 'four built-in templates');
   assert.match(await item.textContent(), /6 activities/);
   await axe(page, 'landing page with templates');
   await shot(page, 't10-index-templates');

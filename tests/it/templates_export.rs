@@ -51,7 +51,10 @@ async fn a_session_starts_from_a_template_in_one_request() {
         .iter()
         .map(|t| t["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, vec!["meetup", "self-assessment", "interview"]);
+    assert_eq!(
+        ids,
+        vec!["meetup", "self-assessment", "estate-walk", "interview"]
+    );
 
     let meetup = created(&server, json!({"template": "meetup"})).await;
     let mut host = server.host(&meetup).await;
