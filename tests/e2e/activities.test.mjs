@@ -66,10 +66,19 @@ test('ideas: suggest, merge duplicates, hide one, dot-vote, ranking on the scree
   for (const phone of [ana, ben, cai]) await phone.locator('.dot-toggle').first().waitFor();
   assert.deepEqual(await ana.locator('.vote-item .vote-text').allTextContents(), ['Repairs engagement', 'Damp and mould', 'Rent arrears']);
   await axe(ana, 'participant ideas, dot voting');
+  // Every dot counts the moment it is placed and leaves the moment it is taken back: there is no
+  // ballot to send (four phones once placed all their dots while the screen said nobody had voted).
+  assert.equal(await ana.locator('.activity button[type=submit]').count(), 0, 'no "send my dots" button');
+  const toggle = (phone, text) => phone.locator('.vote-item', { hasText: text }).locator('.dot-toggle').click();
+  await toggle(ana, 'Rent arrears');
+  await ana.locator('.feedback', { hasText: 'Counted: your 1 dot' }).waitFor();
+  await until(async () => (await barCounts(screen))['Rent arrears'] === 1, 'the screen counts one dot at once');
+  await toggle(ana, 'Rent arrears');
+  await ana.locator('.feedback', { hasText: 'Your dots were taken back' }).waitFor();
+  await until(async () => !(await barCounts(screen))['Rent arrears'], 'a dot taken back leaves the screen at once');
   const dots = async (phone, texts) => {
-    for (const text of texts) await phone.locator('.vote-item', { hasText: text }).locator('.dot-toggle').click();
-    await phone.click('.activity form button[type=submit]');
-    await phone.locator('.feedback', { hasText: 'Your dots are in' }).waitFor();
+    for (const text of texts) await toggle(phone, text);
+    await phone.locator('.feedback', { hasText: `Counted: your ${texts.length} dots` }).waitFor();
   };
   await dots(ana, ['Repairs engagement', 'Damp and mould']);
   await dots(ben, ['Repairs engagement', 'Rent arrears']);

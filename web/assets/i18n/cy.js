@@ -175,9 +175,8 @@ export default {
   'p.dot_minus_label': 'Tynnu dot oddi ar “{text}”',
   'p.your_dots': { one: 'eich dot: {n}', other: 'eich dotiau: {n}' },
   'p.dots_so_far': { zero: 'dim dotiau eto', other: '{n} dot hyd yma' },
-  'p.dots_send': 'Anfon fy nhotiau',
-  'p.dots_update': 'Diweddaru fy nhotiau',
-  'p.dots_received': 'Mae eich dotiau wedi cyrraedd',
+  'p.dots_saving': 'Wrthi’n cyfrif…',
+  'p.dots_counted': { one: 'Wedi’i gyfrif: eich {n} dot', other: 'Wedi’u cyfrif: eich {n} dot' },
   'p.dots_withdrawn': 'Cafodd eich dotiau eu tynnu’n ôl',
 
   'p.word_n': 'Gair {n}',

@@ -165,9 +165,8 @@ export default {
   'p.dot_minus_label': 'Take a dot from “{text}”',
   'p.your_dots': { one: 'your dot: {n}', other: 'your dots: {n}' },
   'p.dots_so_far': { zero: 'no dots yet', one: '{n} dot so far', other: '{n} dots so far' },
-  'p.dots_send': 'Send my dots',
-  'p.dots_update': 'Update my dots',
-  'p.dots_received': 'Your dots are in',
+  'p.dots_saving': 'Counting…',
+  'p.dots_counted': { one: 'Counted: your {n} dot', other: 'Counted: your {n} dots' },
   'p.dots_withdrawn': 'Your dots were taken back',
 
   'p.word_n': 'Word {n}',

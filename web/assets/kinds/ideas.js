@@ -139,8 +139,12 @@ function ideasCollect(first, f, id, ctx) {
 }
 
 function ideasVote(first, f, id, ctx) {
-  let dots = new Map(); // idea id → dots
+  let dots = new Map(); // idea id → dots, as the phone shows them
+  // Every change is sent at once; while one is on its way, the latest ballot waits for it
+  // (latest wins), so taps never race. `dirty` until the server has counted what is shown.
   let dirty = false;
+  let sending = false;
+  let waiting = null;
   let last = first;
   let lastAnswer = null;
   const meter = h('div', { class: 'dots-meter', 'aria-hidden': 'true' });
@@ -148,29 +152,49 @@ function ideasVote(first, f, id, ctx) {
   const hint = h('p', { class: 'hint' });
   const list = h('ul', { class: 'vote-list', role: 'list' });
   const empty = h('p', { class: 'muted', hidden: true, text: t('p.ideas_none') });
-  const send = h('button', { class: 'btn primary big', type: 'submit' });
-  const form = h('form', { class: 'stack', novalidate: true }, hint, h('div', { class: 'dots-bar' }, meter, meterText), list, empty, send, f.feedback);
+  const form = h('div', { class: 'stack' }, hint, h('div', { class: 'dots-bar' }, meter, meterText), list, empty, f.feedback);
   const resultsHead = h('h2');
   const results = h('div');
   const resultsBox = h('div', { class: 'results', hidden: true }, resultsHead, results);
   const el = h('div', { class: 'stack' }, form, resultsBox);
   const spent = () => [...dots.values()].reduce((x, y) => x + y, 0);
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  const ballot = () => {
     const ideas = [];
     for (const [idea, n] of dots) for (let i = 0; i < n; i++) ideas.push(idea);
-    try {
-      await ctx.request(send, { type: 'dot_vote', activity: id, ideas });
-      const answer = { ...(ctx.answers()[id] || { kind: 'ideas', submitted: [] }), dots: ideas };
-      ctx.setAnswer(id, answer);
-      dirty = false;
-      f.setFeedback(ideas.length ? t('p.dots_received') : t('p.dots_withdrawn'));
-      update(last, answer);
-    } catch (err) {
-      f.setFeedback(errorText(err), 'error');
+    return ideas;
+  };
+
+  /** Sends the ballot now, or after the one on its way; says what the server counted. */
+  async function send(ideas) {
+    waiting = ideas;
+    if (sending) return;
+    sending = true;
+    let counted = null;
+    while (waiting) {
+      const next = waiting;
+      waiting = null;
+      try {
+        await ctx.request(null, { type: 'dot_vote', activity: id, ideas: next });
+        counted = next;
+        ctx.setAnswer(id, { ...(ctx.answers()[id] || { kind: 'ideas', submitted: [] }), dots: next });
+      } catch (err) {
+        // Back to what the server holds; later taps start from there.
+        waiting = null;
+        counted = null;
+        f.setFeedback(errorText(err), 'error');
+      }
     }
-  });
+    sending = false;
+    dirty = false;
+    const answer = ctx.answers()[id] || lastAnswer;
+    if (counted) {
+      const text = counted.length ? t('p.dots_counted', { n: counted.length }) : t('p.dots_withdrawn');
+      f.setFeedback(text);
+      ctx.say(text);
+    }
+    update(last, answer);
+  }
 
   function change(idea, delta) {
     const n = (dots.get(idea) || 0) + delta;
@@ -178,9 +202,9 @@ function ideasVote(first, f, id, ctx) {
     if (n) dots.set(idea, n);
     else dots.delete(idea);
     dirty = true;
-    f.setFeedback('');
+    f.setFeedback(t('p.dots_saving'));
     update(last, lastAnswer);
-    ctx.say(t('p.dots_left', { n: last.dots - spent(), total: last.dots }));
+    send(ballot());
   }
 
   /** The buttons of one row; handlers read the row's current idea, so rows are never rebuilt. */
@@ -273,15 +297,12 @@ function ideasVote(first, f, id, ctx) {
       );
     }
     empty.hidden = visible.length > 0;
-    send.hidden = !open || (saved && !dirty);
-    send.textContent = saved ? t('p.dots_update') : t('p.dots_send');
-    send.disabled = !dirty || (!saved && !used);
     if (!open) f.setNotice(saved ? t('p.closed_voted') : t('p.closed'));
     else f.setNotice('');
     if (saved && !dirty && f.feedback.hidden) {
       f.feedback.hidden = false;
       f.feedback.dataset.kind = 'ok';
-      f.feedback.textContent = t('p.dots_received');
+      f.feedback.textContent = t('p.dots_counted', { n: (answer?.dots || []).length });
     }
     const ranked = !open && a.results_shown && visible.some((i) => i.votes != null);
     resultsBox.hidden = !ranked;
