@@ -70,9 +70,17 @@ test('ideas: suggest, merge duplicates, hide one, dot-vote, ranking on the scree
   // ballot to send (four phones once placed all their dots while the screen said nobody had voted).
   assert.equal(await ana.locator('.activity button[type=submit]').count(), 0, 'no "send my dots" button');
   const toggle = (phone, text) => phone.locator('.vote-item', { hasText: text }).locator('.dot-toggle').click();
+  // Nothing is numbered before the first dot: a list of noughts has no first place.
+  await screen.locator('.act-body[data-mode="ranking"] .bar-rank').first().waitFor({ state: 'attached' });
+  assert.deepEqual(await screen.locator('.bar-rank').allTextContents(), ['', '', '']);
   await toggle(ana, 'Rent arrears');
   await ana.locator('.feedback', { hasText: 'Counted: your 1 dot' }).waitFor();
   await until(async () => (await barCounts(screen))['Rent arrears'] === 1, 'the screen counts one dot at once');
+  // One dot: first place, and the others share second.
+  await until(
+    async () => (await screen.locator('.bar-rank').allTextContents()).join(' ') === '1. =2. =2.',
+    'ties share their rank',
+  );
   await toggle(ana, 'Rent arrears');
   await ana.locator('.feedback', { hasText: 'Your dots were taken back' }).waitFor();
   await until(async () => !(await barCounts(screen))['Rent arrears'], 'a dot taken back leaves the screen at once');
@@ -97,12 +105,40 @@ test('ideas: suggest, merge duplicates, hide one, dot-vote, ranking on the scree
   await axe(screen, 'presenter idea ranking');
   await shot(screen, '45-present-ranking', { fullPage: false });
 
-  // Closing voting shows phones the ranking.
+  // Closing voting shows phones the ranking, and everyone the winner.
   await host.click('[data-key="d-voting"]');
+  await screen.locator('.bars-outcome', { hasText: 'Winner: Repairs engagement' }).waitFor();
   await ana.locator('.results:not([hidden]) ol.bars').waitFor();
+  await ana.locator('.results .bars-outcome', { hasText: 'Winner: Repairs engagement' }).waitFor();
   assert.deepEqual(await ana.locator('.results .bar-label').allTextContents(), ['Repairs engagement', 'Damp and mould', 'Rent arrears']);
   await axe(ana, 'participant ideas, closed with ranking');
   await shot(ana, '46-phone-ranking');
+  w.assertClean();
+});
+
+test('poll: a 3–3 tie reads as a tie, and closing voting says so', { timeout: 90_000 }, async (t) => {
+  const w = await setup(t);
+  const room = await w.createRoom('Tie');
+  const driver = await w.hostDriver(room);
+  await driver.send({ type: 'add_activity', spec: { kind: 'poll', question: 'Which first?', options: ['Repairs', 'Damp'] } });
+  await driver.send({ type: 'navigate', to: 'next' });
+  const screen = await w.page(PROJECTOR);
+  await screen.goto(`${w.base}/present/${room.code}`);
+  const phones = [];
+  for (let i = 0; i < 6; i++) {
+    const phone = await w.join(room.code);
+    await phone.locator('.choice', { hasText: i % 2 ? 'Damp' : 'Repairs' }).click();
+    await phone.click('.activity form button[type=submit]');
+    await phone.locator('.feedback', { hasText: 'Vote received' }).waitFor();
+    phones.push(phone);
+  }
+  await until(async () => JSON.stringify(await barCounts(screen)) === JSON.stringify({ Repairs: 3, Damp: 3 }), 'three votes each');
+  assert.equal(await screen.locator('.bars-outcome').count(), 0, 'no verdict while voting is open');
+  await driver.send({ type: 'set_voting', activity: 0, open: false });
+  await screen.locator('.bars-outcome[data-kind="tie"]', { hasText: 'Tied: Repairs and Damp' }).waitFor();
+  await phones[0].locator('.bars-outcome', { hasText: 'Tied: Repairs and Damp' }).waitFor();
+  await axe(screen, 'presenter, tied poll');
+  await shot(screen, '47-present-poll-tie', { fullPage: false });
   w.assertClean();
 });
 

@@ -3,7 +3,7 @@
 // row), so CSS transitions animate changes and frequent updates stay cheap.
 
 import { h, reducedMotion } from './util.js';
-import { t, num } from './i18n.js';
+import { t, num, currentLang } from './i18n.js';
 
 /** Percent as a whole number; 0 when nobody answered. */
 export const pct = (count, total) => (total > 0 ? Math.round((count * 100) / total) : 0);
@@ -54,7 +54,9 @@ function reorder(list, order) {
  *   total: the denominator for percentages (poll voters); omit to show no percentages
  *   scale: 'total' (width = share of total) or 'max' (width relative to the largest count)
  *   unit: 'votes' | 'dots' — the word read out after the count
- *   ranked: number the rows (1., 2., …)
+ *   ranked: number the rows (1., 2., …); rows with the same count share their rank ("=1."), and
+ *           nothing is numbered before the first count
+ *   closed: voting has closed: a line above the bars names the winner, or says who tied
  */
 export function renderBars(container, rows, opts = {}) {
   let list = container.querySelector(':scope > ol.bars');
@@ -63,6 +65,15 @@ export function renderBars(container, rows, opts = {}) {
     container.replaceChildren(list);
   }
   const max = Math.max(1, ...rows.map((r) => r.count));
+  const counted = rows.some((r) => r.count > 0);
+  // Competition ranking: a row's rank is one more than the number of rows with a higher count.
+  const ranks = new Map();
+  const ties = new Map();
+  [...rows.map((r) => r.count)].sort((a, b) => b - a).forEach((count, i) => {
+    if (!ranks.has(count)) ranks.set(count, i + 1);
+    ties.set(count, (ties.get(count) || 0) + 1);
+  });
+  outcome(container, list, opts.closed && counted ? rows.filter((r) => r.count === max) : []);
   const existing = new Map([...list.children].map((el) => [el.dataset.k, el]));
   const order = [];
   for (const row of rows) {
@@ -90,7 +101,8 @@ export function renderBars(container, rows, opts = {}) {
     li.classList.toggle('lead', row.count > 0 && row.count === max);
     setText(li.querySelector('.bar-label'), row.label);
     const rank = li.querySelector('.bar-rank');
-    if (rank) setText(rank, `${order.length + 1}.`);
+    const tied = ties.get(row.count) > 1;
+    if (rank) setText(rank, counted ? `${tied ? '=' : ''}${ranks.get(row.count)}.` : '');
     const count = li.querySelector('.bar-count');
     setText(count, num(row.count));
     count.setAttribute('aria-hidden', 'true');
@@ -103,6 +115,7 @@ export function renderBars(container, rows, opts = {}) {
         ? t(`chart.${opts.unit || 'votes'}_pct`, { n: row.count, pct: share })
         : t(`chart.${opts.unit || 'votes'}`, { n: row.count })) +
         (row.note != null ? `, ${row.noteSr ?? row.note}` : '') +
+        (opts.ranked && counted && tied ? ` ${t('chart.tied_rank', { n: ranks.get(row.count) })}` : '') +
         (row.correct ? ` ${t('chart.correct')}` : '') +
         (row.mine ? ` ${t('chart.your_choice')}` : ''),
     );
@@ -111,6 +124,23 @@ export function renderBars(container, rows, opts = {}) {
   }
   for (const el of existing.values()) el.remove();
   reorder(list, order);
+}
+
+/** The line above closed results: "Winner: …" or "Tied: … and …" (`top`: the leading rows). */
+function outcome(container, list, top) {
+  let line = container.querySelector(':scope > .bars-outcome');
+  if (!top.length) {
+    line?.remove();
+    return;
+  }
+  if (!line) {
+    line = h('p', { class: 'bars-outcome' });
+    container.insertBefore(line, list);
+  }
+  const tie = top.length > 1;
+  line.dataset.kind = tie ? 'tie' : 'winner';
+  const names = new Intl.ListFormat(currentLang() || 'en', { type: 'conjunction' }).format(top.map((r) => r.label));
+  setText(line, tie ? t('chart.tied', { names }) : t('chart.winner', { name: names }));
 }
 
 /** Places the heaviest words in the middle: …, 4, 2, 0, 1, 3, … */

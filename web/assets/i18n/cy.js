@@ -45,6 +45,9 @@ export default {
   'chart.dots': { zero: '{n} dot', one: '{n} dot', two: '{n} ddot', other: '{n} o ddotiau' },
   'chart.dots_pct': { zero: '{n} dot, {pct}%', one: '{n} dot, {pct}%', two: '{n} ddot, {pct}%', other: '{n} o ddotiau, {pct}%' },
   'chart.times': { one: 'dywedwyd unwaith', two: 'dywedwyd ddwywaith', other: 'dywedwyd {n} gwaith' },
+  'chart.winner': 'Enillydd: {name}',
+  'chart.tied': 'Cyfartal: {names}',
+  'chart.tied_rank': 'yn gyfartal yn safle {n}',
   'chart.your_choice': '(eich dewis chi)',
 
   'error.voting_closed': 'Mae’r pleidleisio wedi cau.',

@@ -29,6 +29,9 @@ export default {
   'chart.dots': { one: '{n} dot', other: '{n} dots' },
   'chart.dots_pct': { one: '{n} dot, {pct}%', other: '{n} dots, {pct}%' },
   'chart.times': { one: 'said once', other: 'said {n} times' },
+  'chart.winner': 'Winner: {name}',
+  'chart.tied': 'Tied: {names}',
+  'chart.tied_rank': 'tied for place {n}',
   'chart.your_choice': '(your choice)',
 
   // Errors: the server's stable codes, then the connection's own.

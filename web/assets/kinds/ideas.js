@@ -308,7 +308,7 @@ function ideasVote(first, f, id, ctx) {
     resultsBox.hidden = !ranked;
     if (ranked) {
       resultsHead.textContent = t('p.results');
-      renderBars(results, ideaRows(a, answer?.dots || []), { scale: 'max', unit: 'dots', ranked: true });
+      renderBars(results, ideaRows(a, answer?.dots || []), { scale: 'max', unit: 'dots', ranked: true, closed: !a.voting_open });
     }
   }
 
@@ -328,7 +328,7 @@ export function present(first, { body, mode, waitingBox }) {
       const want = ranked(a) ? 'ranking' : a.ideas ? 'wall' : 'waiting';
       mode(want);
       body.dataset.compact = String(want === 'ranking' && ideaRows(a).length > 8);
-      if (want === 'ranking') renderBars(body, ideaRows(a).slice(0, 10), { scale: 'max', unit: 'dots', ranked: true });
+      if (want === 'ranking') renderBars(body, ideaRows(a).slice(0, 10), { scale: 'max', unit: 'dots', ranked: true, closed: !a.voting_open });
       else if (want === 'wall') {
         renderWall(body, a.ideas);
         if (!a.ideas.length) put(body, h('p', { class: 'waiting', text: t('present.ideas_empty') }));
@@ -354,7 +354,7 @@ export function embed() {
         shown = want;
         results.replaceChildren();
       }
-      if (want === 'ranking') renderBars(results, ideaRows(a).slice(0, 10), { scale: 'max', unit: 'dots', ranked: true });
+      if (want === 'ranking') renderBars(results, ideaRows(a).slice(0, 10), { scale: 'max', unit: 'dots', ranked: true, closed: !a.voting_open });
       else if (want === 'wall') renderWall(results, a.ideas);
       const empty = want === 'wall' && !a.ideas.some((i) => !i.hidden && i.merged_into == null);
       return {
@@ -374,7 +374,7 @@ export function preview(box, a) {
     box.replaceChildren();
   }
   if (mode === 'ranking') {
-    renderBars(box, ideaRows(a), { scale: 'max', unit: 'dots', ranked: true });
+    renderBars(box, ideaRows(a), { scale: 'max', unit: 'dots', ranked: true, closed: !a.voting_open });
     if (!ideaRows(a).length) put(box, h('p', { class: 'muted', text: t('host.no_ideas') }));
   } else {
     renderWall(box, a.ideas || []);

@@ -137,7 +137,7 @@ export function phone(first, ctx) {
     resultsBox.hidden = !a.results;
     if (a.results) {
       setText(resultsHead, t('points.results', { n: a.results.voters }));
-      renderBars(results, pointsRows(a, new Map((saved || []).map((p) => [p.option, p.points]))), { scale: 'max', unit: 'points', ranked: true });
+      renderBars(results, pointsRows(a, new Map((saved || []).map((p) => [p.option, p.points]))), { scale: 'max', unit: 'points', ranked: true, closed: !a.voting_open });
     }
   }
 
@@ -165,7 +165,7 @@ export function present() {
           delete el.dataset.sig;
           el.replaceChildren();
         }
-        renderBars(el, pointsRows(a), { scale: 'max', unit: 'points', ranked: true });
+        renderBars(el, pointsRows(a), { scale: 'max', unit: 'points', ranked: true, closed: !a.voting_open });
       }
       return [t('points.voters', { n: a.responses }), t('points.each', { n: a.total })];
     },
@@ -177,7 +177,7 @@ export function preview(box, a) {
     box._p = h('div');
     box.replaceChildren(box._p);
   }
-  renderBars(box._p, pointsRows(a), { scale: 'max', unit: 'points', ranked: true });
+  renderBars(box._p, pointsRows(a), { scale: 'max', unit: 'points', ranked: true, closed: !a.voting_open });
 }
 
 export function editor(spec, kit, { optionList, specOptions }) {

@@ -126,7 +126,7 @@ export function phone(first, ctx) {
       resultsBox.hidden = !a.results;
       if (a.results) {
         resultsHead.textContent = t('p.results_votes', { n: a.results.voters });
-        renderBars(results, pollRows(a, answer?.options || []), { total: a.results.voters, unit: 'votes' });
+        renderBars(results, pollRows(a, answer?.options || []), { total: a.results.voters, unit: 'votes', closed: !a.voting_open });
       }
     },
   };
@@ -151,7 +151,7 @@ export function present(first, { body, mode }) {
       const want = a.results ? 'bars' : 'options';
       mode(want);
       body.dataset.compact = String(want === 'bars' && a.options.length > 8);
-      if (want === 'bars') renderBars(body, pollRows(a), { total: a.results.voters, unit: 'votes' });
+      if (want === 'bars') renderBars(body, pollRows(a), { total: a.results.voters, unit: 'votes', closed: !a.voting_open });
       else renderOptions(body, a);
       return [t('present.responses', { n: a.responses })];
     },
@@ -173,7 +173,7 @@ export function embed() {
         shown = want;
         results.replaceChildren();
       }
-      if (want === 'bars') renderBars(results, pollRows(a, answer?.options || []), { total: a.results.voters, unit: 'votes' });
+      if (want === 'bars') renderBars(results, pollRows(a, answer?.options || []), { total: a.results.voters, unit: 'votes', closed: !a.voting_open });
       else if (want === 'options') {
         const s = sig(a.options);
         if (results.dataset.sig !== s) {
@@ -194,7 +194,7 @@ export function preview(box, a) {
     box.replaceChildren();
   }
   const r = a.results || { voters: 0, counts: [] };
-  renderBars(box, pollRows({ ...a, results: r }), { total: r.voters, unit: 'votes' });
+  renderBars(box, pollRows({ ...a, results: r }), { total: r.voters, unit: 'votes', closed: !a.voting_open });
 }
 
 export function editor(spec, kit, { optionList, specOptions }) {

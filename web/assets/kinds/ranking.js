@@ -122,7 +122,7 @@ export function phone(first, ctx) {
     resultsBox.hidden = !a.results;
     if (a.results) {
       setText(resultsHead, t('ranking.results', { n: a.results.voters }));
-      renderBars(results, rankingRows(a, saved || []), { scale: 'max', unit: 'borda', ranked: true });
+      renderBars(results, rankingRows(a, saved || []), { scale: 'max', unit: 'borda', ranked: true, closed: !a.voting_open });
     }
   }
 
@@ -150,7 +150,7 @@ export function present() {
           delete el.dataset.sig;
           el.replaceChildren();
         }
-        renderBars(el, rankingRows(a), { scale: 'max', unit: 'borda', ranked: true });
+        renderBars(el, rankingRows(a), { scale: 'max', unit: 'borda', ranked: true, closed: !a.voting_open });
       }
       return [t('ranking.voters', { n: a.responses })];
     },
@@ -162,7 +162,7 @@ export function preview(box, a) {
     box._r = h('div');
     box.replaceChildren(box._r);
   }
-  renderBars(box._r, rankingRows(a), { scale: 'max', unit: 'borda', ranked: true });
+  renderBars(box._r, rankingRows(a), { scale: 'max', unit: 'borda', ranked: true, closed: !a.voting_open });
 }
 
 export function editor(spec, kit, { optionList, specOptions }) {
