@@ -168,7 +168,7 @@ pub fn session(room: &Room) -> SessionExport {
 /// The public report: what the audience could see at the end with every result revealed, and
 /// the facilitator's notes; safe to publish. Built from the presenter's view, never the host's, so
 /// nothing the room withheld from its audience can reach it: no pending or hidden questions, no
-/// hidden or merged-away ideas, no individual answers. And no names: not who asked a question,
+/// hidden ideas (merged wordings only under the idea they went into), no individual answers. And no names: not who asked a question,
 /// who topped a leaderboard, who met whom in a breakout round or who said what in a circle.
 pub fn public_report(room: &Room) -> SessionExport {
     SessionExport {
@@ -755,7 +755,6 @@ mod tests {
             "PENDING-QUESTION",
             "HIDDEN-QUESTION",
             "OFFTOPIC-SECRET",
-            "getting repairs team involved",
             "\"status\"",
             "\"hidden\"",
             "merged_into",
@@ -801,7 +800,9 @@ mod tests {
         assert_eq!(results(0)["results"]["counts"], json!([1, 0]));
         assert_eq!(
             results(1)["ideas"],
-            json!([{"id": 0, "text": "Repairs engagement", "votes": 1}])
+            // A merged wording stays, under the idea it went into (merging is not hiding).
+            json!([{"id": 0, "text": "Repairs engagement", "votes": 1,
+                    "merged": [{"id": 1, "text": "getting repairs team involved"}]}])
         );
         assert_eq!(results(2)["words"][0]["text"], "hopeful");
         assert_eq!(results(3)["results"]["statements"][0]["mean"], 4.0);

@@ -42,7 +42,8 @@ fn resolve(command: &Command, room: &Room) -> Command {
     };
     let kind = match json["type"].as_str().unwrap_or_default() {
         "vote" => "poll",
-        "submit_idea" | "dot_vote" | "hide_idea" | "merge_ideas" | "set_ideas_phase" => "ideas",
+        "submit_idea" | "dot_vote" | "hide_idea" | "merge_ideas" | "unmerge_idea"
+        | "set_ideas_phase" => "ideas",
         "submit_words" => "wordcloud",
         "rate" => "scales",
         "ask" | "upvote" | "moderate" | "set_side_qna" => "qna",
@@ -485,6 +486,12 @@ fn command() -> impl Strategy<Value = Command> {
                 activity,
                 from,
                 into,
+            }))
+        }),
+        (activity.clone(), 0u32..4).prop_map(|(activity, idea)| {
+            Command::Control(ActivityControl::Ideas(ideas::HostCommand::UnmergeIdea {
+                activity,
+                idea,
             }))
         }),
         (who.clone(), proptest::option::of("[a-z]{0,3}"))

@@ -55,7 +55,17 @@ test('ideas: suggest, merge duplicates, hide one, dot-vote, ranking on the scree
   assert.match(await mod('Repairs engagement').locator('.mod-meta').textContent(), /2 authors/);
   await axe(host, 'host console, moderating ideas');
   await shot(host, '43-host-moderation');
-  await until(async () => (await screen.locator('.wall .card').allTextContents()).join('|') === 'Repairs engagement|Damp and mould|Rent arrears', 'the wall drops the merged and hidden ideas');
+  await until(async () => (await screen.locator('.wall .card .card-text').allTextContents()).join('|') === 'Repairs engagement|Damp and mould|Rent arrears', 'the wall drops the merged and hidden ideas');
+  // The merged wording stays visible under the idea it went into; the hidden one is gone.
+  assert.deepEqual(await screen.locator('.wall .card .merged li').allTextContents(), ['Getting the repairs team involved']);
+  assert.equal(await screen.getByText('Football scores').count(), 0);
+  // A merge can be undone, and done again.
+  await mod('Getting the repairs team involved').locator('button', { hasText: 'Undo merge' }).click();
+  await until(async () => (await screen.locator('.wall .card .card-text').count()) === 4, 'an undone merge puts the idea back on the wall');
+  assert.equal(await screen.locator('.wall .card .merged').count(), 0);
+  await mod('Getting the repairs team involved').locator('button', { hasText: 'Merge' }).click();
+  await mod('Repairs engagement').locator('button', { hasText: 'Merge into this' }).click();
+  await until(async () => (await screen.locator('.wall .card .merged li').count()) === 1, 'merged again');
   // Ben sees that his suggestion was merged (the server sends a participant's own answers on
   // connect and after their own requests, so it shows after a reload).
   await ben.reload();

@@ -66,6 +66,7 @@ fn client_type(msg: &ClientMsg) -> &'static str {
             C::Ideas(ideas::HostCommand::SetIdeasPhase { .. }) => "set_ideas_phase",
             C::Ideas(ideas::HostCommand::HideIdea { .. }) => "hide_idea",
             C::Ideas(ideas::HostCommand::MergeIdeas { .. }) => "merge_ideas",
+            C::Ideas(ideas::HostCommand::UnmergeIdea { .. }) => "unmerge_idea",
             C::Qna(qna::HostCommand::Moderate { .. }) => "moderate",
             C::Quiz(quiz::HostCommand::StartQuiz { .. }) => "start_quiz",
             C::Groups(groups::HostCommand::StartGroups { .. }) => "start_groups",
@@ -95,7 +96,7 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         },
     }
 }
-const CLIENT_TYPES: usize = 49;
+const CLIENT_TYPES: usize = 50;
 
 fn server_type(msg: &ServerMsg) -> &'static str {
     match msg {

@@ -23,7 +23,7 @@ export function pollRows(activity, mine = []) {
 export function ideaRows(activity, mine = []) {
   return (activity.ideas || [])
     .filter((i) => !i.hidden && i.merged_into == null)
-    .map((i) => ({ key: `i${i.id}`, label: i.text, count: i.votes || 0, mine: mine.includes(i.id) }));
+    .map((i) => ({ key: `i${i.id}`, label: i.text, count: i.votes || 0, mine: mine.includes(i.id), merged: (i.merged || []).map((m) => m.text) }));
 }
 
 /** Moves children into `order` with a FLIP animation (skipped under reduced motion). */
@@ -100,6 +100,7 @@ export function renderBars(container, rows, opts = {}) {
     li.classList.toggle('correct', !!row.correct);
     li.classList.toggle('lead', row.count > 0 && row.count === max);
     setText(li.querySelector('.bar-label'), row.label);
+    mergedUnder(li.querySelector('.bar-head'), row.merged || []);
     const rank = li.querySelector('.bar-rank');
     const tied = ties.get(row.count) > 1;
     if (rank) setText(rank, counted ? `${tied ? '=' : ''}${ranks.get(row.count)}.` : '');
@@ -216,9 +217,10 @@ export function renderWall(container, ideas, opts = {}) {
   for (const idea of visible) {
     const key = String(idea.id);
     let li = existing.get(key);
-    if (!li) li = h('li', { class: 'card', 'data-k': key });
+    if (!li) li = h('li', { class: 'card', 'data-k': key }, h('span', { class: 'card-text' }));
     existing.delete(key);
-    setText(li, idea.text);
+    setText(li.firstChild, idea.text);
+    mergedUnder(li, (idea.merged || []).map((m) => m.text));
     li.classList.toggle('mine', mine.has(idea.id));
     order.push(li);
   }
@@ -226,6 +228,24 @@ export function renderWall(container, ideas, opts = {}) {
   for (const [i, el] of order.entries()) {
     if (list.children[i] !== el) list.insertBefore(el, list.children[i] || null);
   }
+}
+
+/** The wordings merged into an idea, listed under it ("+ Getting the repairs team involved"). */
+function mergedUnder(el, texts) {
+  let box = el.querySelector(':scope > .merged');
+  if (!texts.length) {
+    box?.remove();
+    return;
+  }
+  const sig = texts.join('\n');
+  if (box?.dataset.sig === sig) return;
+  if (!box) {
+    box = h('ul', { class: 'merged', role: 'list' });
+    el.append(box);
+  }
+  box.dataset.sig = sig;
+  box.setAttribute('aria-label', t('chart.merged', { n: texts.length }));
+  box.replaceChildren(...texts.map((text) => h('li', { text })));
 }
 
 function setText(el, text) {

@@ -79,6 +79,9 @@ pub enum HostCommand {
         from: u32,
         into: u32,
     },
+    /// Undoes a merge: the idea stands on its own again, with its authors and the dots it
+    /// brought (as far as they are still there).
+    UnmergeIdea { activity: ActivityId, idea: u32 },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +91,10 @@ struct Idea {
     authors: Vec<ParticipantId>,
     hidden: bool,
     merged_into: Option<u32>,
+    /// What the merge of this idea did to the one it went into, so that it can be undone: the
+    /// authors it added there, and the dots it moved there per participant.
+    merge_added_authors: Vec<ParticipantId>,
+    merge_moved_dots: BTreeMap<ParticipantId, u32>,
 }
 
 impl Idea {
@@ -139,6 +146,16 @@ pub struct IdeaView {
     /// Host only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<u32>,
+    /// The wordings merged into this one (each shown under it, so nobody's words disappear);
+    /// hidden ones only for the host.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<MergedWording>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedWording {
+    pub id: u32,
+    pub text: String,
 }
 
 /// One participant's part: what they suggested and where their dots are.
@@ -240,6 +257,7 @@ impl Ideas {
             }
             HostCommand::HideIdea { idea, hidden, .. } => self.hide(*idea, *hidden),
             HostCommand::MergeIdeas { from, into, .. } => self.merge(*from, *into),
+            HostCommand::UnmergeIdea { idea, .. } => self.unmerge(*idea),
         }
     }
 
@@ -289,6 +307,8 @@ impl Ideas {
             authors: vec![who],
             hidden: false,
             merged_into: None,
+            merge_added_authors: Vec::new(),
+            merge_moved_dots: BTreeMap::new(),
         });
         self.submitted.entry(who).or_default().push(id);
         Ok(id)
@@ -367,29 +387,105 @@ impl Ideas {
         }
         let moved_authors = self.ideas[from as usize].authors.clone();
         let target = &mut self.ideas[into as usize];
+        let mut added = Vec::new();
         for author in moved_authors {
             if !target.authors.contains(&author) {
                 target.authors.push(author);
+                added.push(author);
             }
         }
-        self.ideas[from as usize].merged_into = Some(into);
         let cap = self.max_dots_per_item;
-        for ballot in self.ballots.values_mut() {
+        let mut moved = BTreeMap::new();
+        for (who, ballot) in self.ballots.iter_mut() {
             if let Some(dots) = ballot.remove(&from) {
                 let kept = ballot.entry(into).or_insert(0);
+                let before = *kept;
                 // Dots already over the cap (the limit was lowered later) are left as they were.
                 *kept = (*kept + dots).min(cap.max(*kept));
+                if *kept > before {
+                    moved.insert(*who, *kept - before);
+                }
             }
         }
+        let merged = &mut self.ideas[from as usize];
+        merged.merged_into = Some(into);
+        merged.merge_added_authors = added;
+        merged.merge_moved_dots = moved;
         self.votes.remove(&from);
+        self.recount(into);
+        Ok(())
+    }
+
+    fn recount(&mut self, id: u32) {
         let total: u64 = self
             .ballots
             .values()
-            .filter_map(|ballot| ballot.get(&into))
+            .filter_map(|ballot| ballot.get(&id))
             .map(|dots| u64::from(*dots))
             .sum();
-        self.votes.insert(into, total);
+        if total > 0 {
+            self.votes.insert(id, total);
+        } else {
+            self.votes.remove(&id);
+        }
+    }
+
+    /// Undoes the merge of `id`. Its dots come back from the idea it went into (those still
+    /// there: a participant may have taken some back since), and so do its authors. Refused
+    /// while the idea it went into is itself merged (undo that first).
+    pub fn unmerge(&mut self, id: u32) -> Result<(), Rejection> {
+        let Some(into) = self.idea(id)?.merged_into else {
+            return reject(
+                RejectCode::IdeaNotFound,
+                format!("idea {id} was not merged into another"),
+            );
+        };
+        if self.idea(into)?.merged_into.is_some() {
+            return reject(
+                RejectCode::IdeaHidden,
+                format!("idea {into} was merged since: undo that merge first"),
+            );
+        }
+        let idea = &mut self.ideas[id as usize];
+        idea.merged_into = None;
+        let added = std::mem::take(&mut idea.merge_added_authors);
+        let moved = std::mem::take(&mut idea.merge_moved_dots);
+        let target = &mut self.ideas[into as usize];
+        target.authors.retain(|a| !added.contains(a));
+        for (who, dots) in moved {
+            if let Some(ballot) = self.ballots.get_mut(&who) {
+                let back = ballot.get(&into).copied().unwrap_or(0).min(dots);
+                if back > 0 {
+                    if let Some(kept) = ballot.get_mut(&into) {
+                        *kept -= back;
+                        if *kept == 0 {
+                            ballot.remove(&into);
+                        }
+                    }
+                    ballot.insert(id, back);
+                }
+            }
+        }
+        self.recount(into);
+        self.recount(id);
         Ok(())
+    }
+
+    #[cfg(test)]
+    fn tallies_match(&self) -> bool {
+        self.live_counts() == self.recount_from_ballots()
+    }
+
+    /// The wordings merged straight into `id`, oldest first.
+    fn merged_into_this(&self, id: u32, host: bool) -> Vec<MergedWording> {
+        self.ideas
+            .iter()
+            .filter(|i| i.merged_into == Some(id) && (host || !i.hidden))
+            .map(|i| MergedWording {
+                id: i.id,
+                text: i.text.clone(),
+            })
+            .collect()
     }
 
     pub fn responses(&self) -> u64 {
@@ -419,6 +515,7 @@ impl Ideas {
                         // Authors learn that the facilitator hid (or merged) their suggestion.
                         hidden: idea.hidden,
                         merged_into: idea.merged_into,
+                        merged: Vec::new(),
                     }
                 })
                 .collect(),
@@ -447,6 +544,7 @@ impl Ideas {
                     authors: host.then_some(idea.authors.len() as u32),
                     hidden: host && idea.hidden,
                     merged_into: if host { idea.merged_into } else { None },
+                    merged: self.merged_into_this(idea.id, host),
                 })
                 .collect();
             if show_votes && self.phase == IdeasPhase::Vote {
@@ -592,6 +690,61 @@ mod tests {
             (0, 0, 1)
         );
         assert_eq!(act.answer(&pid(3)).unwrap().dots, vec![d]);
+    }
+
+    #[test]
+    fn a_merge_keeps_the_merged_wording_and_can_be_undone() {
+        let mut act = Ideas::new(&IdeasSpec {
+            prompt: "Topics?".into(),
+            max_per_participant: 2,
+            dots: 3,
+            max_dots_per_item: 2,
+        })
+        .unwrap();
+        let repairs = act.submit(pid(1), "Repairs engagement").unwrap();
+        let team = act
+            .submit(pid(2), "Getting the repairs team involved")
+            .unwrap();
+        let other = act.submit(pid(3), "Damp").unwrap();
+        act.set_phase(IdeasPhase::Vote);
+        act.dot_vote(pid(4), &[team, team]).unwrap();
+        act.dot_vote(pid(5), &[repairs, team]).unwrap();
+        let before = act.clone();
+        act.merge(team, repairs).unwrap();
+        assert_eq!(act.votes_for(repairs), 4);
+        // The merged wording shows under the survivor, for everyone.
+        let view = act.view(Audience::Presenter, true);
+        let shown = view.ideas.unwrap();
+        let survivor = shown.iter().find(|i| i.id == repairs).unwrap();
+        assert_eq!(
+            survivor.merged,
+            vec![MergedWording {
+                id: team,
+                text: "Getting the repairs team involved".into()
+            }]
+        );
+        assert!(shown.iter().all(|i| i.id != team));
+        // Undone: votes, authors and the list are as they were.
+        act.unmerge(team).unwrap();
+        assert_eq!(act, before);
+        assert!(act.tallies_match());
+        // Only a merged idea can be unmerged, and a chain is undone from its end.
+        assert_eq!(
+            act.unmerge(team).unwrap_err().code,
+            RejectCode::IdeaNotFound
+        );
+        act.merge(team, repairs).unwrap();
+        act.merge(repairs, other).unwrap();
+        assert_eq!(act.unmerge(team).unwrap_err().code, RejectCode::IdeaHidden);
+        act.unmerge(repairs).unwrap();
+        act.unmerge(team).unwrap();
+        assert_eq!(act, before);
+        // Dots taken back after the merge are not brought back twice.
+        act.merge(team, repairs).unwrap();
+        act.dot_vote(pid(4), &[other]).unwrap();
+        act.unmerge(team).unwrap();
+        assert_eq!((act.votes_for(team), act.votes_for(repairs)), (1, 1));
+        assert!(act.tallies_match());
     }
 
     #[test]

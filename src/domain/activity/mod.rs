@@ -285,6 +285,7 @@ impl ActivityControl {
             C::Ideas(ideas::HostCommand::SetIdeasPhase { activity, .. })
             | C::Ideas(ideas::HostCommand::HideIdea { activity, .. })
             | C::Ideas(ideas::HostCommand::MergeIdeas { activity, .. })
+            | C::Ideas(ideas::HostCommand::UnmergeIdea { activity, .. })
             | C::Qna(qna::HostCommand::Moderate { activity, .. })
             | C::Quiz(quiz::HostCommand::StartQuiz { activity })
             | C::Groups(groups::HostCommand::StartGroups { activity, .. })

@@ -48,6 +48,7 @@ export default {
   'chart.winner': 'Enillydd: {name}',
   'chart.tied': 'Cyfartal: {names}',
   'chart.tied_rank': 'yn gyfartal yn safle {n}',
+  'chart.merged': { one: 'Un awgrym tebyg wedi’i uno â hwn', other: '{n} awgrym tebyg wedi’u huno â hwn' },
   'chart.your_choice': '(eich dewis chi)',
 
   'error.voting_closed': 'Mae’r pleidleisio wedi cau.',

@@ -32,6 +32,7 @@ export default {
   'chart.winner': 'Winner: {name}',
   'chart.tied': 'Tied: {names}',
   'chart.tied_rank': 'tied for place {n}',
+  'chart.merged': { one: 'One similar suggestion merged into this one', other: '{n} similar suggestions merged into this one' },
   'chart.your_choice': '(your choice)',
 
   // Errors: the server's stable codes, then the connection's own.
@@ -329,6 +330,9 @@ export default {
   'host.merge_pick': 'Merging “{text}”: choose the suggestion to merge it into.',
   'host.merge_into_this': 'Merge into this',
   'host.merge_into_label': 'Merge into this: “{into}” (merging “{from}”)',
+  'host.unmerge': 'Undo merge',
+  'host.unmerge_label': 'Undo merge of “{text}”',
+  'host.unmerged': 'Merge undone',
   'host.merged': 'Suggestions merged',
   'host.merged_into': 'merged into “{text}”',
   'host.authors': { one: '{n} author', other: '{n} authors' },

@@ -464,6 +464,17 @@ export function moderation(box, a, hctx) {
           }
         },
       });
+    if (mode === 'merged')
+      return h('button', {
+        class: 'btn small',
+        type: 'button',
+        'data-key': `unmerge-${i.id}`,
+        text: t('host.unmerge'),
+        'aria-label': t('host.unmerge_label', { text: i.text }),
+        onclick: async (e) => {
+          if (await hctx.cmd({ type: 'unmerge_idea', activity: a.id, idea: i.id }, e.currentTarget)) hctx.flash(t('host.unmerged'));
+        },
+      });
     if (mode !== 'normal') return null;
     return [
       h('button', {
@@ -505,7 +516,7 @@ export function moderation(box, a, hctx) {
       if (i.hidden) meta.push(t('host.hidden_tag'));
       setText(li._meta, meta.join(' · '));
       li._meta.hidden = !meta.length;
-      const mode = merged ? 'none' : from ? (from.id === i.id ? 'none' : 'into') : 'normal';
+      const mode = merged ? (from ? 'none' : 'merged') : from ? (from.id === i.id ? 'none' : 'into') : 'normal';
       const actionsSig = `${mode}|${i.hidden}|${mergeable}|${i.text}|${from ? `${from.id}:${from.text}` : ''}`;
       if (li._sig === actionsSig) return;
       li._sig = actionsSig;
