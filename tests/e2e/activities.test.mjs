@@ -169,10 +169,12 @@ test('word cloud: words are normalised and weighted on the screen', { timeout: 9
     const inputs = phones[i].locator('.activity form input[type=text]');
     for (const [k, word] of list.entries()) await inputs.nth(k).fill(word);
     await phones[i].click('.activity form button[type=submit]');
-    await phones[i].locator('.feedback', { hasText: 'received' }).waitFor();
+    // Cai's last words get the "all sent" thank-you instead (below).
+    if (i < 2) await phones[i].locator('.feedback', { hasText: 'received' }).waitFor();
   }
   // Cai used all three words: the form is gone and the words are listed.
   await phones[2].locator('.notice', { hasText: 'sent all your words' }).waitFor();
+  assert.equal(await phones[2].locator('.feedback:visible').count(), 0, 'one thank-you, not two');
   assert.equal(await phones[2].locator('.activity form').count(), 0);
   // Ana can still add one more.
   assert.equal(await phones[0].locator('.activity form input[type=text]').count(), 1);
@@ -193,6 +195,11 @@ test('word cloud: words are normalised and weighted on the screen', { timeout: 9
   assert.match(await screen.locator('.act-foot').textContent(), /7 words · from 3 people/);
   await axe(screen, 'presenter word cloud');
   await shot(screen, '47-present-cloud', { fullPage: false });
+  // A phone's own words are ringed, not underlined like a link.
+  const own = phones[2].locator('.cloud li.word.mine .word-text').first();
+  await own.waitFor();
+  assert.equal(await own.evaluate((el) => getComputedStyle(el).textDecorationLine), 'none');
+  assert.equal(await own.evaluate((el) => getComputedStyle(el).outlineStyle), 'dashed');
   // Phones see the cloud with their own words marked.
   await phones[1].locator('.cloud-box li.word.mine', { hasText: 'tired' }).waitFor();
   await axe(phones[1], 'participant word cloud, sent');

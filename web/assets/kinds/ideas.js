@@ -109,8 +109,11 @@ function ideasCollect(first, f, id, ctx) {
         else put(formBox);
       }
       if (!a.voting_open) f.setNotice(t('p.ideas_closed'));
-      else if (!left) f.setNotice(t('p.ideas_all_sent'), 'info');
-      else f.setNotice('');
+      else if (!left) {
+        // One thank-you, not two: the notice replaces the last "received".
+        if (f.feedback.dataset.kind === 'ok') f.feedback.hidden = true;
+        f.setNotice(t('p.ideas_all_sent'), 'info');
+      } else f.setNotice('');
       remaining.hidden = !open;
       remaining.textContent = t('p.ideas_left', { n: left });
       mineBox.hidden = !mine.length;

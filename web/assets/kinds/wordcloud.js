@@ -92,8 +92,11 @@ export function phone(first, ctx) {
       if (focusIn) (formBox.querySelector('input') || f.heading).focus();
     }
     if (!a.voting_open) f.setNotice(mine.length ? t('p.closed_voted') : t('p.closed'));
-    else if (!left) f.setNotice(t('p.words_all_sent'), 'info');
-    else f.setNotice('');
+    else if (!left) {
+      // One thank-you, not two: the notice replaces the last "received".
+      if (f.feedback.dataset.kind === 'ok') f.feedback.hidden = true;
+      f.setNotice(t('p.words_all_sent'), 'info');
+    } else f.setNotice('');
     mineBox.hidden = !mine.length;
     const ms = sig(mine);
     if (mineList.dataset.sig !== ms) {
