@@ -103,6 +103,25 @@ test('320 px wide at 200 % text: nothing scrolls sideways', { timeout: 90_000 },
   await page.locator('.activity input[type=text]').first().waitFor();
   await noOverflow('words');
 
+  // Reactions never cover the activity: they sit below it, folded to one button on a narrow
+  // screen; opening them is remembered.
+  const toggle = page.locator('.react-toggle');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.locator('.react-btn:visible').count(), 0);
+  const below = async () => {
+    const card = await page.locator('.activity').boundingBox();
+    const bar = await page.locator('.react-bar').boundingBox();
+    return bar.y >= card.y + card.height - 1;
+  };
+  assert.ok(await below(), 'the folded reactions sit below the activity');
+  await toggle.click();
+  await page.locator('.react-btn').first().waitFor();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  assert.ok(await below(), 'the open reactions sit below the activity');
+  await noOverflow('reactions-open');
+  await page.reload();
+  await page.locator('.react-btn').first().waitFor();
+
   // The embed page, narrow too.
   await page.goto(`${w.base}/embed/${room.code}`);
   await page.locator('.embed h1').waitFor();

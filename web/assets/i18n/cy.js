@@ -133,6 +133,8 @@ export default {
     other: 'Mae {n} o bobl wedi ymuno.',
   },
   'p.now_showing': 'Newydd ar y sgrin: {text}',
+  'react.show': 'Ymatebion',
+  'react.hide': 'Cuddio ymatebion',
   'p.position': '{i} o {n}',
   'p.unsupported': 'Does dim modd dangos y gweithgaredd hwn ar y dudalen hon. Ail-lwythwch hi, os gwelwch yn dda.',
   'p.results': 'Canlyniadau',

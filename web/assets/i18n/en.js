@@ -449,6 +449,8 @@ export default {
   'closes.now': 'Voting is closing…',
 
   // Phones: reactions, own pace, side lane
+  'react.show': 'Reactions',
+  'react.hide': 'Hide reactions',
   'react.label': 'Reactions',
   'react.send': 'Send a reaction: {name}',
   'react.sent': 'Reaction sent: {name}',

@@ -121,9 +121,11 @@ export function makeShell(ctx) {
       ctx.say(errorText(err));
     }
   };
-  const bar = h(
+  // The bar sits below the activity, never over it, and folds to one button (remembered on this
+  // device); narrow screens and large text start folded.
+  const buttons = h(
     'div',
-    { class: 'react-bar', role: 'group', 'aria-label': t('react.label') },
+    { class: 'react-buttons', id: 'react-buttons', role: 'group', 'aria-label': t('react.label') },
     REACTIONS.map(([name, emoji]) => {
       const b = h('button', {
         type: 'button',
@@ -136,6 +138,34 @@ export function makeShell(ctx) {
       return b;
     }),
   );
+  const foldKey = 'handsup.reactions';
+  const stored = (() => {
+    try {
+      return localStorage.getItem(foldKey);
+    } catch {
+      return null;
+    }
+  })();
+  let folded = stored ? stored === 'folded' : matchMedia('(max-width: 20em)').matches;
+  const toggle = h('button', { type: 'button', class: 'btn small react-toggle', 'aria-controls': 'react-buttons' });
+  const showFold = () => {
+    buttons.hidden = folded;
+    toggle.setAttribute('aria-expanded', String(!folded));
+    toggle.textContent = folded ? t('react.show') : t('react.hide');
+    bar.classList.toggle('folded', folded);
+  };
+  toggle.addEventListener('click', () => {
+    folded = !folded;
+    try {
+      localStorage.setItem(foldKey, folded ? 'folded' : 'open');
+    } catch {
+      // Private mode: the choice lasts for this page.
+    }
+    showFold();
+    if (!folded) buttons.querySelector('button')?.focus();
+  });
+  const bar = h('div', { class: 'react-bar' }, buttons, toggle);
+  showFold();
 
   const el = h('div', { class: 'shell' }, tabs, pace, closes, slot, sideSlot, bar);
 
