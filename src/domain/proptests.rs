@@ -394,9 +394,18 @@ fn more_commands() -> impl Strategy<Value = Command> {
         activity
             .clone()
             .prop_map(|activity| Command::Room(RoomCommand::ResetResults { activity })),
-        (activity.clone(), any::<bool>()).prop_map(|(activity, shown)| Command::Room(
-            RoomCommand::SetPhoneResults { activity, shown }
-        )),
+        (
+            activity.clone(),
+            any::<bool>(),
+            proptest::option::of(any::<bool>())
+        )
+            .prop_map(|(activity, shown, before_answering)| Command::Room(
+                RoomCommand::SetPhoneResults {
+                    activity,
+                    shown,
+                    before_answering
+                }
+            )),
         any::<bool>().prop_map(|a| Command::Room(RoomCommand::SetPacing {
             pacing: if a {
                 Pacing::Audience

@@ -185,6 +185,10 @@ pub enum RoomCommand {
     SetPhoneResults {
         activity: ActivityId,
         shown: bool,
+        /// Whether a phone sees them before it has answered (left out: unchanged; at first a
+        /// phone sees results only once it has answered, or voting has closed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before_answering: Option<bool>,
     },
     /// Starts a new round; the earlier results are kept for exports.
     ResetResults {
@@ -604,8 +608,16 @@ impl Room {
                 }
                 Ok(Outcome::Done)
             }
-            RoomCommand::SetPhoneResults { activity, shown } => {
-                self.activity_mut(*activity)?.phones_see_results = *shown;
+            RoomCommand::SetPhoneResults {
+                activity,
+                shown,
+                before_answering,
+            } => {
+                let activity = self.activity_mut(*activity)?;
+                activity.phones_see_results = *shown;
+                if let Some(before) = before_answering {
+                    activity.phones_before_answering = *before;
+                }
                 Ok(Outcome::Done)
             }
             RoomCommand::ResetResults { activity } => {

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, shot, axe, until, barCounts, DESKTOP, PROJECTOR } from './harness.mjs';
+import { setup, shot, axe, until, barCounts, openConsole, DESKTOP, PROJECTOR } from './harness.mjs';
 
 async function suggest(phone, text) {
   await phone.fill('.activity textarea', text);
@@ -137,12 +137,25 @@ test('poll: a 3–3 tie reads as a tie, and closing voting says so', { timeout: 
   const phones = [];
   for (let i = 0; i < 6; i++) {
     const phone = await w.join(room.code);
+    await phone.locator('.choice').first().waitFor();
+    if (i === 5) {
+      // Others have voted and the screen shows it, but a phone that has not voted sees no bars:
+      // nobody is nudged to follow the crowd. Once it has voted, it sees them.
+      await screen.locator('.bar').first().waitFor();
+      assert.equal(await phone.locator('.activity .bar').count(), 0, 'no results before answering');
+    }
     await phone.locator('.choice', { hasText: i % 2 ? 'Damp' : 'Repairs' }).click();
     await phone.click('.activity form button[type=submit]');
     await phone.locator('.feedback', { hasText: 'Vote received' }).waitFor();
+    await phone.locator('.activity .bar').first().waitFor();
     phones.push(phone);
   }
   await until(async () => JSON.stringify(await barCounts(screen)) === JSON.stringify({ Repairs: 3, Damp: 3 }), 'three votes each');
+  // The facilitator may let phones see results before answering.
+  const host = await openConsole(w, room);
+  await host.locator('[data-key="phones-early"]').check();
+  const late = await w.join(room.code);
+  await late.locator('.activity .bar').first().waitFor();
   assert.equal(await screen.locator('.bars-outcome').count(), 0, 'no verdict while voting is open');
   await driver.send({ type: 'set_voting', activity: 0, open: false });
   await screen.locator('.bars-outcome[data-kind="tie"]', { hasText: 'Tied: Repairs and Damp' }).waitFor();

@@ -92,6 +92,10 @@ pub struct Activity {
     pub results_shown: bool,
     /// Whether phones see results while they are shown (the screen always does).
     pub phones_see_results: bool,
+    /// Whether a phone sees them before it has answered (else only once it has, or voting has
+    /// closed: nobody is nudged to follow the crowd). The phone applies it: every phone gets the
+    /// same frame.
+    pub phones_before_answering: bool,
     /// Voting closes at this moment (a countdown).
     pub closes_at: Option<Millis>,
     /// 1 at first; each reset starts the next round.
@@ -109,6 +113,8 @@ pub struct ActivityView {
     pub results_shown: bool,
     #[serde(default = "yes", skip_serializing_if = "Clone::clone")]
     pub phones_see_results: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub phones_before_answering: bool,
     /// When a countdown will close voting (server time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closes_at: Option<Millis>,
@@ -628,6 +634,7 @@ impl Activity {
             voting_open: true,
             results_shown: shown_at_start(&kind),
             phones_see_results: true,
+            phones_before_answering: false,
             closes_at: None,
             round: 1,
             earlier: Vec::new(),
@@ -717,6 +724,7 @@ impl Activity {
             voting_open: self.voting_open,
             results_shown: shown,
             phones_see_results: self.phones_see_results,
+            phones_before_answering: self.phones_before_answering,
             closes_at: self.closes_at,
             round: self.round,
             responses: self.responses(),

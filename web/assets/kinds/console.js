@@ -310,6 +310,12 @@ function sharedControls(first, hctx) {
     if (await hctx.cmd({ type: 'set_phone_results', activity: id, shown })) hctx.say(t(shown ? 'ctl.phones_on' : 'ctl.phones_off'));
     else phones.checked = !shown;
   });
+  const early = h('input', { id: `phones-early-${id}`, type: 'checkbox', 'data-key': 'phones-early' });
+  early.addEventListener('change', async () => {
+    const before = early.checked;
+    if (await hctx.cmd({ type: 'set_phone_results', activity: id, shown: phones.checked, before_answering: before })) hctx.say(t(before ? 'ctl.phones_early_on' : 'ctl.phones_early_off'));
+    else early.checked = !before;
+  });
   const round = h('span', { class: 'pill' });
   const reset = h('button', {
     class: 'btn small danger',
@@ -329,6 +335,7 @@ function sharedControls(first, hctx) {
     runRow,
     h('p', { class: 'hint', id: `cd-hint-${id}`, text: t('ctl.countdown_hint') }),
     h('div', { class: 'check' }, phones, h('label', { for: phones.id, text: t('ctl.phones_see') })),
+    h('div', { class: 'check sub' }, early, h('label', { for: early.id, text: t('ctl.phones_early') })),
     h('div', { class: 'round-row' }, round, reset),
   );
   return {
@@ -336,6 +343,8 @@ function sharedControls(first, hctx) {
     update(a) {
       last = a;
       if (document.activeElement !== phones) phones.checked = a.phones_see_results !== false;
+      if (document.activeElement !== early) early.checked = !!a.phones_before_answering;
+      early.disabled = a.phones_see_results === false;
       setText(round, t('ctl.round', { n: a.round || 1 }));
     },
   };

@@ -317,6 +317,12 @@ function ideasVote(first, f, id, ctx) {
 
   return { el, update };
 }
+/** In the vote phase a phone has answered once it has placed a dot. */
+export const answered = (answer, a) => (a.phase === 'vote' ? (answer?.dots || []).length > 0 : !!answer);
+
+/** The suggestions without their dots (the wall itself is not a result). */
+export const withoutResults = (a) => ({ ...a, ideas: a.ideas?.map(({ votes, ...idea }) => idea) });
+
 // --- Projected screen ----------------------------------------------------------------------------
 
 /** Whether the dots have been counted (vote phase, results shown). */

@@ -22,13 +22,24 @@ export function loadKind(kind) {
 export function lazyScreen(first, ctx) {
   const el = h('div', { class: 'kind-slot' }, h('p', { class: 'loading', text: t('common.loading') }));
   let inner = null;
+  let mod = null;
   let last = [first, null];
+  // A phone sees results only once it has answered (or voting has closed), unless the
+  // facilitator lets phones see them before: what others chose must not steer a first answer.
+  // A kind says what counts as answered and where its results are (`answered`, `withoutResults`);
+  // by default any answer counts and the results are `results`.
+  const gate = (a, answer) => {
+    const answered = mod?.answered ? mod.answered(answer, a) : !!answer;
+    if (!a.voting_open || a.phones_before_answering || answered) return a;
+    return mod?.withoutResults ? mod.withoutResults(a) : { ...a, results: undefined };
+  };
   loadKind(first.kind).then(
-    (mod) => {
+    (loaded) => {
+      mod = loaded;
       const focusHere = !document.activeElement || document.activeElement === document.body || document.activeElement.id === 'main';
       inner = mod.phone(first, ctx);
       put(el, inner.el);
-      inner.update(...last);
+      inner.update(gate(last[0], last[1]), last[1]);
       if (focusHere && el.isConnected) el.querySelector('h1')?.focus();
     },
     () => put(el, h('p', { class: 'notice', text: t('p.unsupported') })),
@@ -37,7 +48,7 @@ export function lazyScreen(first, ctx) {
     el,
     update(a, answer) {
       last = [a, answer];
-      inner?.update(a, answer);
+      inner?.update(gate(a, answer), answer);
     },
   };
 }

@@ -111,6 +111,9 @@ export function phone(first, ctx) {
   }
   return { el: f.el, update };
 }
+/** The cloud is the word cloud's result. */
+export const withoutResults = (a) => ({ ...a, words: undefined });
+
 // --- Projected screen ----------------------------------------------------------------------------
 
 /** Renders straight into the screen's body (`ctx.body`), whose `data-mode` says what it shows. */
