@@ -398,8 +398,14 @@ export function present(first, ctx) {
         h(
           'div',
           { class: 'waiting-box' },
-          h('p', { class: 'waiting-n', text: num(a.responses) }),
-          h('p', { class: 'waiting-label', text: t('scales.screen_rating', { n: a.responses, total: a.statements.length }) }),
+          // Before the first rating, the footer's "Nobody has rated yet" says it: no "0 people".
+          a.responses ? h('p', { class: 'waiting-n', text: num(a.responses) }) : null,
+          h('p', {
+            class: 'waiting-label',
+            text: a.responses
+              ? t('scales.screen_rating', { n: a.responses, total: a.statements.length })
+              : t('scales.screen_to_rate', { n: a.statements.length }),
+          }),
           h('p', { class: 'hidden-note', text: t('present.results_hidden') }),
         ),
       );
