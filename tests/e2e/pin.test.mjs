@@ -16,6 +16,7 @@ import { setup, shot, axe, until, horizontalOverflow, openConsole, build, showIt
 const QUESTION = 'Where do you feel unsafe at night?';
 const ALT = 'Map of the estate: three blocks around a play area, the car park in the top right corner';
 const COMMENT = 'No lights by the car park';
+const SECOND = 'Bins block the path at night';
 const NB = '\u00a0'; // between a count and its noun, so they stay on one line
 const FULL_HD = { viewport: { width: 1920, height: 1080 } };
 const PHONE_360 = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
@@ -300,14 +301,20 @@ test('pin on an image: the estate map, pins with comments, the heat map, moderat
   await until(async () => (await screen.locator('.pin-dot').count()) === 3, 'the selected pin leaves the screen');
   await ben.locator('.pin-count', { hasText: '1 of 3 pins placed' }).waitFor();
 
-  // A reload keeps a phone's pins, with their numbers.
+  // Kay drops a second pin and types its comment, keyboard only; a reload keeps both, numbered.
   await kay.keyboard.press('Shift+ArrowLeft');
   await kay.keyboard.press('Enter');
   await kay.locator('.pin-count', { hasText: '2 of 3 pins placed' }).waitFor();
+  await until(() => kay.evaluate((id) => document.activeElement.id === `pin-comment-${id}`, id), 'the comment field has the keyboard');
+  await kay.keyboard.type(SECOND);
+  await kay.keyboard.press('Enter');
+  await until(async () => (await kay.locator('#live').textContent()) === 'Comment saved on pin 2.', 'the comment is announced');
+  await screen.locator('.pin-comment-item', { hasText: SECOND }).waitFor();
   await kay.reload();
   await kay.locator('.pin-count', { hasText: '2 of 3 pins placed' }).waitFor();
   assert.deepEqual(await kay.locator('.pin-item .pin-num').allTextContents(), ['1', '2']);
   assert.match(await kay.locator('.pin-item').first().textContent(), /92 % across, 5 % down/);
+  assert.match(await kay.locator('.pin-item').nth(1).textContent(), new RegExp(`82 % across, 5 % down \\(top right\\)“${SECOND}”`));
 
   // The embed watches the picture and its heat map.
   const embed = await w.page({ viewport: { width: 480, height: 700 } });
@@ -354,7 +361,17 @@ test('pin on an image: the estate map, pins with comments, the heat map, moderat
   await host.click('[data-key="pin-keep"]');
   assert.equal(await inUse.isHidden(), true);
   assert.match(await host.locator('.pin-manager .pin-info').textContent(), /1,600 × 800/, 'the map stays');
-  await host.setInputFiles(file, { name: 'floor-plan.png', mimeType: 'image/png', buffer: plan });
+  // Dropped on the console this time.
+  await host.evaluate(
+    ({ b64 }) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'floor-plan.png', { type: 'image/png' }));
+      document.querySelector('.pin-drop').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    },
+    { b64: plan.toString('base64') },
+  );
+  await inUse.waitFor();
   await host.click('[data-key="pin-new-round"]');
   await host.locator('.pin-manager .pin-info', { hasText: '900 × 1,200 pixels' }).waitFor();
   await ben.locator('.pin-count', { hasText: '0 of 3 pins placed' }).waitFor();
@@ -376,6 +393,8 @@ test('pin on an image: the estate map, pins with comments, the heat map, moderat
   assert.match(await section.innerText(), /5 pins from 4 people\. Busiest spot: top right \(3\s+pins\)/);
   assert.equal(await section.locator('.pin-board.report').first().locator('.pin-dot').count(), 5);
   assert.match(await section.locator('.pin-board.report').first().getAttribute('aria-label'), /The picture: Map of the estate/);
+  await section.locator('.pin-report-comments li', { hasText: `${SECOND} (top right)` }).waitFor();
+  assert.equal(await section.locator('.pin-board.report').first().locator('.pin-badge').count(), 1, 'the comment’s letter is on the picture');
   await axe(report, 'report with a pin activity');
   await shot(report, 'p19-report-pin');
   w.assertClean();
