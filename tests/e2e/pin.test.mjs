@@ -106,7 +106,7 @@ test('pin on an image: the estate map, pins with comments, the heat map, moderat
     await host.fill('#f-max-pins', '3');
     await host.fill('#f-alt', ALT);
     assert.match(await host.locator('#f-alt-hint').textContent(), /Screen readers read it out/);
-    await host.locator('#editor .notice', { hasText: 'You put up the picture next' }).waitFor();
+    await host.locator('#editor .notice', { hasText: 'Next, put up the picture in the activity’s panel.' }).waitFor();
     await axe(host, 'host console, pin editor');
     await shot(host, 'p01-host-pin-editor', { fullPage: false });
   });
@@ -355,7 +355,7 @@ test('pin on an image: the estate map, pins with comments, the heat map, moderat
   await host.setInputFiles(file, { name: 'floor-plan.png', mimeType: 'image/png', buffer: plan });
   const inUse = host.locator('.pin-in-use');
   await inUse.waitFor();
-  assert.match(await inUse.textContent(), /5 pins are on the current picture, so it cannot change in round 1\. Start round 2 to change it: the pins so far stay with the current picture/);
+  assert.match(await inUse.textContent(), /5 pins are on the current picture\. Start round 2 to change it: the pins so far stay with the current picture as round 1/);
   await axe(host, 'host console, picture in use');
   await shot(host, 'p17-host-pin-in-use', { fullPage: false });
   await host.click('[data-key="pin-keep"]');

@@ -16,6 +16,24 @@ import { t, num, errorText } from '../i18n.js';
 import { letter, moderationRow } from './common.js';
 import { MAX_PROMPT_CHARS, MAX_PINS, MAX_PIN_COMMENT_CHARS, MAX_ALT_CHARS, MAX_IMAGE_BYTES } from './limits.js';
 
+/**
+ * Adds this kind's stylesheet to the page once, so phones fetch it only for a session with a pin
+ * activity. Resolves when it has loaded, or failed to: the kind renders either way.
+ */
+function loadStyle(href) {
+  if ([...document.querySelectorAll('link[rel="stylesheet"]')].some((l) => l.getAttribute('href') === href)) return Promise.resolve();
+  const link = h('link', { rel: 'stylesheet', href });
+  const ready = new Promise((resolve) => {
+    link.addEventListener('load', resolve);
+    link.addEventListener('error', resolve);
+  });
+  document.head.append(link);
+  return ready;
+}
+
+// Before anything is drawn: an unstyled picture would show at its full size for a moment.
+await loadStyle('/assets/kinds/pin.css');
+
 /** The far edge of the picture: positions run from 0 to this, across and down. */
 const SCALE = 10_000;
 const clamp = (v) => Math.max(0, Math.min(SCALE, Math.round(v)));
@@ -382,7 +400,6 @@ export function pinForm(first, f, ctx, { notice = null } = {}) {
   let chain = Promise.resolve();
   watchInput();
 
-  const hintId = `pin-hint-${id}`;
   const keysId = `pin-keys-${id}`;
   const altId = `pin-alt-${id}`;
   const whereId = `pin-where-${id}`;
@@ -398,7 +415,7 @@ export function pinForm(first, f, ctx, { notice = null } = {}) {
   const where = h('p', { class: 'pin-where', id: whereId, 'aria-live': 'polite' });
 
   const count = h('p', { class: 'pin-count' });
-  const hint = h('p', { class: 'hint pin-hint', id: hintId });
+  const hint = h('p', { class: 'hint pin-hint' });
   const waiting = h(
     'div',
     { class: 'pin-waiting', hidden: true },
@@ -1152,13 +1169,13 @@ export function moderation(box, a, hctx) {
   const r = a.results || {};
   const comments = r.comments || [];
   const marks = r.marks || [];
-  const row = (list, items, text) =>
+  const row = (list, items, text, meta) =>
     keyed(list, items, (x) => x.id, moderationRow, (li, x) => {
       setText(li._text, text(x));
-      setText(li._meta, `${t('pin.host_pin', { n: x.id })} · ${placeText(x.x, x.y)}`);
+      setText(li._meta, meta(x));
       if (li._id === x.id) return;
       li._id = x.id;
-      const label = x.text ? t('pin.host_remove_comment', { n: x.id, text: x.text }) : t('pin.host_remove_at', { n: x.id, where: whereText(x.x, x.y) });
+      const label = list === box._comments ? t('pin.host_remove_comment', { n: x.id, text: x.text }) : t('pin.host_remove_at', { n: x.id, where: whereText(x.x, x.y) });
       keepFocus(li._actions, () =>
         put(li._actions, h('button', { class: 'btn small danger', type: 'button', 'data-key': `pin-rm-${x.id}`, text: t('pin.host_remove'), 'aria-label': label, onclick: (e) => removeMark(a, x.id, hctx, e.currentTarget) })),
       );
@@ -1168,11 +1185,17 @@ export function moderation(box, a, hctx) {
   box._empty.hidden = !a.comments || comments.length > 0;
   setText(box._empty, t('pin.host_no_comments'));
   box._comments.hidden = !a.comments;
-  row(box._comments, a.comments ? comments : [], (c) => c.text);
+  row(box._comments, a.comments ? comments : [], (c) => c.text, (c) => `${t('pin.host_pin', { n: c.id })} · ${placeText(c.x, c.y)}`);
   box._details.hidden = !marks.length;
   setText(box._allHead, t('pin.host_all', { n: marks.length }));
+  // Only the latest comments come with the view: a pin's is shown when it is one of them.
   const text = new Map(comments.map((c) => [c.id, c.text]));
-  row(box._all, marks, (m) => (text.has(m.id) ? t('pin.quoted', { text: text.get(m.id) }) : t('pin.host_no_comment')));
+  row(
+    box._all,
+    marks,
+    (m) => placeText(m.x, m.y),
+    (m) => [t('pin.host_pin', { n: m.id }), text.has(m.id) ? t('pin.quoted', { text: text.get(m.id) }) : ''].filter(Boolean).join(' · '),
+  );
 }
 
 // --- The picture: choose or drop a file, upload it, replace or take it down
