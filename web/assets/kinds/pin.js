@@ -152,7 +152,7 @@ function blur(grid, w, hgt, k) {
   return out;
 }
 
-const HEAT_KERNEL = kernel(HEAT_PX * 0.8);
+const HEAT_KERNEL = kernel(HEAT_PX);
 
 /**
  * Draws the heat map (`cols` × `rows` counts from the top left) as a smoothed density: each cell's
@@ -186,12 +186,13 @@ function drawHeat(canvas, heat) {
   const image = ctx.createImageData(w, hgt);
   for (let i = 0; i < density.length; i++) {
     const v = density[i] / peak;
-    if (v < 0.04) continue;
+    if (v < 0.02) continue;
     const [r, g, b] = rampColour(v);
     image.data[i * 4] = r;
     image.data[i * 4 + 1] = g;
     image.data[i * 4 + 2] = b;
-    image.data[i * 4 + 3] = Math.round(255 * Math.min(0.8, 0.1 + 0.72 * v));
+    // Fades out to nothing at the edges (no rim on dark pictures), solid over the busiest spots.
+    image.data[i * 4 + 3] = Math.round(255 * 0.8 * Math.min(1, v * 1.6) ** 1.2);
   }
   ctx.putImageData(image, 0, 0);
 }
@@ -300,11 +301,17 @@ function makeBoard(cls) {
         },
       );
     },
-    /** Letters at the comments' places, matching the list beside the picture. */
+    /** Letters at the comments' places, matching the list beside the picture (one badge for a spot). */
     setBadges(list) {
+      const spots = [];
+      for (const c of list) {
+        const near = spots.find((s) => Math.abs(s.x - c.x) < 300 && Math.abs(s.y - c.y) < 300);
+        if (near) near.letter += `\u2009${c.letter}`;
+        else spots.push({ ...c });
+      }
       keyed(
         badges,
-        list,
+        spots,
         (c) => c.key,
         () => h('span', { class: 'pin-badge' }),
         (b, c) => {
@@ -614,20 +621,25 @@ export function pinForm(first, f, ctx, { notice = null } = {}) {
         f.setFeedback(t(text ? 'pin.comment_saved' : 'pin.comment_removed', { n }));
       } catch (err) {
         f.setFeedback(errorText(err), 'error');
-        openComment(n, text);
+        openComment(n, text, true);
       }
       moving.delete(p.id);
       render();
     });
   }
 
-  function openComment(n, text) {
+  /**
+   * Asks for a pin's comment. The field takes the focus when asked for (editing a comment) or on
+   * the keyboard; after a tap it waits below the picture, so a phone's keyboard does not cover the
+   * picture between pins.
+   */
+  function openComment(n, text, focus = viaKeys) {
     const p = byNumber(n);
     commentFor = n;
     setText(commentLabel, t('pin.comment_label', { n }));
     commentInput.value = text ?? p?.comment ?? '';
     commentForm.hidden = false;
-    commentInput.focus();
+    if (focus) commentInput.focus();
   }
 
   function closeComment(refocus) {
@@ -752,7 +764,7 @@ export function pinForm(first, f, ctx, { notice = null } = {}) {
     li._where = h('span', { class: 'pin-item-where' });
     li._comment = h('span', { class: 'pin-item-comment' });
     li._move = h('button', { class: 'btn small', type: 'button', onclick: () => (picked === li._pin.n ? unpick(true) : pick(li._pin.n, { focus: true })) });
-    li._edit = h('button', { class: 'btn small', type: 'button', onclick: () => openComment(li._pin.n) });
+    li._edit = h('button', { class: 'btn small', type: 'button', onclick: () => openComment(li._pin.n, undefined, true) });
     li._remove = h('button', { class: 'btn small danger', type: 'button', text: t('pin.remove'), onclick: () => removePin(li._pin.n) });
     li.append(li._n, h('span', { class: 'pin-item-text' }, li._label, li._where, li._comment), h('span', { class: 'pin-item-actions' }, li._move, li._edit, li._remove));
     return li;
