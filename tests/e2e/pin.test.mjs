@@ -360,8 +360,10 @@ test('pin on an image: the estate map, pins with comments, the heat map, moderat
   assert.match(await inUse.textContent(), /5 pins are on the current picture\. Start round 2 to change it: the pins so far stay with the current picture as round 1/);
   await axe(host, 'host console, picture in use');
   await shot(host, 'p17-host-pin-in-use', { fullPage: false });
+  assert.equal(await host.evaluate(() => document.activeElement.dataset.key), 'pin-new-round', 'the offer has the keyboard');
   await host.click('[data-key="pin-keep"]');
   assert.equal(await inUse.isHidden(), true);
+  assert.equal(await host.evaluate(() => document.activeElement.dataset.key), 'pin-file', 'back to choosing a file');
   assert.match(await host.locator('.pin-manager .pin-info').textContent(), /1,600 × 800/, 'the map stays');
   // Dropped on the console this time.
   await host.evaluate(

@@ -1229,7 +1229,26 @@ function uploadError(status, body) {
   return errorText(e || { code: `http_${status}` });
 }
 
+/**
+ * A file dropped beside the drop zone would make the browser open it in place of the console:
+ * while a picture can be dropped, files dropped anywhere else on the page are ignored.
+ */
+let guarded = false;
+function guardDrops() {
+  if (guarded) return;
+  guarded = true;
+  const files = (e) => [...(e.dataTransfer?.types || [])].includes('Files');
+  for (const type of ['dragover', 'drop']) {
+    addEventListener(type, (e) => {
+      if (!files(e) || e.target.closest?.('.pin-drop')) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'none';
+    });
+  }
+}
+
 function pictureManager(first, hctx) {
+  guardDrops();
   const id = first.id;
   let last = first;
   let xhr = null;
@@ -1246,7 +1265,11 @@ function pictureManager(first, hctx) {
   const error = h('p', { class: 'field-error', role: 'alert', hidden: true });
   const inUseText = h('p');
   const inUseGo = h('button', { class: 'btn primary small', type: 'button', 'data-key': 'pin-new-round' });
-  const inUseKeep = h('button', { class: 'btn small', type: 'button', 'data-key': 'pin-keep', text: t('pin.keep_picture'), onclick: () => showHeld(null) });
+  const keep = () => {
+    showHeld(null);
+    fileInput.focus();
+  };
+  const inUseKeep = h('button', { class: 'btn small', type: 'button', 'data-key': 'pin-keep', text: t('pin.keep_picture'), onclick: keep });
   const inUse = h('div', { class: 'notice pin-in-use', hidden: true }, inUseText, h('div', { class: 'pin-row' }, inUseGo, inUseKeep));
   const remove = h('button', { class: 'btn small danger', type: 'button', 'data-key': 'pin-remove-picture', text: t('pin.take_down'), onclick: () => takeDown() });
   const noAlt = h('p', { class: 'notice pin-no-alt', 'data-kind': 'closed', hidden: true, text: t('pin.no_alt') });
@@ -1269,7 +1292,8 @@ function pictureManager(first, hctx) {
     error.textContent = text || '';
   };
 
-  function showHeld(next) {
+  /** Explains why the picture cannot change yet and offers a new round; `focus` on first showing. */
+  function showHeld(next, focus = false) {
     held = next;
     inUse.hidden = !held;
     if (!held) return;
@@ -1278,20 +1302,22 @@ function pictureManager(first, hctx) {
     setText(inUseGo, held.file ? t('pin.new_round_replace', { n: round, name: held.file.name }) : t('pin.new_round_remove', { n: round }));
     inUseGo.onclick = async (e) => {
       const go = held;
-      if (!(await hctx.cmd({ type: 'reset_results', activity: id }, e.currentTarget))) return;
+      // Let go first, so that the state the reset brings does not put the picture up as well.
+      held = null;
+      if (!(await hctx.cmd({ type: 'reset_results', activity: id }, e.currentTarget))) return showHeld(go, true);
       showHeld(null);
       hctx.say(t('ctl.reset_done', { n: round }));
       if (go.file) upload(go.file, true);
       else takeDown(true);
     };
-    inUseGo.focus();
+    if (focus) inUseGo.focus();
   }
 
   function choose(file) {
     if (!file || xhr) return;
     setError('');
     if (file.size > MAX_IMAGE_BYTES) return setError(t('pin.too_big', { name: file.name, size: sizeText(file.size), max: sizeText(MAX_IMAGE_BYTES) }));
-    if (pins() > 0) return showHeld({ file });
+    if (pins() > 0) return showHeld({ file }, true);
     upload(file);
   }
 
@@ -1329,7 +1355,7 @@ function pictureManager(first, hctx) {
         hctx.flash(t('pin.uploaded', { name: file.name, w: num(im.width), h: num(im.height) }));
         return;
       }
-      if (req.status === 409 && body?.error?.code === 'image_in_use' && !afterReset) return showHeld({ file });
+      if (req.status === 409 && body?.error?.code === 'image_in_use' && !afterReset) return showHeld({ file }, true);
       setError(t('pin.upload_failed', { name: file.name, why: uploadError(req.status, body) }));
     });
     req.addEventListener('error', () => {
@@ -1353,7 +1379,7 @@ function pictureManager(first, hctx) {
 
   async function takeDown(afterReset = false) {
     setError('');
-    if (pins() > 0 && !afterReset) return showHeld({ file: null });
+    if (pins() > 0 && !afterReset) return showHeld({ file: null }, true);
     remove.disabled = true;
     try {
       const res = await fetch(`/api/rooms/${hctx.code}/activities/${id}/image`, { method: 'DELETE', headers: { Authorization: `Bearer ${hctx.hostKey}` }, cache: 'no-store' });
@@ -1367,7 +1393,7 @@ function pictureManager(first, hctx) {
       } catch {
         /* not JSON */
       }
-      if (res.status === 409 && !afterReset) return showHeld({ file: null });
+      if (res.status === 409 && !afterReset) return showHeld({ file: null }, true);
       setError(errorText(body?.error || { code: `http_${res.status}` }));
     } catch {
       setError(t('pin.upload_cut'));
@@ -1406,7 +1432,13 @@ function pictureManager(first, hctx) {
       setText(drop.firstChild, im ? t('pin.drop_replace') : t('pin.drop_here'));
       remove.parentNode.hidden = !im;
       noAlt.hidden = !!a.alt;
-      if (held) showHeld(held);
+      if (held && !pins()) {
+        // The pins went (a reset from the shared controls): nothing stands in the way any more.
+        const go = held;
+        showHeld(null);
+        if (go.file) upload(go.file);
+        else takeDown();
+      } else if (held) showHeld(held);
       else inUse.hidden = true;
     },
   };
