@@ -42,17 +42,17 @@ const clamp = (v) => Math.max(0, Math.min(SCALE, Math.round(v)));
 // Words for positions
 
 /** The picture's address, by its id: every copy is cached for good (an earlier round's too). */
-export function imageUrl(a, code = codeFromPath()) {
+function imageUrl(a, code = codeFromPath()) {
   return `/api/rooms/${code}/activities/${a.id}/image?v=${encodeURIComponent(a.image.id)}`;
 }
 
 const share = (v) => Math.round(v / 100);
 
 /** "34 % across, 60 % down". */
-export const whereText = (x, y) => t('pin.where', { x: share(x), y: share(y) });
+const whereText = (x, y) => t('pin.where', { x: share(x), y: share(y) });
 
 /** The part of the picture a position is in, by thirds: "top left", "middle", "bottom right". */
-export function areaText(x, y) {
+function areaText(x, y) {
   const third = (v) => Math.min(2, Math.floor((v * 3) / (SCALE + 1)));
   return t(`pin.area_${['top', 'middle', 'bottom'][third(y)]}_${['left', 'centre', 'right'][third(x)]}`);
 }
@@ -79,7 +79,7 @@ function hotCells(heat) {
 }
 
 /** "Busiest spot: top right (10 pins)", or '' while no spot holds two pins. */
-export function hotText(r) {
+function hotText(r) {
   const cells = hotCells(r?.heat);
   if (!cells.length || r.heat.max < 2) return '';
   const areas = [...new Set(cells.map((c) => areaText(c.x, c.y)))].slice(0, 3);
@@ -240,8 +240,6 @@ function makeBoard(cls) {
   });
   return {
     el,
-    img,
-    heat,
     dots,
     /** Shows `a`'s picture (its shape sets the board's), or nothing before it is up. */
     setImage(a, code) {
