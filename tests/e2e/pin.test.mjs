@@ -159,6 +159,7 @@ test('pin on an image: the estate map, pins with comments, the heat map, moderat
   await axe(host, 'host console, pin with its picture');
   await shot(host, 'p03-host-pin-picture');
   for (const phone of [priya, ben, cai, kay]) await phone.locator('.pin-board.phone.loaded').waitFor();
+  assert.equal(await priya.locator(`#pin-where-${id}`).textContent(), 'The picture is up: drop your pins on it.', 'said to those who waited');
   await screen.locator('.pin-board.screen.loaded').waitFor();
   assert.equal(await priya.locator('.pin-count').textContent(), '0 of 3 pins placed');
   assert.equal(await priya.locator('.pin-board.phone').getAttribute('role'), 'application');

@@ -282,6 +282,7 @@ export default {
   'pin.picture_failed': 'Wnaeth y llun ddim llwytho.',
   'pin.retry_picture': 'Rhowch gynnig arall arni',
   'pin.waiting_title': 'Mae’r llun ar ei ffordd',
+  'pin.picture_up': 'Mae’r llun i fyny: gosodwch eich pinnau arno.',
   'pin.waiting_text': 'Bydd yn ymddangos yma cyn gynted ag y bydd yr hwylusydd yn ei roi i fyny.',
   'pin.count': { one: '{placed} o {n} pin wedi’i osod', two: '{placed} o {n} bin wedi’u gosod', other: '{placed} o {n} pin wedi’u gosod' },
   'pin.hint_one': 'Tapiwch y llun lle mae eich pin i fod.',

@@ -711,6 +711,7 @@ export default {
   'pin.picture_failed': 'The picture did not load.',
   'pin.retry_picture': 'Try again',
   'pin.waiting_title': 'The picture is on its way',
+  'pin.picture_up': 'The picture is up: drop your pins on it.',
   'pin.waiting_text': 'It will appear here as soon as the facilitator puts it up.',
   'pin.count': { one: '{placed} of {n} pin placed', other: '{placed} of {n} pins placed' },
   'pin.hint_one': 'Tap the picture where your pin goes.',

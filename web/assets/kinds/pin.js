@@ -403,6 +403,7 @@ export function pinForm(first, f, ctx, { notice = null } = {}) {
   let commentFor = null; // the number of the pin whose comment form is open
   let shown = []; // the pins as last drawn: {id, x, y, n, comment, busy}
   let chain = Promise.resolve();
+  let seen = false; // whether an update has been drawn (the picture may arrive in a later one)
   watchInput();
 
   const keysId = `pin-keys-${id}`;
@@ -888,14 +889,18 @@ export function pinForm(first, f, ctx, { notice = null } = {}) {
     update(a, answer) {
       const before = confirmed.map((p) => p.id);
       const sameRound = (a.round || 1) === (last.round || 1);
+      // Said for people who were waiting for the picture (not when the page opens on it).
+      const arrived = seen && !last.image && !!a.image;
       if (last.voting_open && !a.voting_open) f.setFeedback('');
       last = a;
+      seen = true;
       confirmed = answer?.kind === 'pin' ? answer.pins.map((p) => ({ id: p.id, x: p.x, y: p.y, comment: p.comment })) : [];
       // A pin gone that this phone did not move or remove: the facilitator took it away.
       const now = new Set(confirmed.map((p) => p.id));
       const gone = before.filter((pid) => !now.has(pid) && !moving.has(pid));
       if (sameRound && gone.length) f.setFeedback(t('pin.removed_by_host', { n: gone.length }), 'error');
       render();
+      if (arrived) setText(where, t('pin.picture_up'));
     },
   };
 }
