@@ -379,6 +379,7 @@ test('pin on an image: the estate map, pins with comments, the heat map, moderat
   await inUse.waitFor();
   await host.click('[data-key="pin-new-round"]');
   await host.locator('.pin-manager .pin-info', { hasText: '900 × 1,200 pixels' }).waitFor();
+  await host.locator('.flash', { hasText: 'Check that its description still fits (Edit).' }).waitFor();
   await ben.locator('.pin-count', { hasText: '0 of 3 pins placed' }).waitFor();
   await until(async () => (await ben.locator('.pin-board.phone .pin-img').evaluate((i) => i.complete && i.naturalWidth)) === 900, 'phones show the new picture');
   await until(async () => (await screen.locator('.pin-dot').count()) === 0, 'the screen starts afresh');

@@ -787,6 +787,7 @@ export default {
   'pin.file_hint': 'PNG, JPEG or WebP. Every phone loads it: a smaller file is quicker on a weak connection.',
   'pin.uploading': 'Uploading “{name}”… {pct} %',
   'pin.uploaded': 'Picture up: “{name}”, {w} × {h} pixels',
+  'pin.uploaded_check': 'Picture up: “{name}”, {w} × {h} pixels. Check that its description still fits (Edit).',
   'pin.upload_failed': '“{name}” was not put up: {why}',
   'pin.upload_cut': 'the upload was cut short. Check the connection and try again.',
   'pin.upload_cancelled': 'Upload cancelled',

@@ -1325,6 +1325,8 @@ function pictureManager(first, hctx) {
   }
 
   function upload(file, afterReset = false) {
+    // A new picture for an old description: the facilitator is asked to check it.
+    const replacing = !!last.image && !!last.alt;
     showHeld(null);
     setError('');
     const req = new XMLHttpRequest();
@@ -1355,7 +1357,7 @@ function pictureManager(first, hctx) {
       }
       if (req.status === 200 && body?.image) {
         const im = body.image;
-        hctx.flash(t('pin.uploaded', { name: file.name, w: num(im.width), h: num(im.height) }));
+        hctx.flash(t(replacing ? 'pin.uploaded_check' : 'pin.uploaded', { name: file.name, w: num(im.width), h: num(im.height) }));
         return;
       }
       if (req.status === 409 && body?.error?.code === 'image_in_use' && !afterReset) return showHeld({ file }, true);
