@@ -176,7 +176,7 @@ function idleScreen(key) {
   };
 }
 
-/** The kinds with an embed part (results, and for polls voting); others show "results hidden". */
+/** The kinds with an embed part (results, and for polls and pins voting); others show "results hidden". */
 const EMBEDS = { poll, ideas, wordcloud, number, pin };
 
 function activityScreen(first) {
