@@ -14,6 +14,7 @@ import * as poll from './kinds/poll.js';
 import * as ideas from './kinds/ideas.js';
 import * as wordcloud from './kinds/wordcloud.js';
 import * as number from './kinds/number.js';
+import * as pin from './kinds/pin.js';
 
 const code = codeFromPath();
 const KEY = `handsup:p:${code}`;
@@ -175,8 +176,8 @@ function idleScreen(key) {
   };
 }
 
-/** The kinds with an embed part (results, and for polls voting); others show "results hidden". */
-const EMBEDS = { poll, ideas, wordcloud, number };
+/** The kinds with an embed part (results, and for polls and pins voting); others show "results hidden". */
+const EMBEDS = { poll, ideas, wordcloud, number, pin };
 
 function activityScreen(first) {
   const id = first.id;
@@ -238,11 +239,11 @@ function voteForm(mod, first) {
   };
   const ctx = {
     async request(button, msg) {
-      button.disabled = true;
+      if (button) button.disabled = true;
       try {
         return await (voter || startVoter()).send(msg);
       } finally {
-        button.disabled = false;
+        if (button) button.disabled = false;
       }
     },
     setAnswer(id, answer) {

@@ -114,7 +114,7 @@ async function cmd(msg, button) {
 }
 
 /** What the newer kinds' host parts (kinds/console.js) borrow from this page. */
-const hctx = { cmd: (msg, button) => cmd(msg, button), say: (text) => say(text), flash: (text, tone) => flash(text, tone) };
+const hctx = { cmd: (msg, button) => cmd(msg, button), say: (text) => say(text), flash: (text, tone) => flash(text, tone), code, hostKey };
 
 // ---------------------------------------------------------------------------------------------
 // Layout

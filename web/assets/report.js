@@ -6,6 +6,7 @@ import { initI18n, t, num, dateTime, translatePage } from './i18n.js';
 import { h, $, put, api, codeFromPath, copyText, listSessions } from './util.js';
 import { Conn } from './conn.js';
 import { MAX_NOTE_CHARS } from './kinds/limits.js';
+import { report as pinReport } from './kinds/pin.js';
 
 const code = codeFromPath();
 /** The host key: from the URL fragment, or from the sessions this browser hosts. */
@@ -160,6 +161,8 @@ function renderResults(view) {
           : null,
       );
     }
+    case 'pin':
+      return pinReport(view, data.code);
     case 'leaderboard':
       if (!view.top?.length) return h('p', { class: 'empty', text: t('report.no_answers') });
       return table([t('report.rank'), t('report.name'), t('report.score')], view.top.map((e) => [e.rank, e.name ?? t('report.anonymous'), num(e.score)]), [0, 2]);

@@ -26,3 +26,7 @@ export const MAX_POINT_CHARS = 300;
 export const MAX_POST_CHARS = 500; // circle.rs
 export const MAX_NUMBER_ABS = 1_000_000_000_000; // number.rs: min, max and the correct value within ±this
 export const MAX_UNIT_CHARS = 20;
+export const MAX_PINS = 10; // pin.rs
+export const MAX_PIN_COMMENT_CHARS = 140;
+export const MAX_ALT_CHARS = 500;
+export const MAX_IMAGE_BYTES = 16 * 1024 * 1024; // any server's most (its own limit may be lower)
