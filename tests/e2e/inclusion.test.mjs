@@ -185,16 +185,24 @@ test('the facilitator picks the session’s language; phones and the screen foll
   // Every catalogue file is offered, and every translation matches English's keys and placeholders.
   const dir = path.join(ROOT, 'web/assets/i18n');
   const files = (await readdir(dir)).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3)).sort();
-  const i18nSource = await import(pathToFileURL(path.join(dir, 'en.js')).href);
-  const en = i18nSource.default;
-  for (const lang of files) {
-    const cat = (await import(pathToFileURL(path.join(dir, `${lang}.js`)).href)).default;
-    for (const [key, value] of Object.entries(cat)) {
-      assert.ok(key in en, `${lang}.js: ${key} is not an English key`);
-      const placeholders = (v) => new Set(JSON.stringify(v).match(/\{\w+\}/g) || []);
-      for (const p of placeholders(value)) assert.ok(placeholders(en[key]).has(p) || p === '{n}', `${lang}.js: ${key} uses ${p}, which English does not`);
+  // The console's own strings (console/<lang>.js, which phones never download) are checked the
+  // same way, and no key is in both parts.
+  const load = async (file) => (await import(pathToFileURL(path.join(dir, file)).href)).default;
+  const placeholders = (v) => new Set(JSON.stringify(v).match(/\{\w+\}/g) || []);
+  const consoleFiles = (await readdir(path.join(dir, 'console'))).filter((f) => f.endsWith('.js'));
+  for (const [sub, names] of [['', files.map((f) => `${f}.js`)], ['console/', consoleFiles]]) {
+    const en = await load(`${sub}en.js`);
+    for (const name of names) {
+      const cat = await load(`${sub}${name}`);
+      for (const [key, value] of Object.entries(cat)) {
+        assert.ok(key in en, `${sub}${name}: ${key} is not an English key`);
+        for (const p of placeholders(value)) assert.ok(placeholders(en[key]).has(p) || p === '{n}', `${sub}${name}: ${key} uses ${p}, which English does not`);
+      }
     }
   }
+  const phoneKeys = Object.keys(await load('en.js'));
+  const consoleKeys = new Set(Object.keys(await load('console/en.js')));
+  assert.deepEqual(phoneKeys.filter((k) => consoleKeys.has(k)), [], 'a key in both catalogues');
 
   const w = await setup(t);
   const room = await w.createRoom('Cyfarfod tenantiaid');

@@ -37,7 +37,7 @@ function findKey() {
 }
 
 async function start() {
-  await initI18n();
+  await initI18n({ console: true });
   translatePage();
   document.title = t('host.page_title');
   if (!code) return showFatal('room_not_found');

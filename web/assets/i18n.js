@@ -9,6 +9,9 @@
 // facilitator (`view.language`, see `applySessionLanguage`), the last one chosen on this device,
 // the browser's preferred languages. English is built in.
 //
+// The host console, the landing page and the report also load ./i18n/console/<lang>.js (their own
+// strings, kept out of the catalogue every phone downloads): `initI18n({ console: true })`.
+//
 // LANGUAGES lists the catalogues in ./i18n/ for the facilitator's language menu. The server
 // generates ./i18n/languages.js from the files there, naming each language by its file's first
 // line, which must be `// <the language's name in itself> ...` (e.g. `// Cymraeg (Welsh).`).
@@ -22,6 +25,9 @@ export const LANGUAGES = NAMES;
 const RTL = new Set(['ar', 'fa', 'he', 'ur', 'ps', 'sd', 'ug', 'yi', 'dv', 'ckb']);
 let catalogue = en;
 let lang = 'en';
+// The console's strings once loaded: English, and the current language's where it has them.
+let extraEn = {};
+let extra = {};
 let plurals = new Intl.PluralRules('en');
 let numbers = new Intl.NumberFormat('en');
 
@@ -47,8 +53,27 @@ function missingCache() {
   }
 }
 
-/** Loads the best available catalogue. Call (and await) once before rendering. */
-export async function initI18n() {
+/**
+ * Loads the best available catalogue. Call (and await) once before rendering. `console`: the page
+ * also shows the console's strings (host console, landing page, report).
+ */
+export async function initI18n({ console: withConsole = false } = {}) {
+  await chooseLanguage();
+  if (withConsole) {
+    extraEn = (await import('./i18n/console/en.js')).default;
+    if (lang !== 'en') {
+      try {
+        extra = (await import(`./i18n/console/${lang}.js`)).default || {};
+      } catch {
+        extra = {};
+      }
+    }
+    catalogue = { ...catalogue, ...extraEn, ...extra };
+  }
+  return lang;
+}
+
+async function chooseLanguage() {
   const missing = missingCache();
   for (const tag of candidates()) {
     const code = tag.split(/[-_]/)[0];
@@ -72,8 +97,9 @@ export async function initI18n() {
 }
 
 function use(code, messages) {
+  if (code !== lang) extra = {};
   lang = code;
-  catalogue = { ...en, ...messages };
+  catalogue = { ...en, ...extraEn, ...messages, ...extra };
   try {
     plurals = new Intl.PluralRules(code);
     numbers = new Intl.NumberFormat(code);

@@ -5,7 +5,7 @@ import { initI18n, t, translatePage, errorText, dateTime } from './i18n.js';
 import { listTemplates, removeTemplate } from './templates.js';
 
 async function start() {
-  await initI18n();
+  await initI18n({ console: true });
   translatePage();
   document.title = t('index.page_title');
   setupJoin();

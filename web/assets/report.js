@@ -278,7 +278,7 @@ async function load() {
 }
 
 async function main() {
-  await initI18n();
+  await initI18n({ console: true });
   translatePage();
   if (key) {
     conn = new Conn(code, { hello: () => ({ type: 'hello', role: 'host', host_key: key }), onMessage: () => {} }).start();

@@ -2,7 +2,8 @@
 //
 // Translated: everything a participant, the projected screen and an embedded poll show for the
 // poll, ideas and word-cloud activities (shared texts, connection status, charts, errors a
-// participant can meet, the landing page, the participant page, the presenter and the embed page).
+// participant can meet, the participant page, the presenter and the embed page; the landing page's
+// and the report's texts are in console/cy.js).
 // Also what phones, the screen and embeds show for "guess the number" (number.*, but not its
 // editor) and for "pin on an image" (pin.*, but not the console's picture and moderation texts).
 // Not yet translated, so shown in English: the host console (host.*), errors only the
@@ -86,30 +87,6 @@ export default {
   'error.timeout': 'Dim ateb gan y gweinydd. Rhowch gynnig arall arni.',
   'error.network': 'Methu cyrraedd y gweinydd. Gwiriwch eich cysylltiad a rhowch gynnig arall arni.',
   'error.unknown': 'Aeth rhywbeth o’i le. Rhowch gynnig arall arni.',
-
-  // Landing page
-  'index.page_title': 'handsup — pleidleisio byw ar gyfer cyfarfodydd',
-  'index.lede': 'Pleidleisiau byw, syniadau a chymylau geiriau ar gyfer eich cyfarfod. Mae pobl yn ymuno o’u ffonau gyda chod — dim ap, dim cyfrif.',
-  'index.join_title': 'Ymuno â sesiwn',
-  'index.code_label': 'Cod y sesiwn',
-  'index.code_hint': 'Y cod 8 digid ar y sgrin.',
-  'index.join_button': 'Ymuno',
-  'index.code_invalid': 'Rhowch y cod 8 digid, er enghraifft 1234 5678.',
-  'index.code_unknown': 'Does dim sesiwn gyda’r cod {code}. Gwiriwch y cod ar y sgrin a rhowch gynnig arall arni.',
-  'index.create_title': 'Creu sesiwn',
-  'index.title_label': 'Teitl (dewisol)',
-  'index.title_hint': 'Gallwch ychwanegu pleidleisiau, syniadau a chymylau geiriau nesaf.',
-  'index.create_button': 'Creu sesiwn',
-  'index.sessions_title': 'Eich sesiynau',
-  'index.sessions_hint': 'Sesiynau a grëwyd neu a gynhaliwyd gennych yn y porwr hwn.',
-  'index.untitled': 'Sesiwn heb deitl',
-  'index.code_is': 'Cod {code}',
-  'index.expires': 'caiff ei dileu {date} os na chaiff ei defnyddio',
-  'index.open_host': 'Consol yr hwylusydd',
-  'index.open_presenter': 'Golwg y cyflwynydd',
-  'index.forget': 'Anghofio',
-  'index.forget_label': 'Anghofio “{title}” ar y ddyfais hon',
-  'index.gone': 'nid yw’r sesiwn hon yn bodoli bellach',
 
   // Participant
   'p.page_title': 'handsup',
