@@ -877,9 +877,10 @@ export function pinForm(first, f, ctx, { notice = null } = {}) {
 
     // Where everyone pinned, once this person has pinned.
     const r = a.results;
-    const withHeat = !!r && !!a.image && confirmed.length > 0;
+    const seen = confirmed.length > 0 || !open || !!a.phones_before_answering;
+    const withHeat = !!r && !!a.image && seen;
     resultsBox.hidden = !withHeat;
-    resultsLater.hidden = !r || !a.image || confirmed.length > 0 || !open;
+    resultsLater.hidden = !r || !a.image || seen;
     board.setHeat(withHeat && heatToggle.checked ? r.heat : null);
     if (withHeat) setText(resultsLine, [t('pin.everyone', { totals: totalsText(r) }), hotText(r)].filter(Boolean).join(' '));
   }
@@ -920,6 +921,10 @@ export function phone(first, ctx) {
 
 /** Embeds that allow voting let visitors pin too, with the phone's form. */
 export const embedVote = pinForm;
+
+/** The phone holds the heat map back itself until its first pin (and says so): the shell's
+ * gate passes the results through. */
+export const answered = () => true;
 
 // ---------------------------------------------------------------------------------------------
 // Screen
