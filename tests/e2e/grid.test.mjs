@@ -465,3 +465,64 @@ test('2×2 grid: the top ideas placed on impact and effort, means and spreads on
   await shot(report, 'g13-report-grid');
   w.assertClean();
 });
+
+test('2×2 grid: twenty long items fit the 1920×1080 screen, the legend in pages', { timeout: 120_000 }, async (t) => {
+  const w = await setup(t);
+  const room = await w.createRoom('Estate walk');
+  const driver = await w.hostDriver(room);
+  const long = 'because the stairwell, the bin store and the path to the bus stop are dark after four in the afternoon and people do not feel safe walking there';
+  const items = Array.from({ length: 20 }, (_, i) => `${i + 1}: ${long}`.slice(0, 200));
+  const id = (
+    await driver.send({
+      type: 'add_activity',
+      spec: { kind: 'grid', question: QUESTION, items, x: { label: 'Effort', low: 'Little', high: 'A lot' }, y: { label: 'Impact', low: 'Small', high: 'Big' }, quadrants: ['Quick wins', 'Big projects', 'Fill-ins', 'Not worth it'] },
+    })
+  ).id;
+  await driver.send({ type: 'navigate', to: { activity: id } });
+  const screen = await w.page(FULL_HD);
+  await screen.goto(`${w.base}/present/${room.code}`);
+  // Two people place every item, all over the board.
+  await sockets(
+    driver,
+    room.code,
+    [0, 1].map((k) => items.map((_, i) => ({ type: 'place', activity: id, item: i, x: (i * 37 + k * 11) % 101, y: (i * 53 + k * 7) % 101 }))),
+  );
+  await screen.locator('.act-foot', { hasText: '2 people placed items' }).waitFor();
+  await until(async () => (await screen.locator('.gb-screen .gb-mark').count()) === 20, 'twenty markers');
+  for (let n = 1; n <= 20; n++) assert.ok((await markAt(screen, '.gb-screen', n)).onBoard, `marker ${n} is on the board`);
+
+  // Each page shows what fits, in type no smaller than the minimum; the pages together show all.
+  const page = () =>
+    screen.evaluate(() => {
+      const box = document.querySelector('.gb-legend').getBoundingClientRect();
+      const shown = [...document.querySelectorAll('.gb-legend li')].filter((li) => !li.hidden);
+      return {
+        label: document.querySelector('.gb-page').hidden ? null : document.querySelector('.gb-page').textContent,
+        numbers: shown.map((li) => Number(li.querySelector('.gb-key').textContent)),
+        inside: shown.every((li) => li.getBoundingClientRect().bottom <= box.bottom + 1 && li.getBoundingClientRect().right <= box.right + 1),
+        scrolls: document.documentElement.scrollHeight > innerHeight || document.documentElement.scrollWidth > innerWidth,
+      };
+    });
+  const seen = new Set();
+  let first = null;
+  while (seen.size < 20) {
+    const now = await until(async () => {
+      const p = await page();
+      return p.label && p.numbers.length && !seen.has(p.numbers[0]) && p;
+    }, `another page of the legend (seen ${[...seen]})`, 12_000);
+    first ??= now;
+    assert.equal(now.label, `Items ${now.numbers[0]}–${now.numbers.at(-1)} of 20`);
+    assert.ok(now.inside, `page ${now.label}: every item inside the legend`);
+    assert.ok(!now.scrolls, 'nothing runs off the screen');
+    const sizes = await fontSizes(screen, '.act', '.gb-legend-text, .gb-mark, .gb-legend .gb-key');
+    assert.ok(sizes.smallestBig >= 32, `${now.label}: result labels and figures at least 32 px (${sizes.smallestBig})`);
+    const secondary = await fontSizes(screen, '.act', '.gb-legend-detail, .gb-page, .gb-q-text, .gb-end');
+    assert.ok(secondary.smallestBig >= 24, `${now.label}: secondary text at least 24 px (${secondary.smallestBig})`);
+    assert.ok(sizes.smallest >= 20, `${now.label}: nothing under 20 px (${sizes.smallest})`);
+    for (const n of now.numbers) seen.add(n);
+    if (seen.size === now.numbers.length) await shot(screen, 'g14-present-grid-20-items', { fullPage: false });
+  }
+  assert.ok(first.numbers.length >= 6, `a page holds a good share of the items (${first.numbers.length})`);
+  await axe(screen, 'presenter grid, twenty items');
+  w.assertClean();
+});
