@@ -298,6 +298,23 @@ export function horizontalOverflow(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
 
+/**
+ * The smallest computed font size of any visible text in `sel` (`smallest`), and of the elements
+ * matching `big` (`smallestBig`, over `bigs` of them): the projected screen's type checks.
+ */
+export function fontSizes(page, sel, big) {
+  return page.evaluate(
+    ({ sel, big }) => {
+      const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden' && !el.closest('.sr-only');
+      const size = (el) => parseFloat(getComputedStyle(el).fontSize);
+      const texts = [...document.querySelectorAll(`${sel} *`)].filter((el) => visible(el) && [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()));
+      const bigs = [...document.querySelectorAll(big)].filter(visible);
+      return { smallest: Math.min(...texts.map(size)), smallestBig: Math.min(...bigs.map(size)), bigs: bigs.length };
+    },
+    { sel, big },
+  );
+}
+
 /** The host console of `room` on a desktop, once it is connected. */
 export async function openConsole(w, room) {
   const host = await w.page(DESKTOP);

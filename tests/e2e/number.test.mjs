@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { setup, shot, axe, until, horizontalOverflow, openConsole, build, showItem, SHOTS } from './harness.mjs';
+import { setup, shot, axe, until, horizontalOverflow, openConsole, build, showItem, fontSizes, SHOTS } from './harness.mjs';
 
 const QUESTION = 'How many bins overflow each week?';
 const FULL_HD = { viewport: { width: 1920, height: 1080 } };
@@ -27,19 +27,6 @@ const figures = (page, scope = '') =>
   page.evaluate(
     (scope) => Object.fromEntries([...document.querySelectorAll(`${scope} .num-fig`)].map((d) => [d.querySelector('dt').textContent, d.querySelector('dd').textContent])),
     scope,
-  );
-
-/** The smallest font size of any visible text in `sel`, and of the elements matching `big`. */
-const fontSizes = (page, sel, big) =>
-  page.evaluate(
-    ({ sel, big }) => {
-      const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden' && !el.closest('.sr-only');
-      const size = (el) => parseFloat(getComputedStyle(el).fontSize);
-      const texts = [...document.querySelectorAll(`${sel} *`)].filter((el) => visible(el) && [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()));
-      const bigs = [...document.querySelectorAll(big)].filter(visible);
-      return { smallest: Math.min(...texts.map(size)), smallestBig: Math.min(...bigs.map(size)), bigs: bigs.length };
-    },
-    { sel, big },
   );
 
 test('guess the number: estimates, hidden then revealed, the answer and the closest person', { timeout: 150_000 }, async (t) => {

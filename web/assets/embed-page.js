@@ -1,6 +1,6 @@
 // The embed page (/embed/{code}[?activity=ID]), made for iframes on other sites: live results of
 // the activity the facilitator pinned for embeds (or the current one), and — when the facilitator
-// allows voting from embeds — the poll itself.
+// allows voting from embeds — the poll itself, or the board of a 2×2 grid.
 //
 // It watches on the read-only embed channel (/ws/{code}/embed). A vote goes through an ordinary
 // participant connection, opened on the first vote (or at once when this browser has voted here
@@ -15,6 +15,7 @@ import * as ideas from './kinds/ideas.js';
 import * as wordcloud from './kinds/wordcloud.js';
 import * as number from './kinds/number.js';
 import * as pin from './kinds/pin.js';
+import * as grid from './kinds/grid.js';
 
 const code = codeFromPath();
 const KEY = `handsup:p:${code}`;
@@ -176,8 +177,11 @@ function idleScreen(key) {
   };
 }
 
-/** The kinds with an embed part (results, and for polls and pins voting); others show "results hidden". */
-const EMBEDS = { poll, ideas, wordcloud, number, pin };
+/**
+ * The kinds with an embed part (results, and for polls, grids and pins voting); others show
+ * "results hidden".
+ */
+const EMBEDS = { poll, ideas, wordcloud, number, grid, pin };
 
 function activityScreen(first) {
   const id = first.id;
@@ -247,8 +251,10 @@ function voteForm(mod, first) {
       }
     },
     setAnswer(id, answer) {
-      answers[id] = answer;
+      if (answer == null) delete answers[id];
+      else answers[id] = answer;
     },
+    say,
   };
   return mod.embedVote(first, f, ctx, { big: false, notice });
 }

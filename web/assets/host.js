@@ -671,7 +671,7 @@ function openEditor(kind, existing) {
   const formError = h('p', { class: 'field-error', role: 'alert', hidden: true });
   const fields = [];
 
-  const collect = kindEditor(kind, spec, formKit(fields, fieldError, errors));
+  const collect = kindEditor(kind, spec, formKit(fields, fieldError, errors), view?.deck || []);
 
   const save = h('button', { class: 'btn primary', type: 'submit', text: existing ? t('common.save') : t('host.f_add') });
   const form = h(
@@ -695,9 +695,11 @@ function openEditor(kind, existing) {
     let first = null;
     for (const [id, el] of errors) {
       el.hidden = !el.textContent;
-      // A group (a fieldset: options, radios) is marked and focused by its first input.
+      // A group (a fieldset: options, radios) is marked and focused by the input at fault, if
+      // it says which (an option listed twice), else by its first input.
       const named = form.querySelector(`#${id}`);
-      const input = named && named.tagName !== 'FIELDSET' ? named : (named || el.closest('.field'))?.querySelector('input,textarea');
+      const group = named && named.tagName !== 'FIELDSET' ? null : named || el.closest('.field');
+      const input = group ? group.querySelector('[aria-invalid="true"]') || group.querySelector('input,textarea') : named;
       if (input) input.setAttribute('aria-invalid', el.textContent ? 'true' : 'false');
       if (el.textContent && !first) first = input || el;
     }

@@ -7,6 +7,7 @@ import { h, $, put, api, codeFromPath, copyText, listSessions } from './util.js'
 import { Conn } from './conn.js';
 import { MAX_NOTE_CHARS } from './kinds/limits.js';
 import { report as pinReport } from './kinds/pin.js';
+import { board, showMeans, quadrantName } from './kinds/grid.js';
 
 const code = codeFromPath();
 /** The host key: from the URL fragment, or from the sessions this browser hosts. */
@@ -51,6 +52,8 @@ function noteItems(view) {
     case 'ranking':
     case 'points':
       return view.options.map((o) => [o.id, o.text]);
+    case 'grid':
+      return view.items.map((o) => [o.id, o.text]);
     default:
       return [];
   }
@@ -163,6 +166,28 @@ function renderResults(view) {
     }
     case 'pin':
       return pinReport(view, data.code);
+    case 'grid': {
+      if (!r || !r.voters) return h('p', { class: 'empty', text: t('report.no_answers') });
+      // The board of means as the screen shows it, then the figures behind it.
+      const b = board('gb-report');
+      b.axes(view);
+      showMeans(b, view);
+      const one = (x) => num(Math.round(x * 10) / 10);
+      const pair = (p) => (p ? `${one(p.x)}, ${one(p.y)}` : '–');
+      return h(
+        'div',
+        null,
+        h('figure', { class: 'grid-figure' }, b.el, h('figcaption', { class: 'meta', text: t('report.grid_caption') })),
+        h('div', { class: 'grid-table' }, table(
+          ['#', t('report.grid_item'), t('report.grid_where'), t('report.grid_placed'), t('report.grid_mean', { x: view.x.label, y: view.y.label }), t('report.grid_spread', { x: view.x.label, y: view.y.label })],
+          view.items.map((o, i) => {
+            const it = r.items[i] || { count: 0 };
+            return [num(i + 1), o.text, it.count ? quadrantName(view, it.quadrant) || t('grid.on_line') : '–', num(it.count), pair(it.mean), pair(it.spread)];
+          }),
+          [0, 3, 4, 5],
+        )),
+      );
+    }
     case 'leaderboard':
       if (!view.top?.length) return h('p', { class: 'empty', text: t('report.no_answers') });
       return table([t('report.rank'), t('report.name'), t('report.score')], view.top.map((e) => [e.rank, e.name ?? t('report.anonymous'), num(e.score)]), [0, 2]);

@@ -4,8 +4,9 @@
 // poll, ideas and word-cloud activities (shared texts, connection status, charts, errors a
 // participant can meet, the participant page, the presenter and the embed page; the landing page's
 // and the report's texts are in console/cy.js).
-// Also what phones, the screen and embeds show for "guess the number" (number.*, but not its
-// editor) and for "pin on an image" (pin.*, but not the console's picture and moderation texts).
+// Also what phones, the screen and embeds show for "guess the number", the 2×2 grid and "pin on
+// an image" (number.*, grid.* and pin.*, but not their editors, console figures, picture and
+// moderation texts).
 // Not yet translated, so shown in English: the host console (host.*), errors only the
 // facilitator can meet, and the texts of the other newer activity types (scales, Q&A, ranking,
 // points, quiz, leaderboard, info, timer, reactions, pacing). Missing keys fall back to English by
@@ -36,6 +37,7 @@ export default {
   'kind.ideas': 'Syniadau',
   'kind.wordcloud': 'Cwmwl geiriau',
   'kind.number': 'Dyfalu’r rhif',
+  'kind.grid': 'Grid 2×2',
 
   'chart.votes': { zero: '{n} pleidlais', one: '{n} bleidlais', two: '{n} bleidlais', other: '{n} o bleidleisiau' },
   'chart.votes_pct': {
@@ -352,4 +354,47 @@ export default {
   'number.and_more': '{list} a {n} arall',
   'number.screen_range': 'Rhif o {min} i {max}',
   'number.screen_in': { other: 'amcangyfrif hyd yma' },
+  'grid.hint': 'Dewiswch eitem, yna tapiwch y bwrdd lle mae’n perthyn. Mae pob un yn cyfrif cyn gynted ag y byddwch yn ei gosod.',
+  'grid.keys': 'Gyda bysellfwrdd: mae’r bysellau saeth yn symud yr eitem a ddewiswyd 5 (gyda Shift, 1), mae Enter neu Space yn ei gosod, mae Delete yn ei thynnu’n ôl, ac mae Page Up a Page Down yn dewis eitem arall.',
+  'grid.board_label': 'Bwrdd: {x} ar draws, {y} i fyny',
+  'grid.items_label': 'Eitemau i’w gosod',
+  'grid.now_place': 'Yn gosod {item}: tapiwch y bwrdd lle mae’n perthyn.',
+  'grid.now_move': 'Yn symud {item}: tapiwch ei lle newydd neu ei llusgo yno.',
+  'grid.moving_to': 'Yn symud {item} i {where}',
+  'grid.all_placed': 'Pob un wedi’i gosod. Tapiwch rif ar y bwrdd i’w symud neu i’w thynnu’n ôl.',
+  'grid.none_picked': 'Dewiswch eitem isod i’w gosod.',
+  'grid.take_back': 'Ei thynnu’n ôl',
+  'grid.keep': 'Ei gadael yno',
+  'grid.pick_first': 'Dewiswch eitem o’r rhestr yn gyntaf.',
+  'grid.picked': 'Wedi dewis {item}.',
+  'grid.position': '{item}: {where}',
+  'grid.placed': 'Wedi gosod {item}: {where}.',
+  'grid.next': 'Nesaf: {item}.',
+  'grid.taken_back': 'Wedi tynnu {item} yn ôl.',
+  'grid.move_cancelled': 'Wedi canslo’r symud.',
+  'grid.not_placed': 'Heb ei gosod eto',
+  'grid.at': '{label} {n} o {max}',
+  'grid.where': '{x}, {y} — {quadrant}',
+  'grid.where_line': '{x}, {y} — ar linell ganol',
+  'grid.on_line': 'Ar linell ganol',
+  'grid.q_top_left': 'Uchaf ar y chwith',
+  'grid.q_top_right': 'Uchaf ar y dde',
+  'grid.q_bottom_left': 'Isaf ar y chwith',
+  'grid.q_bottom_right': 'Isaf ar y dde',
+  'grid.closed_placed': 'Mae’r pleidleisio wedi cau. Cafodd yr eitemau a osodwyd gennych eu cyfrif.',
+  'grid.e_gone': 'Nid yw’r eitem honno ar y grid bellach.',
+  'grid.e_range': 'Mae’r lle hwnnw oddi ar y bwrdd. Tapiwch y tu mewn iddo.',
+  'grid.e_not_placed': 'Doedd yr eitem honno ddim ar y bwrdd.',
+  'grid.results': { zero: 'Lle rhoddodd pawb nhw — neb eto', one: 'Lle rhoddodd pawb nhw — {n} person', two: 'Lle rhoddodd pawb nhw — {n} berson', other: 'Lle rhoddodd pawb nhw — {n} o bobl' },
+  'grid.results_after': 'Gosodwch eitem i weld lle rhoddodd pawb nhw.',
+  'grid.voters': { zero: 'Does neb wedi gosod dim byd eto', one: 'Gosododd {n} person eitemau', two: 'Gosododd {n} berson eitemau', other: 'Gosododd {n} o bobl eitemau' },
+  'grid.screen_in': { one: 'person wedi gosod eitemau', two: 'berson wedi gosod eitemau', other: 'o bobl wedi gosod eitemau' },
+  'grid.people': { one: '{n} person', two: '{n} berson', other: '{n} o bobl' },
+  'grid.mean_sr': {
+    one: 'ar gyfartaledd {where}; {n} person; gwasgariad {sx} ar draws, {sy} i fyny',
+    two: 'ar gyfartaledd {where}; {n} berson; gwasgariad {sx} ar draws, {sy} i fyny',
+    other: 'ar gyfartaledd {where}; {n} o bobl; gwasgariad {sx} ar draws, {sy} i fyny',
+  },
+  'grid.legend_label': 'Eitemau, a lle maen nhw ar gyfartaledd',
+  'grid.page': 'Eitemau {from}–{to} o {n}',
 };

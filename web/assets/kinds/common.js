@@ -6,7 +6,7 @@ import { h, setText } from '../util.js';
 import { t, currentLang } from '../i18n.js';
 
 /** Every kind, each rendered by its module in this folder (one file each), in the console's order. */
-export const KINDS = ['poll', 'ideas', 'wordcloud', 'scales', 'qna', 'ranking', 'points', 'quiz', 'number', 'pin', 'leaderboard', 'info', 'timer', 'groups', 'circle'];
+export const KINDS = ['poll', 'ideas', 'wordcloud', 'scales', 'qna', 'ranking', 'points', 'quiz', 'number', 'grid', 'pin', 'leaderboard', 'info', 'timer', 'groups', 'circle'];
 export const isKind = (kind) => KINDS.includes(kind);
 
 /** Slides that take no answers: no voting, results or countdown controls. */

@@ -17,13 +17,14 @@ import * as points from './points.js';
 import * as quiz from './quiz.js';
 import * as number from './number.js';
 import * as pin from './pin.js';
+import * as grid from './grid.js';
 import * as leaderboard from './leaderboard.js';
 import * as info from './info.js';
 import * as timer from './timer.js';
 import * as groups from './groups.js';
 import * as circle from './circle.js';
 
-const MODS = { poll, ideas, wordcloud, scales, qna, ranking, points, quiz, number, pin, leaderboard, info, timer, groups, circle };
+const MODS = { poll, ideas, wordcloud, scales, qna, ranking, points, quiz, number, grid, pin, leaderboard, info, timer, groups, circle };
 
 export { ANSWERLESS, KINDS };
 
@@ -91,6 +92,14 @@ export function formKit(fields, fieldError, errors) {
         },
       };
     },
+    /** Gathers the fields `build()` adds into one fieldset with a legend (an axis: its label and end words). */
+    section(legend, build, cls = '') {
+      const start = fields.length;
+      build();
+      const el = h('fieldset', { class: `field-group ${cls}`.trim() }, h('legend', { text: legend }), fields.splice(start));
+      fields.push(el);
+      return el;
+    },
     /** Makes an error line for a group (options lists) and returns its id. */
     group(id) {
       return fieldError(id);
@@ -114,16 +123,28 @@ export function formKit(fields, fieldError, errors) {
   return kit;
 }
 
+/** What an option list calls its rows: options (polls, rankings…) or items (a grid). */
+const OPTION_WORDS = {
+  n: 'host.f_option_n',
+  remove: 'host.f_remove_option',
+  add: 'host.f_add_option',
+  min: 'kinds.v_min_options',
+  max: 'kinds.v_max_options',
+  long: 'kinds.v_option_long',
+};
+
 /**
  * An editable list of options (2 to `max`), each optionally with a "correct" checkbox. Returns
- * {el, rows()} where rows() gives [{text, id, correct}] of the filled ones.
+ * {el, rows()} where rows() gives [{text, id, correct}] of the filled ones; `fill(texts)` replaces
+ * the rows. `words` renames the rows in labels and errors (see OPTION_WORDS).
  */
-export function optionList(kit, id, legend, options, { min = 2, max = 10, correct = null, hint = null } = {}) {
+export function optionList(kit, id, legend, options, { min = 2, max = 10, correct = null, hint = null, words = {} } = {}) {
+  const say = { ...OPTION_WORDS, ...words };
   const list = h('ol', { class: 'option-list', role: 'list' });
   const add = (text = '', oid = null, isCorrect = false, focus = false) => {
     if (list.children.length >= max) return;
     const n = list.children.length + 1;
-    const input = h('input', { type: 'text', maxlength: MAX_OPTION_CHARS, value: text, 'aria-label': t('host.f_option_n', { n }) });
+    const input = h('input', { type: 'text', maxlength: MAX_OPTION_CHARS, value: text, 'aria-label': t(say.n, { n }) });
     if (oid != null) input.dataset.id = oid;
     input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') {
@@ -137,7 +158,7 @@ export function optionList(kit, id, legend, options, { min = 2, max = 10, correc
       class: 'btn small',
       type: 'button',
       text: '✕',
-      'aria-label': t('host.f_remove_option', { n }),
+      'aria-label': t(say.remove, { n }),
       onclick: () => {
         if (list.children.length <= min) {
           input.value = '';
@@ -157,15 +178,15 @@ export function optionList(kit, id, legend, options, { min = 2, max = 10, correc
   };
   const renumber = () =>
     [...list.children].forEach((li, i) => {
-      li.querySelector('input[type=text]').setAttribute('aria-label', t('host.f_option_n', { n: i + 1 }));
-      li.querySelector('button').setAttribute('aria-label', t('host.f_remove_option', { n: i + 1 }));
+      li.querySelector('input[type=text]').setAttribute('aria-label', t(say.n, { n: i + 1 }));
+      li.querySelector('button').setAttribute('aria-label', t(say.remove, { n: i + 1 }));
       const box = li.querySelector('.correct-box');
       if (box) box.setAttribute('aria-label', t('quiz.f_correct_n', { n: i + 1 }));
     });
   const given = options || [];
   given.forEach((o, i) => (typeof o === 'string' ? add(o, null, correct?.includes(i)) : add(o.text, o.id ?? null, correct?.includes(i))));
   while (list.children.length < min) add();
-  const addBtn = h('button', { class: 'btn small', type: 'button', text: t('host.f_add_option'), onclick: () => add('', null, false, true) });
+  const addBtn = h('button', { class: 'btn small', type: 'button', text: t(say.add), onclick: () => add('', null, false, true) });
   kit.fields.push(
     h(
       'fieldset',
@@ -188,19 +209,41 @@ export function optionList(kit, id, legend, options, { min = 2, max = 10, correc
         }))
         .filter((r) => r.text);
     },
-    /** Checks count and duplicates; returns the filled rows. */
+    /** Replaces every row with `texts` (at most `max`); a row whose text stays keeps its id. Returns how many it took. */
+    fill(texts) {
+      const ids = new Map(this.rows().filter((r) => r.id != null).map((r) => [r.text.toLowerCase(), r.id]));
+      list.replaceChildren();
+      for (const text of texts.slice(0, max)) add(text, ids.get(text.toLowerCase()) ?? null);
+      while (list.children.length < min) add();
+      return Math.min(texts.length, max);
+    },
+    /**
+     * Checks count and duplicates; returns the filled rows. A row at fault is marked
+     * (aria-invalid), so the editor puts focus on it rather than on the first row.
+     */
     check(minCount = min, maxCount = max) {
-      const rows = this.rows();
+      const clean = (input) => input.value.trim().replace(/\s+/g, ' ');
+      const filled = [...list.querySelectorAll('input[type=text]')].filter((input) => {
+        input.removeAttribute('aria-invalid');
+        return clean(input);
+      });
       const seen = new Set();
-      if (rows.length < minCount) kit.error(id, t('kinds.v_min_options', { n: minCount }));
-      else if (rows.length > maxCount) kit.error(id, t('kinds.v_max_options', { n: maxCount }));
-      for (const r of rows) {
-        const k = r.text.toLowerCase();
-        if (seen.has(k)) kit.error(id, t('host.v_duplicate_option', { text: r.text }));
+      if (filled.length < minCount) kit.error(id, t(say.min, { n: minCount }));
+      else if (filled.length > maxCount) kit.error(id, t(say.max, { n: maxCount }));
+      for (const input of filled) {
+        const text = clean(input);
+        const k = text.toLowerCase();
+        if (seen.has(k)) {
+          kit.error(id, t('host.v_duplicate_option', { text }));
+          input.setAttribute('aria-invalid', 'true');
+        }
         seen.add(k);
-        if ([...r.text].length > MAX_OPTION_CHARS) kit.error(id, t('kinds.v_option_long'));
+        if ([...text].length > MAX_OPTION_CHARS) {
+          kit.error(id, t(say.long, { n: MAX_OPTION_CHARS }));
+          input.setAttribute('aria-invalid', 'true');
+        }
       }
-      return rows;
+      return this.rows();
     },
   };
 }
@@ -208,9 +251,12 @@ export function optionList(kit, id, legend, options, { min = 2, max = 10, correc
 /** The spec options as the server takes them: kept ones by id, new ones as text. */
 export const specOptions = (rows) => rows.map((r) => (r.id != null ? { id: Number(r.id), text: r.text } : r.text));
 
-/** Builds a kind's editor fields; returns its collect() function. */
-export function kindEditor(kind, spec, kit) {
-  return MODS[kind].editor(spec, kit, { optionList, specOptions });
+/**
+ * Builds a kind's editor fields; returns its collect() function. `deck`: the session's
+ * activities as the host sees them (a grid takes its items from an ideas activity's results).
+ */
+export function kindEditor(kind, spec, kit, deck = []) {
+  return MODS[kind].editor(spec, kit, { optionList, specOptions, deck });
 }
 
 /** The host's live preview of a newer kind. */

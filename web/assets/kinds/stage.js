@@ -15,13 +15,14 @@ import * as points from './points.js';
 import * as quiz from './quiz.js';
 import * as number from './number.js';
 import * as pin from './pin.js';
+import * as grid from './grid.js';
 import * as leaderboard from './leaderboard.js';
 import * as info from './info.js';
 import * as timer from './timer.js';
 import * as groups from './groups.js';
 import * as circle from './circle.js';
 
-const MODS = { poll, ideas, wordcloud, scales, qna, ranking, points, quiz, number, pin, leaderboard, info, timer, groups, circle };
+const MODS = { poll, ideas, wordcloud, scales, qna, ranking, points, quiz, number, grid, pin, leaderboard, info, timer, groups, circle };
 
 /** "Voting closes in 0:42" for any activity; hidden without a countdown. */
 export function closesBadge() {
