@@ -504,13 +504,15 @@ test('2×2 grid: twenty long items fit the 1920×1080 screen, the legend in page
       };
     });
   const seen = new Set();
-  let first = null;
+  // The pages turn with the clock, so the first one seen may be the short last page: judge the
+  // fullest.
+  let fullest = 0;
   while (seen.size < 20) {
     const now = await until(async () => {
       const p = await page();
       return p.label && p.numbers.length && !seen.has(p.numbers[0]) && p;
     }, `another page of the legend (seen ${[...seen]})`, 12_000);
-    first ??= now;
+    fullest = Math.max(fullest, now.numbers.length);
     assert.equal(now.label, `Items ${now.numbers[0]}–${now.numbers.at(-1)} of 20`);
     assert.ok(now.inside, `page ${now.label}: every item inside the legend`);
     assert.ok(!now.scrolls, 'nothing runs off the screen');
@@ -522,7 +524,7 @@ test('2×2 grid: twenty long items fit the 1920×1080 screen, the legend in page
     for (const n of now.numbers) seen.add(n);
     if (seen.size === now.numbers.length) await shot(screen, 'g14-present-grid-20-items', { fullPage: false });
   }
-  assert.ok(first.numbers.length >= 6, `a page holds a good share of the items (${first.numbers.length})`);
+  assert.ok(fullest >= 6, `a page holds a good share of the items (${fullest})`);
   await axe(screen, 'presenter grid, twenty items');
   w.assertClean();
 });

@@ -454,11 +454,12 @@ mod tests {
                 .collect(),
             x: axis("Effort"),
             y: axis("Impact"),
+            // Top left is little effort and big impact: the quick wins.
             quadrants: vec![
-                "Big bets".into(),
-                "Money pit".into(),
                 "Quick wins".into(),
+                "Big projects".into(),
                 "Fill-ins".into(),
+                "Money pit".into(),
             ],
         }
     }
