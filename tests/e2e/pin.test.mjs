@@ -11,7 +11,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, shot, axe, until, horizontalOverflow, openConsole, build, showItem } from './harness.mjs';
+import { setup, shot, axe, until, horizontalOverflow, openConsole, build, showItem, fontSizes } from './harness.mjs';
 
 const QUESTION = 'Where do you feel unsafe at night?';
 const ALT = 'Map of the estate: three blocks around a play area, the car park in the top right corner';
@@ -71,19 +71,6 @@ const placesOn = (page, sel, board = '.pin-board') =>
       });
     },
     { sel, board },
-  );
-
-/** The smallest font size of any visible text in `sel`, and of the elements matching `big`. */
-const fontSizes = (page, sel, big) =>
-  page.evaluate(
-    ({ sel, big }) => {
-      const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden' && !el.closest('.sr-only');
-      const size = (el) => parseFloat(getComputedStyle(el).fontSize);
-      const texts = [...document.querySelectorAll(`${sel} *`)].filter((el) => visible(el) && [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()));
-      const bigs = [...document.querySelectorAll(big)].filter(visible);
-      return { smallest: Math.min(...texts.map(size)), smallestBig: Math.min(...bigs.map(size)), bigs: bigs.length };
-    },
-    { sel, big },
   );
 
 const near = (got, want, what, tolerance = 0.012) => {
