@@ -149,7 +149,7 @@ export default {
   'host.embed_show': 'What the embed shows',
   'host.embed_show_hint': 'Pin one activity, or follow what is on screen.',
   'host.embed_follow': 'Follow what is on screen',
-  'host.embed_voting': 'Let visitors vote from the embed (polls and 2×2 grids)',
+  'host.embed_voting': 'Let visitors vote from the embed (polls, 2×2 grids and pins)',
   'host.embed_code': 'Code to paste into your page',
   'host.copy_embed': 'Copy embed code',
   'host.embed_oembed': 'Sites that support oEmbed can also embed the join link directly.',
