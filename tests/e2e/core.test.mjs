@@ -57,6 +57,15 @@ test('facilitator builds a deck, three phones vote, the presenter follows', { ti
   await screen.goto(`${w.base}/present/${code}`);
   await until(async () => (await screen.locator('.big-code').textContent())?.replace(/\s/g, '') === code, 'the presenter shows the code');
   await axe(screen, 'presenter lobby');
+  // The title leads: larger than "Waiting for people to join…", and the QR code scannable from
+  // the back of the room (at least a fifth of the screen's height).
+  const lobby = await screen.evaluate(() => ({
+    title: parseFloat(getComputedStyle(document.querySelector('.lobby-title')).fontSize),
+    count: parseFloat(getComputedStyle(document.querySelector('.lobby-count')).fontSize),
+    qr: document.querySelector('.lobby-qr img').getBoundingClientRect().height / innerHeight,
+  }));
+  assert.ok(lobby.title >= 1.5 * lobby.count, `the title (${lobby.title} px) leads the waiting line (${lobby.count} px)`);
+  assert.ok(lobby.qr >= 0.2, `the QR code is ${Math.round(lobby.qr * 100)} % of the screen's height`);
   await shot(screen, '05-present-lobby', { fullPage: false });
 
   // --- Three people join on phones: by typing the code on the landing page.
