@@ -136,6 +136,7 @@ reject_codes! {
     TooManyPins => "too_many_pins",
     PinNotFound => "pin_not_found",
     CommentsOff => "comments_off",
+    UnreadableCommand => "unreadable_command",
 }
 
 pub(crate) fn reject<T>(code: RejectCode, detail: impl Into<String>) -> Result<T, Rejection> {

@@ -7,7 +7,7 @@ pub mod room;
 
 use crate::config::Config;
 use crate::domain::{Command, Room, RoomCommand, RoomLimits};
-use crate::store::{CommandLog, LogEntry, RoomRecord, StoreError};
+use crate::store::{CommandLog, RoomRecord, StoreError};
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 use identity::Secret;
@@ -15,7 +15,6 @@ use metrics::Metrics;
 use rand::Rng;
 pub use room::{AdmitError, Admitted, Applied, RoomHandle, SubmitError, Submitted, now_ms};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// What the hub and its rooms need from the configuration.
@@ -49,8 +48,8 @@ pub struct Hub {
     log: Arc<dyn CommandLog>,
     settings: Arc<HubSettings>,
     secret: Secret,
-    /// Epochs are unique per server run and per rebuild, so a client can tell a rebuilt room.
-    next_epoch: Arc<AtomicU64>,
+    /// This process's number among the log's writers: entries it proposed carry it.
+    node: u64,
     metrics: Arc<Metrics>,
 }
 
@@ -75,7 +74,8 @@ pub struct CreatedRoom {
 }
 
 impl Hub {
-    /// Builds the hub and replays every room in the log.
+    /// Builds the hub and replays every room in the log. Call it within the Tokio runtime: each
+    /// room's owner task starts here.
     pub fn load(
         log: Arc<dyn CommandLog>,
         settings: HubSettings,
@@ -86,7 +86,7 @@ impl Hub {
             log,
             settings: Arc::new(settings),
             secret,
-            next_epoch: Arc::new(AtomicU64::new(now_ms().max(1) as u64)),
+            node: rand::rng().random(),
             metrics: Arc::new(Metrics::default()),
         };
         let stored = hub.log.load_all()?;
@@ -103,6 +103,7 @@ impl Hub {
                 stored_room.record.host_key_hash,
                 room,
                 seq,
+                stored_room.epoch,
             );
             hub.rooms.insert(stored_room.record.code, handle);
         }
@@ -115,18 +116,25 @@ impl Hub {
         Ok(hub)
     }
 
-    fn handle(&self, code: String, host_key_hash: String, room: Room, seq: u64) -> Arc<RoomHandle> {
+    fn handle(
+        &self,
+        code: String,
+        host_key_hash: String,
+        room: Room,
+        seq: u64,
+        epoch: u64,
+    ) -> Arc<RoomHandle> {
         RoomHandle::new(
             code,
             host_key_hash,
             room,
             seq,
-            self.next_epoch.fetch_add(1, Ordering::Relaxed),
+            epoch,
             room::RoomServices {
                 log: Arc::clone(&self.log),
                 settings: Arc::clone(&self.settings),
                 metrics: Arc::clone(&self.metrics),
-                epochs: Arc::clone(&self.next_epoch),
+                node: self.node,
             },
         )
     }
@@ -151,29 +159,30 @@ impl Hub {
         self.rooms.len()
     }
 
-    /// Creates a room with a fresh random code and host key; resolves once it is durable.
+    /// Creates a room with a fresh random code and host key; resolves once it is durable and
+    /// the room has read its first command back from the log.
     pub async fn create_room(&self, title: &str) -> Result<CreatedRoom, CreateError> {
         if self.rooms.len() as u32 >= self.settings.max_rooms {
             return Err(CreateError::TooManyRooms(self.settings.max_rooms));
         }
         let host_key = identity::new_host_key();
         let host_key_hash = identity::hash_host_key(&host_key);
-        let at = now_ms();
         let create = Command::Create {
             title: title.to_string(),
             seed: rand::rng().random(),
             limits: self.settings.room_limits,
         };
-        let mut room = Room::empty();
-        room.apply(&create, at).map_err(CreateError::Invalid)?;
-        let command = serde_json::to_string(&create).unwrap_or_default();
+        Room::empty()
+            .apply(&create, now_ms())
+            .map_err(CreateError::Invalid)?;
         for _ in 0..32 {
             let code = format!("{}", rand::rng().random_range(10_000_000u32..100_000_000));
             // Reserve the code in memory first: codes are never reused while a room exists.
             let handle = match self.rooms.entry(code.clone()) {
                 Entry::Occupied(_) => continue,
                 Entry::Vacant(slot) => {
-                    let handle = self.handle(code.clone(), host_key_hash.clone(), room.clone(), 1);
+                    let handle =
+                        self.handle(code.clone(), host_key_hash.clone(), Room::empty(), 0, 0);
                     slot.insert(Arc::clone(&handle));
                     handle
                 }
@@ -181,31 +190,30 @@ impl Hub {
             let record = RoomRecord {
                 code: code.clone(),
                 host_key_hash: host_key_hash.clone(),
-                created_at: at,
+                created_at: now_ms(),
             };
-            let first = LogEntry {
-                room: code.clone(),
-                seq: 1,
-                at,
-                command: command.clone(),
-            };
-            match self.log.create_room(record, first).await {
-                Ok(()) => {
+            match handle.submit_create(record, create.clone()).await {
+                Ok(_) => {
                     self.metrics.rooms.set(self.rooms.len() as i64);
-                    let expires_at = handle.expires_at(&room);
+                    let expires_at = handle.expires_at(&handle.lock().room);
                     return Ok(CreatedRoom {
                         code,
                         host_key,
                         expires_at,
                     });
                 }
-                Err(StoreError::RoomExists(_)) => {
-                    self.rooms.remove(&code);
-                    continue;
-                }
                 Err(err) => {
+                    // The handle never held a room: stop its owner and free the code here.
+                    handle.close_all(crate::protocol::close::ROOM_DELETED);
                     self.rooms.remove(&code);
-                    return Err(err.into());
+                    match err {
+                        SubmitError::Store(StoreError::RoomExists(_)) => continue,
+                        SubmitError::Store(err) => return Err(err.into()),
+                        SubmitError::Rejected(rejection) => {
+                            return Err(CreateError::Invalid(rejection));
+                        }
+                        SubmitError::Gone => return Err(StoreError::Closed.into()),
+                    }
                 }
             }
         }
@@ -271,7 +279,8 @@ impl Hub {
             .filter(|entry| {
                 let handle = entry.value();
                 let state = handle.lock();
-                handle.expires_at(&state.room) <= now
+                // A room still being created has no activity yet to date it by.
+                state.room.is_created() && handle.expires_at(&state.room) <= now
             })
             .map(|entry| entry.key().clone())
             .collect();
@@ -325,36 +334,46 @@ mod tests {
     use crate::domain::activity::Audience;
     use crate::domain::{ActivityId, ParticipantId};
     use crate::store::sqlite::SqliteLog;
-    use crate::store::{Commit, StoredRoom};
-    use std::sync::atomic::AtomicBool;
+    use crate::store::{LogEntry, LogEvent, LogFuture, NewEntry, Position, StoredRoom};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::sync::broadcast;
 
-    /// The SQLite log, except that appends fail (as a full disk would) once `failing` is set.
+    /// The SQLite log, except that appends fail (as a full disk would) while `failing` is set.
     struct FailingLog {
         inner: SqliteLog,
         failing: AtomicBool,
     }
 
     impl CommandLog for FailingLog {
-        fn create_room(&self, record: RoomRecord, first: LogEntry) -> Commit {
+        fn create_room(&self, record: RoomRecord, first: NewEntry) -> LogFuture<Position> {
             self.inner.create_room(record, first)
         }
-        fn append(&self, entry: LogEntry) -> Commit {
+        fn append(&self, room: &str, entry: NewEntry) -> LogFuture<Position> {
             if self.failing.load(Ordering::Acquire) {
-                Commit::failed(StoreError::Io("disk full".into()))
+                crate::store::failed(StoreError::Io("disk full".into()))
             } else {
-                self.inner.append(entry)
+                self.inner.append(room, entry)
             }
         }
-        fn delete_room(&self, code: &str) -> Commit {
+        fn delete_room(&self, code: &str) -> LogFuture<()> {
             self.inner.delete_room(code)
         }
-        fn flush(&self) -> Commit {
+        fn flush(&self) -> LogFuture<()> {
             self.inner.flush()
+        }
+        fn tail(&self, room: &str, after: u64, limit: usize) -> LogFuture<Vec<LogEntry>> {
+            self.inner.tail(room, after, limit)
+        }
+        fn follow(&self, room: &str) -> broadcast::Receiver<LogEvent> {
+            self.inner.follow(room)
+        }
+        fn unfollow(&self, room: &str) {
+            self.inner.unfollow(room)
         }
         fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError> {
             self.inner.load_all()
         }
-        fn load_room(&self, code: &str) -> Result<Option<StoredRoom>, StoreError> {
+        fn load_room(&self, code: &str) -> LogFuture<Option<StoredRoom>> {
             self.inner.load_room(code)
         }
     }
@@ -430,15 +449,54 @@ mod tests {
         assert!(matches!(refused, Err(SubmitError::Store(_))), "{refused:?}");
         // The vote that was not saved is not shown either: the room is the log's.
         assert_eq!(poll_votes(&room), "[1,0]");
-        let (epoch, seq) = room.epoch_seq();
-        assert_eq!(seq, seq_before, "the position is the log's last entry");
-        assert_ne!(epoch, epoch_before, "a rebuilt room has a new epoch");
+        assert_eq!(room.epoch_seq(), (epoch_before, seq_before));
 
-        // Until restart the room takes nothing more, even once the disk recovers.
+        // Once the disk recovers the room goes on from what is durable: no gap, same epoch, and
+        // the vote that failed can be cast again.
         log.failing.store(false, Ordering::Release);
-        let later = room.submit(vote(people[1], 1)).await;
-        assert!(matches!(later, Err(SubmitError::Store(_))), "{later:?}");
-        assert_eq!(poll_votes(&room), "[1,0]");
-        assert_eq!(room.epoch_seq(), (epoch, seq));
+        let again = room.submit(vote(people[1], 1)).await.expect("vote again");
+        assert_eq!((again.epoch, again.seq), (epoch_before, seq_before + 1));
+        assert_eq!(poll_votes(&room), "[1,1]");
+        let stored = log
+            .load_room(&created.code)
+            .await
+            .expect("read")
+            .expect("room");
+        let (replayed, seq) = room::replay(&stored.entries);
+        assert_eq!(seq, seq_before + 1);
+        assert_eq!(
+            &replayed,
+            &room.lock().room,
+            "memory is what the log replays to"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_command_is_never_logged() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = Arc::new(SqliteLog::open(&dir.path().join("log.db")).expect("log"));
+        let config = Config::for_data_dir(dir.path().to_path_buf());
+        let hub = Hub::load(
+            Arc::clone(&log) as Arc<dyn CommandLog>,
+            HubSettings::from_config(&config),
+            Secret::fixed(7),
+        )
+        .expect("hub");
+        let created = hub.create_room("Meetup").await.expect("room");
+        let room = hub.get(&created.code).expect("live room");
+        let before = room.epoch_seq();
+        // A vote in a room with no activities, twice: refused before the log, both times.
+        for _ in 0..2 {
+            let refused = room
+                .submit(vote(ParticipantId(uuid::Uuid::from_u128(1)), 0))
+                .await;
+            assert!(
+                matches!(refused, Err(SubmitError::Rejected(_))),
+                "{refused:?}"
+            );
+        }
+        assert_eq!(room.epoch_seq(), before);
+        let tail = log.tail(&created.code, 0, 100).await.expect("tail");
+        assert_eq!(tail.len(), 1, "only the create command is logged");
     }
 }

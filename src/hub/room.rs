@@ -1,9 +1,17 @@
-//! One live room: the domain `Room` behind one lock, its log position, and its fan-out.
+//! One live room: the domain `Room` as its log holds it, the room's owner task, and its fan-out.
 //!
-//! The lock is a `std::sync::Mutex` because nothing awaits while holding it: a command is applied
-//! and queued to the log inside it (so the log order is the apply order), then the lock is released
-//! before waiting for the commit. Views are rendered by the room's ticker, once per view per tick,
-//! and published on `watch` channels: a slow phone skips stale frames instead of queueing them.
+//! A room applies only what it reads back from its log. A command is first checked against the
+//! room's *proposal* replica (the room plus this node's commands still on their way to the log):
+//! a command that replica refuses is refused at once and never logged. An accepted one is
+//! appended; the room's owner task hears it back from the log, in log order, applies it to the
+//! *committed* room with the same pure `apply`, and answers the sender with the outcome of that
+//! apply, which is the one that counts. Screens and phones are rendered from the committed room
+//! only, so nothing is shown that the log does not hold.
+//!
+//! The locks are `std::sync::Mutex`es: nothing awaits while holding one. Lock order: the
+//! proposal replica, then the committed state. Views are rendered by the room's ticker, once per
+//! view per tick, and published on `watch` channels: a slow phone skips stale frames instead of
+//! queueing them.
 
 use super::HubSettings;
 use super::metrics::Metrics;
@@ -13,12 +21,13 @@ use crate::domain::{
     ActivityId, Command, Millis, Outcome, ParticipantId, Rejection, Room, RoomCommand,
 };
 use crate::protocol::ServerMsg;
-use crate::store::{CommandLog, LogEntry, StoreError};
+use crate::store::{CommandLog, LogEntry, LogEvent, NewEntry, Origin, RoomRecord, StoreError};
 use axum::extract::ws::Utf8Bytes;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, broadcast, oneshot, watch};
 
 /// Participant connections are spread over this many channels, so a frame for a large audience
 /// can be released a group at a time instead of waking every connection at once.
@@ -30,25 +39,42 @@ const FANOUT_GROUP_WAIT: Duration = Duration::from_millis(25);
 const HOUSEKEEPING: Duration = Duration::from_millis(50);
 /// Embed frames go to any number of web pages: at most this often.
 const EMBED_INTERVAL: Duration = Duration::from_millis(100);
+/// Entries read per request when the owner catches up with its log.
+const CATCH_UP_PAGE: usize = 1_000;
+/// How long the owner waits before trying again to read a log that cannot be read.
+const CATCH_UP_RETRY: Duration = Duration::from_millis(200);
 
+/// The room as its log holds it: every entry up to `seq` applied, in order.
 pub struct RoomState {
     pub room: Room,
     pub seq: u64,
     pub epoch: u64,
-    deleted: bool,
-    /// A write of this room failed: the room was rebuilt from the log and takes no more commands
-    /// until the server restarts (see the `CommandLog` contract).
-    log_failed: bool,
+}
+
+type Reply = oneshot::Sender<Result<Applied, Rejection>>;
+
+/// The proposal replica: the committed room plus this node's commands not yet read back.
+struct Proposals {
+    room: Room,
+    /// Senders waiting for their command to come back from the log, by request number.
+    pending: HashMap<u64, Reply>,
+    /// The replica may differ from the committed room plus the pending commands (an append
+    /// failed, another node's command came in between, an outcome differed at apply time): it is
+    /// copied from the committed room again as soon as nothing is pending.
+    diverged: bool,
 }
 
 pub struct RoomHandle {
     pub code: String,
     host_key_hash: String,
     state: Mutex<RoomState>,
+    proposals: Mutex<Proposals>,
+    deleted: AtomicBool,
+    node: u64,
+    next_request: AtomicU64,
     log: Arc<dyn CommandLog>,
     settings: Arc<HubSettings>,
     metrics: Arc<Metrics>,
-    epochs: Arc<AtomicU64>,
     /// Who is connected now, with how many connections each (breakout rounds need the names).
     present: Mutex<std::collections::BTreeMap<ParticipantId, u32>>,
     connections: AtomicU64,
@@ -85,7 +111,7 @@ pub enum SubmitError {
     Store(StoreError),
 }
 
-/// An accepted, durable command.
+/// An accepted, durable command, as the room applied it.
 #[derive(Clone, Copy, Debug)]
 pub struct Applied {
     pub seq: u64,
@@ -127,27 +153,33 @@ pub struct RoomServices {
     pub log: Arc<dyn CommandLog>,
     pub settings: Arc<HubSettings>,
     pub metrics: Arc<Metrics>,
-    /// The next epoch to hand out (a rebuilt room takes a new one).
-    pub epochs: Arc<AtomicU64>,
+    /// This node's number, in the origin of every entry it proposes.
+    pub node: u64,
+}
+
+/// Applies one logged command to `room`: what `apply` said, or why the entry could not be read.
+fn apply_entry(room: &mut Room, entry: &LogEntry) -> Result<(Outcome, Command), Rejection> {
+    let command = Command::from_log(&entry.command).map_err(|err| {
+        tracing::warn!(room = %entry.room, seq = entry.seq, error = %err,
+            "a logged command could not be read");
+        Rejection::new(
+            crate::domain::RejectCode::UnreadableCommand,
+            "this command could not be read",
+        )
+    })?;
+    let outcome = room.apply(&command, entry.at)?;
+    Ok((outcome, command))
 }
 
 /// A room rebuilt from its log entries, in order, with the position of the last one. A command
-/// the room refuses (or cannot read) is skipped with a warning, as `apply` refused it the first
-/// time too.
+/// the room refuses (or cannot read) is skipped, as `apply` refused it the first time too.
 pub fn replay(entries: &[LogEntry]) -> (Room, u64) {
     let mut room = Room::empty();
     let mut seq = 0;
     for entry in entries {
         seq = entry.seq;
-        match Command::from_log(&entry.command) {
-            Ok(command) => {
-                if let Err(rejection) = room.apply(&command, entry.at) {
-                    tracing::warn!(room = %entry.room, seq, %rejection,
-                        "a logged command was refused on replay");
-                }
-            }
-            Err(err) => tracing::warn!(room = %entry.room, seq, error = %err,
-                "a logged command could not be read"),
+        if let Err(rejection) = apply_entry(&mut room, entry) {
+            tracing::debug!(room = %entry.room, seq, %rejection, "a logged command was refused on replay");
         }
     }
     (room, seq)
@@ -161,6 +193,8 @@ pub fn now_ms() -> Millis {
 }
 
 impl RoomHandle {
+    /// A live room at `seq` of its log, following the log from there on: its owner task starts
+    /// here and runs until the room is deleted.
     pub fn new(
         code: String,
         host_key_hash: String,
@@ -173,23 +207,26 @@ impl RoomHandle {
             log,
             settings,
             metrics,
-            epochs,
+            node,
         } = services;
         let empty = || watch::channel(Utf8Bytes::from_static("")).0;
-        Arc::new(RoomHandle {
+        // Follow before anything can be appended, so that nothing is missed.
+        let feed = log.follow(&code);
+        let handle = Arc::new(RoomHandle {
             code,
             host_key_hash,
-            state: Mutex::new(RoomState {
-                room,
-                seq,
-                epoch,
-                deleted: false,
-                log_failed: false,
+            proposals: Mutex::new(Proposals {
+                room: room.clone(),
+                pending: HashMap::new(),
+                diverged: false,
             }),
+            state: Mutex::new(RoomState { room, seq, epoch }),
+            deleted: AtomicBool::new(false),
+            node,
+            next_request: AtomicU64::new(1),
             log,
             settings,
             metrics,
-            epochs,
             present: Mutex::new(std::collections::BTreeMap::new()),
             connections: AtomicU64::new(0),
             dirty: AtomicBool::new(true),
@@ -205,13 +242,21 @@ impl RoomHandle {
             embed_frames: empty(),
             closing: watch::channel(None).0,
             answers_changed: watch::channel(0).0,
-        })
+        });
+        tokio::spawn(Arc::clone(&handle).run_owner(feed));
+        handle
     }
 
-    /// The room's state. Poisoning is recovered from: `apply` leaves the room consistent even if
-    /// a panic happened elsewhere while the lock was held.
+    /// The committed room. Poisoning is recovered from: `apply` leaves the room consistent even
+    /// if a panic happened elsewhere while the lock was held.
     pub fn lock(&self) -> MutexGuard<'_, RoomState> {
         self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn proposals(&self) -> MutexGuard<'_, Proposals> {
+        self.proposals
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -228,57 +273,213 @@ impl RoomHandle {
         &self.metrics
     }
 
-    /// Applies a command, appends it to the log in the same critical section, and resolves once
-    /// the log has made it durable. Only then may the caller acknowledge it.
+    /// Checks a command against the proposal replica and, if it passes, appends it to the log;
+    /// resolves once the room has read it back and applied it, with that apply's outcome. Only
+    /// then may the caller acknowledge it. A command the replica refuses is never logged.
     pub async fn submit(&self, command: Command) -> Result<Applied, SubmitError> {
-        let (commit, applied) = {
-            let mut state = self.lock();
-            if state.deleted {
-                return Err(SubmitError::Gone);
-            }
-            if state.log_failed {
-                return Err(SubmitError::Store(StoreError::Io(
-                    "an earlier write of this session failed; it takes no changes until the server restarts".into(),
-                )));
-            }
-            // `at` never goes backwards within a room, whatever the wall clock does.
-            let at = now_ms().max(state.room.last_command_at());
-            let outcome = state.room.apply(&command, at).map_err(|rejection| {
+        self.propose(command, None).await
+    }
+
+    /// Registers this (still empty) room in the log with its `create` command.
+    pub(super) async fn submit_create(
+        &self,
+        record: RoomRecord,
+        create: Command,
+    ) -> Result<Applied, SubmitError> {
+        self.propose(create, Some(record)).await
+    }
+
+    async fn propose(
+        &self,
+        command: Command,
+        record: Option<RoomRecord>,
+    ) -> Result<Applied, SubmitError> {
+        if self.is_deleted() {
+            return Err(SubmitError::Gone);
+        }
+        let text = serde_json::to_string(&command).unwrap_or_default();
+        let (request, reply, append) = {
+            let mut proposals = self.proposals();
+            // `at` never goes backwards within a room, whatever the wall clock does; the log
+            // assigns the one that counts.
+            let at = now_ms().max(proposals.room.last_command_at());
+            if let Err(rejection) = proposals.room.apply(&command, at) {
                 self.metrics.commands_rejected.inc();
-                SubmitError::Rejected(rejection)
-            })?;
-            state.seq += 1;
-            let entry = LogEntry {
-                room: self.code.clone(),
-                seq: state.seq,
-                at,
-                command: serde_json::to_string(&command).unwrap_or_default(),
+                return Err(SubmitError::Rejected(rejection));
+            }
+            let request = self.next_request.fetch_add(1, Ordering::Relaxed);
+            let (tx, reply) = oneshot::channel();
+            proposals.pending.insert(request, tx);
+            let entry = NewEntry {
+                command: text,
+                origin: Some(Origin {
+                    node: self.node,
+                    request,
+                }),
             };
-            let commit = self.log.append(entry);
-            self.mark_dirty();
-            (
-                commit,
-                Applied {
-                    seq: state.seq,
-                    epoch: state.epoch,
-                    outcome,
-                },
-            )
+            // Queued under the replica's lock: this node's commands reach the log in the order
+            // they were checked.
+            let append = match record {
+                Some(record) => self.log.create_room(record, entry),
+                None => self.log.append(&self.code, entry),
+            };
+            (request, reply, append)
         };
         let started = Instant::now();
-        let touches_answers = command.changes_others_answers();
-        if let Err(err) = commit.await {
-            self.rebuild_after_failed_write(applied.epoch);
-            return Err(SubmitError::Store(err));
-        }
-        if touches_answers {
-            self.answers_changed.send_modify(|n| *n += 1);
+        match append.await {
+            Ok(position) => {
+                let mut state = self.lock();
+                if state.seq == 0 && state.epoch == 0 {
+                    state.epoch = position.epoch;
+                }
+            }
+            Err(err) => {
+                let mut proposals = self.proposals();
+                proposals.pending.remove(&request);
+                proposals.diverged = true;
+                self.settle(&mut proposals);
+                return Err(SubmitError::Store(err));
+            }
         }
         self.metrics
             .log_commit_seconds
             .observe(started.elapsed().as_secs_f64());
-        self.metrics.commands_applied.inc();
-        Ok(applied)
+        match reply.await {
+            Ok(Ok(applied)) => {
+                self.metrics.commands_applied.inc();
+                Ok(applied)
+            }
+            Ok(Err(rejection)) => {
+                self.metrics.commands_rejected.inc();
+                Err(SubmitError::Rejected(rejection))
+            }
+            Err(_) => Err(SubmitError::Gone),
+        }
+    }
+
+    /// Copies the committed room into the proposal replica once nothing is pending, if the
+    /// replica may have drifted from it.
+    fn settle(&self, proposals: &mut Proposals) {
+        if proposals.diverged && proposals.pending.is_empty() {
+            proposals.room = self.lock().room.clone();
+            proposals.diverged = false;
+        }
+    }
+
+    /// The room's owner: reads the log back in order and applies it, until the room is deleted.
+    async fn run_owner(self: Arc<Self>, mut feed: broadcast::Receiver<LogEvent>) {
+        let mut closing = self.closing.subscribe();
+        loop {
+            let event = tokio::select! {
+                event = feed.recv() => event,
+                _ = closing.changed() => {
+                    if self.is_deleted() { break }
+                    continue;
+                }
+            };
+            match event {
+                Ok(LogEvent::Entry(entry)) => {
+                    let seq = self.lock().seq;
+                    if entry.seq > seq + 1 {
+                        // Something was missed: read it from the log first.
+                        self.catch_up(entry.seq - 1).await;
+                    }
+                    self.ingest(&entry);
+                }
+                Ok(LogEvent::Deleted) => {
+                    self.close_all(crate::protocol::close::ROOM_DELETED);
+                    break;
+                }
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::debug!(room = %self.code, missed, "the room fell behind its log; reading the tail");
+                    self.catch_up(u64::MAX).await;
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+            if self.is_deleted() {
+                break;
+            }
+        }
+        drop(feed);
+        self.log.unfollow(&self.code);
+        // Whoever still waits for an answer gets none: the room is gone.
+        self.proposals().pending.clear();
+    }
+
+    /// Reads and applies the log's entries after the room's position, up to `upto` or the end.
+    async fn catch_up(&self, upto: u64) {
+        loop {
+            let seq = self.lock().seq;
+            if seq >= upto || self.is_deleted() {
+                return;
+            }
+            match self.log.tail(&self.code, seq, CATCH_UP_PAGE).await {
+                Ok(entries) => {
+                    let done = entries.len() < CATCH_UP_PAGE;
+                    for entry in &entries {
+                        self.ingest(entry);
+                    }
+                    if done {
+                        return;
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(room = %self.code, error = %err, "cannot read the room's log; trying again");
+                    tokio::time::sleep(CATCH_UP_RETRY).await;
+                }
+            }
+        }
+    }
+
+    /// Applies one entry read back from the log (once: an entry at or before the room's position
+    /// is skipped) and answers its sender if it was proposed here.
+    fn ingest(&self, entry: &LogEntry) {
+        let (result, epoch) = {
+            let mut state = self.lock();
+            if entry.seq <= state.seq {
+                return;
+            }
+            let result = apply_entry(&mut state.room, entry);
+            state.seq = entry.seq;
+            (result, state.epoch)
+        };
+        self.mark_dirty();
+        if let Ok((_, command)) = &result
+            && command.changes_others_answers()
+        {
+            self.answers_changed.send_modify(|n| *n += 1);
+        }
+        let mut proposals = self.proposals();
+        let ours = entry.origin.filter(|origin| origin.node == self.node);
+        match ours.and_then(|origin| proposals.pending.remove(&origin.request)) {
+            Some(reply) => {
+                if result.is_err() {
+                    // The replica accepted what the room refused.
+                    proposals.diverged = true;
+                }
+                let _ = reply.send(result.map(|(outcome, _)| Applied {
+                    seq: entry.seq,
+                    epoch,
+                    outcome,
+                }));
+            }
+            None if ours.is_some() => {
+                // Proposed here, but its sender stopped waiting (its append failed as far as it
+                // knows): the replica may or may not hold it.
+                proposals.diverged = true;
+            }
+            None => {
+                // Another node's command: the replica takes it too. If commands of ours are
+                // pending, the replica has them before it, the log after.
+                if let Ok((_, command)) = &result {
+                    let _ = proposals.room.apply(command, entry.at);
+                }
+                if !proposals.pending.is_empty() {
+                    proposals.diverged = true;
+                }
+            }
+        }
+        self.settle(&mut proposals);
     }
 
     /// A participant's `hello`: recognises them by their token or admits them as new, logs a
@@ -367,37 +568,6 @@ impl RoomHandle {
         self.place_if_late(who).await?;
         let (epoch, seq) = self.epoch_seq();
         Ok((epoch, seq, self.me_frame(&who, None)))
-    }
-
-    /// A write applied in `epoch` failed: the room in memory may hold commands the log does not.
-    /// Rebuilds it from the durable log under a new epoch (once, however many writes of that
-    /// epoch fail), stops taking commands, and sends every screen and phone the rebuilt state.
-    fn rebuild_after_failed_write(&self, epoch: u64) {
-        let mut state = self.lock();
-        if state.epoch != epoch || state.deleted {
-            return;
-        }
-        // Read under the lock (a failure path, not a hot one): no command can slip in between
-        // reading the log and replacing the room.
-        match self.log.load_room(&self.code) {
-            Ok(Some(stored)) => {
-                let (room, seq) = replay(&stored.entries);
-                state.room = room;
-                state.seq = seq;
-                tracing::error!(room = %self.code, seq, "a write failed: the room was rebuilt from its log and takes no more commands until restart");
-            }
-            Ok(None) => {
-                tracing::error!(room = %self.code, "a write failed and the room is not in the log");
-            }
-            Err(err) => {
-                tracing::error!(room = %self.code, error = %err, "a write failed and the log cannot be read to rebuild the room");
-            }
-        }
-        state.log_failed = true;
-        state.epoch = self.epochs.fetch_add(1, Ordering::Relaxed);
-        drop(state);
-        self.mark_dirty();
-        self.answers_changed.send_modify(|n| *n += 1);
     }
 
     pub fn epoch_seq(&self) -> (u64, u64) {
@@ -536,12 +706,12 @@ impl RoomHandle {
 
     /// Marks the room deleted and tells every connection to close with `code`.
     pub fn close_all(&self, code: u16) {
-        self.lock().deleted = true;
+        self.deleted.store(true, Ordering::Release);
         self.closing.send_replace(Some(code));
     }
 
     pub fn is_deleted(&self) -> bool {
-        self.lock().deleted
+        self.deleted.load(Ordering::Acquire)
     }
 
     /// The interval between participant frames for the current audience size: as short as
@@ -805,7 +975,7 @@ mod tests {
                 log: Arc::new(log),
                 settings: Arc::new(HubSettings::from_config(&config)),
                 metrics: Arc::new(Metrics::default()),
-                epochs: Arc::new(AtomicU64::new(2)),
+                node: 1,
             },
         );
         (dir, handle)

@@ -1,20 +1,70 @@
-//! The command log behind a trait: every accepted command, in order, per room. The SQLite log is
-//! the embedded default. The domain knows nothing of this module.
+//! The command log behind a trait: every accepted command of a room, in order. The log is the
+//! room's source of truth and its bus: a live room applies only what it reads back from its log.
+//! The SQLite log is the embedded default. The domain knows nothing of this module.
 
 pub mod sqlite;
+
+#[cfg(test)]
+pub mod contract;
 
 use crate::domain::Millis;
 use std::future::Future;
 use std::pin::Pin;
-use tokio::sync::oneshot;
+use std::sync::Arc;
+use tokio::sync::broadcast;
 
-/// One accepted command. `command` is its JSON (the domain's `Command`), stored verbatim.
+/// Who proposed an entry: a node (a server process) and its own number for the request. A node
+/// recognises its own entries when it reads them back, to answer the client that sent them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Origin {
+    pub node: u64,
+    pub request: u64,
+}
+
+impl Origin {
+    /// As stored beside an entry: `node:request` in hexadecimal.
+    pub fn encode(&self) -> String {
+        format!("{:x}:{:x}", self.node, self.request)
+    }
+
+    pub fn decode(text: &str) -> Option<Origin> {
+        let (node, request) = text.split_once(':')?;
+        Some(Origin {
+            node: u64::from_str_radix(node, 16).ok()?,
+            request: u64::from_str_radix(request, 16).ok()?,
+        })
+    }
+}
+
+/// Where an entry stands in its room's log, as the log assigned it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// Names the room's history. It changes only if the history was replaced (a log that lost
+    /// entries, a room rebuilt under the same code); positions of different epochs do not compare.
+    pub epoch: u64,
+    /// 1 for the room's first command, then one more for each.
+    pub seq: u64,
+    /// When the log took the entry: never earlier than the room's previous entry.
+    pub at: Millis,
+}
+
+/// A command as proposed, before the log has placed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEntry {
+    /// The domain's `Command` as JSON, stored verbatim.
+    pub command: String,
+    pub origin: Option<Origin>,
+}
+
+/// One entry of a room's log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntry {
     pub room: String,
     pub seq: u64,
     pub at: Millis,
     pub command: String,
+    /// Who proposed it, where the log kept that (the SQLite log does not across restarts).
+    pub origin: Option<Origin>,
 }
 
 /// A room's identity and secrets, kept beside its log. The host key is stored only as a hash.
@@ -25,87 +75,95 @@ pub struct RoomRecord {
     pub created_at: Millis,
 }
 
-/// A room as read back at start-up: its record and its whole log in order.
+/// A room as read back: its record, its epoch and its whole log in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredRoom {
     pub record: RoomRecord,
+    pub epoch: u64,
     pub entries: Vec<LogEntry>,
 }
 
-#[derive(Debug, thiserror::Error)]
+/// What a follower of a room hears, in log order.
+#[derive(Clone, Debug)]
+pub enum LogEvent {
+    /// An entry that is now durable.
+    Entry(Arc<LogEntry>),
+    /// The room was deleted: its log is gone.
+    Deleted,
+}
+
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the command log is not writable: {0}")]
     Io(String),
+    #[error("the command log cannot be reached: {0}")]
+    Unavailable(String),
     #[error("a room with code {0} already exists")]
     RoomExists(String),
+    #[error("there is no room {0} in the log")]
+    NoRoom(String),
     #[error("the command log has shut down")]
     Closed,
 }
 
-/// Resolves once the write it belongs to is durable (or has failed).
-pub struct Commit(oneshot::Receiver<Result<(), StoreError>>);
+/// A log operation under way. Every operation is queued when its method is called, not when the
+/// future is first polled: calls made one after another are written in that order.
+pub type LogFuture<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'static>>;
 
-impl Commit {
-    pub fn new() -> (oneshot::Sender<Result<(), StoreError>>, Commit) {
-        let (tx, rx) = oneshot::channel();
-        (tx, Commit(rx))
-    }
-
-    pub fn failed(err: StoreError) -> Commit {
-        let (tx, commit) = Commit::new();
-        let _ = tx.send(Err(err));
-        commit
-    }
-}
-
-impl Future for Commit {
-    type Output = Result<(), StoreError>;
-
-    fn poll(
-        mut self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        Pin::new(&mut self.0)
-            .poll(cx)
-            .map(|r| r.unwrap_or(Err(StoreError::Closed)))
-    }
+/// A future that has already failed.
+pub fn failed<T: Send + 'static>(err: StoreError) -> LogFuture<T> {
+    Box::pin(std::future::ready(Err(err)))
 }
 
 /// The ordered, durable log of every room.
 ///
 /// # Contract
-/// - **Order**: calls made one after another (from one thread, or under one lock) are written in
-///   that order. The hub appends while holding the room's lock, so each room's log is in the order
-///   its commands were applied, with `seq` increasing by one.
-/// - **Durability**: a [`Commit`] resolves `Ok` only after the transaction holding the write has
-///   committed to stable storage. Writes are grouped into batches (group commit): one `fsync` serves
-///   every write that arrived while the previous batch was being committed.
-/// - **Atomicity**: a batch commits whole or not at all. If it fails, every write in it resolves
-///   `Err` and nothing in it is visible after a restart, nor to [`CommandLog::load_room`].
-/// - **After a failure** a log may refuse every later write until it is reopened (the SQLite log
-///   does: a later command of a room whose earlier command was lost would leave a gap). The hub
-///   therefore rebuilds a room from [`CommandLog::load_room`] when one of its writes fails, so
-///   memory never shows a command the log does not hold, and takes no further commands for that
-///   room until the server restarts.
-/// - The write methods never block on disk: they queue the write and return its [`Commit`].
+/// - **Order**: within a room, entries get `seq` 1, 2, 3… with no gaps, in the order the log took
+///   them, and `at` never decreases. Appends of one room made one after another (by one caller,
+///   or under one lock) are taken in that order. Appends of different callers (or nodes) are
+///   interleaved in some order that every reader sees identically.
+/// - **Positions are the log's**: [`CommandLog::append`] resolves with the entry's [`Position`]
+///   (`epoch`, `seq`, `at`), which the log assigns; the caller proposes only the command.
+/// - **Durability**: an append resolves `Ok` only once the entry is durable as far as this log
+///   promises (SQLite: committed with `fsync`; Redis: as its `appendfsync` setting promises), and
+///   a follower hears an entry only once it is durable. Writes may be grouped (group commit).
+/// - **Atomicity**: an entry is either wholly in the log at its position or not at all. A failed
+///   append resolves `Err` and leaves no entry behind; later appends go on from the last durable
+///   entry, so a failure never leaves a gap. A room created by [`CommandLog::create_room`] exists
+///   together with its first entry, or not at all.
+/// - **Reading back**: [`CommandLog::tail`] returns the durable entries after a `seq`, in order;
+///   [`CommandLog::follow`] hears every entry appended after it was called (by anyone), in order.
+///   A follower that falls behind may miss events (it is told it lagged) and catches up with
+///   `tail`. A room applies only what it reads back, so memory never shows what the log lacks.
+/// - **Epochs**: a room's epoch is fixed when it is created and changes only if its history was
+///   replaced; a reader that sees a new epoch must reload the room instead of applying the tail.
+/// - **Deletion** removes a room, its record and its log; followers hear [`LogEvent::Deleted`].
 pub trait CommandLog: Send + Sync + 'static {
-    /// Registers a room and its first command in one transaction. Fails with
+    /// Registers a room and its first command (seq 1) together. Fails with
     /// [`StoreError::RoomExists`] if the code is taken.
-    fn create_room(&self, record: RoomRecord, first: LogEntry) -> Commit;
+    fn create_room(&self, record: RoomRecord, first: NewEntry) -> LogFuture<Position>;
 
-    /// Appends one command to an existing room's log.
-    fn append(&self, entry: LogEntry) -> Commit;
+    /// Appends one command to an existing room's log ([`StoreError::NoRoom`] if there is none).
+    fn append(&self, room: &str, entry: NewEntry) -> LogFuture<Position>;
 
     /// Removes a room, its record and its whole log.
-    fn delete_room(&self, code: &str) -> Commit;
+    fn delete_room(&self, code: &str) -> LogFuture<()>;
 
     /// Resolves when everything queued before this call is durable (used on shutdown).
-    fn flush(&self) -> Commit;
+    fn flush(&self) -> LogFuture<()>;
 
-    /// Reads every room and its log (start-up only; blocking).
+    /// The durable entries after `after`, in order, at most `limit` of them.
+    fn tail(&self, room: &str, after: u64, limit: usize) -> LogFuture<Vec<LogEntry>>;
+
+    /// Hears every entry of `room` appended from now on, and its deletion.
+    fn follow(&self, room: &str) -> broadcast::Receiver<LogEvent>;
+
+    /// Stops following `room` once nobody here listens (its last receiver was dropped).
+    fn unfollow(&self, room: &str);
+
+    /// Reads every room and its log (start-up; blocking).
     fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError>;
 
-    /// Reads one room and its durable log, `None` if there is no such room (blocking; used to
-    /// rebuild a room after a failed write).
-    fn load_room(&self, code: &str) -> Result<Option<StoredRoom>, StoreError>;
+    /// Reads one room and its durable log, `None` if there is no such room.
+    fn load_room(&self, code: &str) -> LogFuture<Option<StoredRoom>>;
 }

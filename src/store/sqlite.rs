@@ -1,29 +1,71 @@
 //! The embedded command log: SQLite in WAL mode with `synchronous=FULL`, written by one thread
 //! that commits in batches (group commit). Every write queued while a batch is being committed
 //! goes into the next batch, so one fsync acknowledges many votes under load and a lone vote is
-//! not kept waiting for company.
+//! not kept waiting for company. The writer assigns each entry its position, and followers hear
+//! an entry only once its batch has committed.
 
-use super::{CommandLog, Commit, LogEntry, RoomRecord, StoreError, StoredRoom};
+use super::{
+    CommandLog, LogEntry, LogEvent, LogFuture, NewEntry, Position, RoomRecord, StoreError,
+    StoredRoom,
+};
+use crate::domain::Millis;
+use dashmap::DashMap;
 use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use tokio::sync::oneshot;
+use std::sync::{Arc, Mutex, mpsc};
+use tokio::sync::{broadcast, oneshot};
 
 /// Writes one batch takes at most, so a flood cannot make one transaction unbounded.
 const MAX_BATCH: usize = 8_192;
+/// Events a follower may fall behind by before it is told it lagged (it then reads the tail).
+const FOLLOW_CAPACITY: usize = 4_096;
 
-type Reply = oneshot::Sender<Result<(), StoreError>>;
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+type Followers = Arc<DashMap<String, broadcast::Sender<LogEvent>>>;
 
 enum Op {
-    Create(RoomRecord, LogEntry, Reply),
-    Append(LogEntry, Reply),
-    Delete(String, Reply),
-    Flush(Reply),
+    Create(RoomRecord, NewEntry, Reply<Position>),
+    Append(String, NewEntry, Reply<Position>),
+    Delete(String, Reply<()>),
+    Flush(Reply<()>),
+}
+
+impl Op {
+    fn fail(self, err: StoreError) {
+        match self {
+            Op::Create(_, _, tx) | Op::Append(_, _, tx) => {
+                let _ = tx.send(Err(err));
+            }
+            Op::Delete(_, tx) | Op::Flush(tx) => {
+                let _ = tx.send(Err(err));
+            }
+        }
+    }
+}
+
+/// What one op of a committed batch resolves to.
+enum Done {
+    Placed(Position, Arc<LogEntry>),
+    Deleted(String),
+    Nothing,
+    Failed(StoreError),
+}
+
+/// A room's last position, as the writer knows it.
+#[derive(Clone, Copy, Debug)]
+struct Head {
+    epoch: u64,
+    seq: u64,
+    at: Millis,
 }
 
 pub struct SqliteLog {
     path: PathBuf,
     queue: mpsc::Sender<Op>,
+    followers: Followers,
+    /// One connection for reads (tails and reloads), apart from the writer's.
+    reader: Arc<Mutex<Connection>>,
 }
 
 impl SqliteLog {
@@ -45,23 +87,56 @@ impl SqliteLog {
              ) WITHOUT ROWID;",
         )
         .map_err(io)?;
+        // Logs written before rooms had an epoch: each room's creation time names its history.
+        let has_epoch = conn
+            .prepare("SELECT 1 FROM pragma_table_info('rooms') WHERE name = 'epoch'")
+            .and_then(|mut stmt| stmt.exists([]))
+            .map_err(io)?;
+        if !has_epoch {
+            conn.execute_batch(
+                "ALTER TABLE rooms ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+                 UPDATE rooms SET epoch = created_at;",
+            )
+            .map_err(io)?;
+        }
+        let reader = open_connection(path)?;
+        let followers: Followers = Arc::new(DashMap::new());
         let (queue, ops) = mpsc::channel();
+        let writer_followers = Arc::clone(&followers);
         std::thread::Builder::new()
             .name("handsup-log".into())
-            .spawn(move || writer(conn, ops))
+            .spawn(move || writer(conn, ops, writer_followers))
             .map_err(|e| StoreError::Io(format!("cannot start the log writer: {e}")))?;
         Ok(SqliteLog {
             path: path.to_path_buf(),
             queue,
+            followers,
+            reader: Arc::new(Mutex::new(reader)),
         })
     }
 
-    fn send(&self, make: impl FnOnce(Reply) -> Op) -> Commit {
-        let (tx, commit) = Commit::new();
+    fn send<T: Send + 'static>(&self, make: impl FnOnce(Reply<T>) -> Op) -> LogFuture<T> {
+        let (tx, rx) = oneshot::channel();
         if let Err(mpsc::SendError(op)) = self.queue.send(make(tx)) {
-            reply_of(op).map(|tx| tx.send(Err(StoreError::Closed)));
+            op.fail(StoreError::Closed);
         }
-        commit
+        Box::pin(async move { rx.await.unwrap_or(Err(StoreError::Closed)) })
+    }
+
+    /// Runs a read on the reader connection, off the async threads.
+    fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> LogFuture<T> {
+        let reader = Arc::clone(&self.reader);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let conn = reader.lock().unwrap_or_else(|p| p.into_inner());
+                read(&conn)
+            })
+            .await
+            .unwrap_or(Err(StoreError::Closed))
+        })
     }
 }
 
@@ -80,16 +155,23 @@ fn io(err: rusqlite::Error) -> StoreError {
     StoreError::Io(err.to_string())
 }
 
-fn reply_of(op: Op) -> Option<Reply> {
-    Some(match op {
-        Op::Create(_, _, tx) | Op::Append(_, tx) | Op::Delete(_, tx) | Op::Flush(tx) => tx,
-    })
+fn now_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
 }
 
-/// After a failed batch the writer refuses every later write (fail-stop): committing later
-/// commands of a room whose earlier command was lost would leave a gap that replay cannot honour.
-fn writer(mut conn: Connection, ops: mpsc::Receiver<Op>) {
-    let mut failed: Option<String> = None;
+/// A new room's epoch: random, positive as an SQLite integer, never 0.
+fn new_epoch() -> u64 {
+    (rand::random::<u64>() >> 1).max(1)
+}
+
+/// Takes batches off the queue and commits each in one transaction. A failed batch leaves
+/// nothing behind and the writer forgets what it knew of the rooms' heads, so the next batch
+/// goes on from what is durable: a failure never leaves a gap.
+fn writer(mut conn: Connection, ops: mpsc::Receiver<Op>, followers: Followers) {
+    let mut heads: HashMap<String, Head> = HashMap::new();
     while let Ok(first) = ops.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -98,86 +180,158 @@ fn writer(mut conn: Connection, ops: mpsc::Receiver<Op>) {
                 Err(_) => break,
             }
         }
-        if let Some(reason) = &failed {
-            for op in batch {
-                if let Some(tx) = reply_of(op) {
-                    let _ = tx.send(Err(StoreError::Io(reason.clone())));
-                }
-            }
-            continue;
-        }
-        match write_batch(&mut conn, &batch) {
+        match write_batch(&mut conn, &batch, &mut heads, now_ms()) {
             Ok(outcomes) => {
-                for (op, outcome) in batch.into_iter().zip(outcomes) {
-                    if let Some(tx) = reply_of(op) {
-                        let _ = tx.send(outcome);
-                    }
+                for (op, done) in batch.into_iter().zip(outcomes) {
+                    resolve(op, done, &followers);
                 }
             }
             Err(err) => {
-                tracing::error!(error = %err, writes = batch.len(), "command log batch failed; refusing further writes");
-                failed = Some(format!("an earlier write failed: {err}"));
+                tracing::error!(error = %err, writes = batch.len(), "a command log batch failed; none of it was written");
+                heads.clear();
+                let err = io(err);
                 for op in batch {
-                    if let Some(tx) = reply_of(op) {
-                        let _ = tx.send(Err(StoreError::Io(err.to_string())));
-                    }
+                    op.fail(err.clone());
                 }
             }
         }
     }
 }
 
-/// One transaction for the whole batch. A create whose code is taken fails alone (its entry is
-/// not written); any other error fails the batch.
+/// Answers one op of a committed batch and tells the room's followers.
+fn resolve(op: Op, done: Done, followers: &Followers) {
+    match (op, done) {
+        (Op::Create(_, _, tx) | Op::Append(_, _, tx), Done::Placed(position, entry)) => {
+            if let Some(follow) = followers.get(&entry.room) {
+                let _ = follow.send(LogEvent::Entry(entry));
+            }
+            let _ = tx.send(Ok(position));
+        }
+        (Op::Delete(_, tx), Done::Deleted(code)) => {
+            if let Some(follow) = followers.get(&code) {
+                let _ = follow.send(LogEvent::Deleted);
+            }
+            let _ = tx.send(Ok(()));
+        }
+        (op, Done::Failed(err)) => op.fail(err),
+        (Op::Flush(tx) | Op::Delete(_, tx), _) => {
+            let _ = tx.send(Ok(()));
+        }
+        (op, _) => op.fail(StoreError::Io(
+            "the log writer lost track of a write".into(),
+        )),
+    }
+}
+
+/// The head of `room` as the database holds it, `None` if there is no such room.
+fn read_head(conn: &Connection, room: &str) -> Result<Option<Head>, rusqlite::Error> {
+    let Some(epoch) = conn
+        .query_row(
+            "SELECT epoch FROM rooms WHERE code = ?1",
+            params![room],
+            |row| row.get::<_, i64>(0),
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let last = conn
+        .query_row(
+            "SELECT seq, at FROM log WHERE room = ?1 ORDER BY seq DESC LIMIT 1",
+            params![room],
+            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)),
+        )
+        .optional()?;
+    let (seq, at) = last.unwrap_or((0, 0));
+    Ok(Some(Head {
+        epoch: epoch as u64,
+        seq: seq as u64,
+        at,
+    }))
+}
+
+/// One transaction for the whole batch. A create whose code is taken, or an append to a room
+/// that does not exist, fails alone; any other error fails the batch. `heads` is updated as the
+/// batch goes; the caller clears it if the batch fails.
 fn write_batch(
     conn: &mut Connection,
     batch: &[Op],
-) -> Result<Vec<Result<(), StoreError>>, rusqlite::Error> {
+    heads: &mut HashMap<String, Head>,
+    now: Millis,
+) -> Result<Vec<Done>, rusqlite::Error> {
     let tx = conn.transaction()?;
     let mut outcomes = Vec::with_capacity(batch.len());
     {
         let mut insert_room = tx.prepare_cached(
-            "INSERT INTO rooms (code, host_key_hash, created_at) VALUES (?1, ?2, ?3)
+            "INSERT INTO rooms (code, host_key_hash, created_at, epoch) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (code) DO NOTHING",
         )?;
         let mut insert_entry =
             tx.prepare_cached("INSERT INTO log (room, seq, at, command) VALUES (?1, ?2, ?3, ?4)")?;
+        let mut place =
+            |room: &str, entry: &NewEntry, head: &mut Head| -> Result<Done, rusqlite::Error> {
+                head.seq += 1;
+                head.at = head.at.max(now);
+                insert_entry.execute(params![room, head.seq as i64, head.at, entry.command])?;
+                let position = Position {
+                    epoch: head.epoch,
+                    seq: head.seq,
+                    at: head.at,
+                };
+                Ok(Done::Placed(
+                    position,
+                    Arc::new(LogEntry {
+                        room: room.to_string(),
+                        seq: head.seq,
+                        at: head.at,
+                        command: entry.command.clone(),
+                        origin: entry.origin,
+                    }),
+                ))
+            };
         for op in batch {
-            match op {
+            let done = match op {
                 Op::Create(record, first, _) => {
+                    let epoch = new_epoch();
                     let inserted = insert_room.execute(params![
                         record.code,
                         record.host_key_hash,
-                        record.created_at
+                        record.created_at,
+                        epoch as i64
                     ])?;
                     if inserted == 0 {
-                        outcomes.push(Err(StoreError::RoomExists(record.code.clone())));
-                        continue;
+                        Done::Failed(StoreError::RoomExists(record.code.clone()))
+                    } else {
+                        let mut head = Head {
+                            epoch,
+                            seq: 0,
+                            at: record.created_at,
+                        };
+                        let done = place(&record.code, first, &mut head)?;
+                        heads.insert(record.code.clone(), head);
+                        done
                     }
-                    insert_entry.execute(params![
-                        first.room,
-                        first.seq as i64,
-                        first.at,
-                        first.command
-                    ])?;
-                    outcomes.push(Ok(()));
                 }
-                Op::Append(entry, _) => {
-                    insert_entry.execute(params![
-                        entry.room,
-                        entry.seq as i64,
-                        entry.at,
-                        entry.command
-                    ])?;
-                    outcomes.push(Ok(()));
+                Op::Append(room, entry, _) => {
+                    if !heads.contains_key(room) {
+                        if let Some(head) = read_head(&tx, room)? {
+                            heads.insert(room.clone(), head);
+                        }
+                    }
+                    match heads.get_mut(room) {
+                        Some(head) => place(room, entry, head)?,
+                        None => Done::Failed(StoreError::NoRoom(room.clone())),
+                    }
                 }
                 Op::Delete(code, _) => {
                     tx.execute("DELETE FROM log WHERE room = ?1", params![code])?;
                     tx.execute("DELETE FROM rooms WHERE code = ?1", params![code])?;
-                    outcomes.push(Ok(()));
+                    heads.remove(code);
+                    Done::Deleted(code.clone())
                 }
-                Op::Flush(_) => outcomes.push(Ok(())),
-            }
+                Op::Flush(_) => Done::Nothing,
+            };
+            outcomes.push(done);
         }
     }
     tx.commit()?;
@@ -185,21 +339,39 @@ fn write_batch(
 }
 
 impl CommandLog for SqliteLog {
-    fn create_room(&self, record: RoomRecord, first: LogEntry) -> Commit {
+    fn create_room(&self, record: RoomRecord, first: NewEntry) -> LogFuture<Position> {
         self.send(|tx| Op::Create(record, first, tx))
     }
 
-    fn append(&self, entry: LogEntry) -> Commit {
-        self.send(|tx| Op::Append(entry, tx))
+    fn append(&self, room: &str, entry: NewEntry) -> LogFuture<Position> {
+        let room = room.to_string();
+        self.send(|tx| Op::Append(room, entry, tx))
     }
 
-    fn delete_room(&self, code: &str) -> Commit {
+    fn delete_room(&self, code: &str) -> LogFuture<()> {
         let code = code.to_string();
         self.send(|tx| Op::Delete(code, tx))
     }
 
-    fn flush(&self) -> Commit {
+    fn flush(&self) -> LogFuture<()> {
         self.send(Op::Flush)
+    }
+
+    fn tail(&self, room: &str, after: u64, limit: usize) -> LogFuture<Vec<LogEntry>> {
+        let room = room.to_string();
+        self.read(move |conn| read_entries(conn, &room, after, limit))
+    }
+
+    fn follow(&self, room: &str) -> broadcast::Receiver<LogEvent> {
+        self.followers
+            .entry(room.to_string())
+            .or_insert_with(|| broadcast::channel(FOLLOW_CAPACITY).0)
+            .subscribe()
+    }
+
+    fn unfollow(&self, room: &str) {
+        self.followers
+            .remove_if(room, |_, follow| follow.receiver_count() == 0);
     }
 
     fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError> {
@@ -207,10 +379,39 @@ impl CommandLog for SqliteLog {
         load_rooms(&conn, None)
     }
 
-    fn load_room(&self, code: &str) -> Result<Option<StoredRoom>, StoreError> {
-        let conn = open_connection(&self.path)?;
-        Ok(load_rooms(&conn, Some(code))?.into_iter().next())
+    fn load_room(&self, code: &str) -> LogFuture<Option<StoredRoom>> {
+        let code = code.to_string();
+        self.read(move |conn| Ok(load_rooms(conn, Some(&code))?.into_iter().next()))
     }
+}
+
+/// A room's entries after `after`, in order, at most `limit`.
+fn read_entries(
+    conn: &Connection,
+    room: &str,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<LogEntry>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT seq, at, command FROM log WHERE room = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )
+        .map_err(io)?;
+    stmt.query_map(
+        params![room, after as i64, limit.min(i64::MAX as usize) as i64],
+        |row| {
+            Ok(LogEntry {
+                room: room.to_string(),
+                seq: row.get::<_, i64>(0)? as u64,
+                at: row.get(1)?,
+                command: row.get(2)?,
+                origin: None,
+            })
+        },
+    )
+    .map_err(io)?
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(io)
 }
 
 /// Every room (or the one named) with its log in order, from a connection of its own: reads see
@@ -218,39 +419,32 @@ impl CommandLog for SqliteLog {
 fn load_rooms(conn: &Connection, only: Option<&str>) -> Result<Vec<StoredRoom>, StoreError> {
     let mut rooms_stmt = conn
         .prepare(
-            "SELECT code, host_key_hash, created_at FROM rooms
+            "SELECT code, host_key_hash, created_at, epoch FROM rooms
              WHERE ?1 IS NULL OR code = ?1 ORDER BY code",
         )
         .map_err(io)?;
     let records = rooms_stmt
         .query_map(params![only], |row| {
-            Ok(RoomRecord {
-                code: row.get(0)?,
-                host_key_hash: row.get(1)?,
-                created_at: row.get(2)?,
-            })
+            Ok((
+                RoomRecord {
+                    code: row.get(0)?,
+                    host_key_hash: row.get(1)?,
+                    created_at: row.get(2)?,
+                },
+                row.get::<_, i64>(3)? as u64,
+            ))
         })
         .map_err(io)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(io)?;
-    let mut entries_stmt = conn
-        .prepare("SELECT seq, at, command FROM log WHERE room = ?1 ORDER BY seq")
-        .map_err(io)?;
     let mut rooms = Vec::with_capacity(records.len());
-    for record in records {
-        let entries = entries_stmt
-            .query_map(params![record.code], |row| {
-                Ok(LogEntry {
-                    room: record.code.clone(),
-                    seq: row.get::<_, i64>(0)? as u64,
-                    at: row.get(1)?,
-                    command: row.get(2)?,
-                })
-            })
-            .map_err(io)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(io)?;
-        rooms.push(StoredRoom { record, entries });
+    for (record, epoch) in records {
+        let entries = read_entries(conn, &record.code, 0, usize::MAX)?;
+        rooms.push(StoredRoom {
+            record,
+            epoch,
+            entries,
+        });
     }
     Ok(rooms)
 }
@@ -273,14 +467,23 @@ pub fn count_entries(path: &Path, room: &str) -> Result<u64, StoreError> {
 mod tests {
     use super::*;
 
-    fn entry(room: &str, seq: u64) -> LogEntry {
-        LogEntry {
-            room: room.into(),
-            seq,
-            at: 1_000 + seq as i64,
-            command: format!(r#"{{"n":{seq}}}"#),
+    /// The contract every log keeps, on a fresh SQLite log each time.
+    struct Sqlite(tempfile::TempDir);
+
+    impl super::super::contract::Fixture for Sqlite {
+        async fn new() -> (Self, Arc<dyn CommandLog>) {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let log = SqliteLog::open(&dir.path().join("log.sqlite")).expect("log");
+            (Sqlite(dir), Arc::new(log))
+        }
+
+        async fn reopen(&self, log: Arc<dyn CommandLog>) -> Arc<dyn CommandLog> {
+            drop(log);
+            Arc::new(SqliteLog::open(&self.0.path().join("log.sqlite")).expect("log"))
         }
     }
+
+    crate::log_contract_tests!(Sqlite);
 
     fn record(code: &str) -> RoomRecord {
         RoomRecord {
@@ -290,103 +493,72 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn entries_survive_reopening_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("log.sqlite");
-        {
-            let log = SqliteLog::open(&path).unwrap();
-            log.create_room(record("11112222"), entry("11112222", 1))
-                .await
-                .unwrap();
-            let commits: Vec<Commit> = (2..=500)
-                .map(|seq| log.append(entry("11112222", seq)))
-                .collect();
-            for commit in commits {
-                commit.await.unwrap();
-            }
+    fn new_entry(n: u64) -> NewEntry {
+        NewEntry {
+            command: format!(r#"{{"n":{n}}}"#),
+            origin: None,
         }
-        let log = SqliteLog::open(&path).unwrap();
-        let rooms = log.load_all().unwrap();
-        assert_eq!(rooms.len(), 1);
-        let seqs: Vec<u64> = rooms[0].entries.iter().map(|e| e.seq).collect();
-        assert_eq!(seqs, (1..=500).collect::<Vec<_>>());
-        assert_eq!(rooms[0].entries[41], entry("11112222", 42));
-    }
-
-    #[tokio::test]
-    async fn a_taken_code_fails_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = SqliteLog::open(&dir.path().join("log.sqlite")).unwrap();
-        let first = log.create_room(record("11112222"), entry("11112222", 1));
-        let dup = log.create_room(record("11112222"), entry("11112222", 1));
-        let other = log.create_room(record("33334444"), entry("33334444", 1));
-        first.await.unwrap();
-        assert!(matches!(dup.await, Err(StoreError::RoomExists(_))));
-        other.await.unwrap();
-        assert_eq!(log.load_all().unwrap().len(), 2);
-    }
-
-    #[tokio::test]
-    async fn deleting_a_room_removes_its_log() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("log.sqlite");
-        let log = SqliteLog::open(&path).unwrap();
-        log.create_room(record("11112222"), entry("11112222", 1))
-            .await
-            .unwrap();
-        log.append(entry("11112222", 2)).await.unwrap();
-        log.delete_room("11112222").await.unwrap();
-        assert!(log.load_all().unwrap().is_empty());
-        assert_eq!(count_entries(&path, "11112222").unwrap(), 0);
     }
 
     #[test]
-    fn a_failed_batch_keeps_nothing_of_itself() {
+    fn a_failed_batch_keeps_nothing_of_itself_and_the_next_goes_on_from_the_durable_head() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.sqlite");
         drop(SqliteLog::open(&path).unwrap()); // creates the tables
         let mut conn = open_connection(&path).unwrap();
         let reply = || oneshot::channel().0;
-        let first = [Op::Create(
-            record("11112222"),
-            entry("11112222", 1),
-            reply(),
-        )];
-        assert!(write_batch(&mut conn, &first).is_ok());
-        // One batch: a good append, then a duplicate seq that violates the primary key.
+        let mut heads = HashMap::new();
+        let first = [Op::Create(record("11112222"), new_entry(1), reply())];
+        assert!(write_batch(&mut conn, &first, &mut heads, 10).is_ok());
+        // A batch that fails midway: another writer took seq 2 behind this one's back, so the
+        // second append of the batch violates the primary key.
+        conn.execute(
+            "INSERT INTO log (room, seq, at, command) VALUES ('11112222', 3, 10, 'x')",
+            [],
+        )
+        .unwrap();
         let batch = [
-            Op::Append(entry("11112222", 2), reply()),
-            Op::Create(record("33334444"), entry("33334444", 1), reply()),
-            Op::Append(entry("11112222", 1), reply()),
+            Op::Append("11112222".into(), new_entry(2), reply()),
+            Op::Create(record("33334444"), new_entry(1), reply()),
+            Op::Append("11112222".into(), new_entry(3), reply()),
         ];
-        assert!(write_batch(&mut conn, &batch).is_err());
-        let rooms = load_rooms(&open_connection(&path).unwrap(), None).unwrap();
+        assert!(write_batch(&mut conn, &batch, &mut heads, 20).is_err());
+        heads.clear();
+        let rooms = load_rooms(&conn, None).unwrap();
         assert_eq!(
             rooms.len(),
             1,
             "the room created in the failed batch is gone"
         );
-        assert_eq!(rooms[0].entries, vec![entry("11112222", 1)]);
+        let seqs: Vec<u64> = rooms[0].entries.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, vec![1, 3], "nothing of the failed batch is kept");
+        // The writer forgot its heads: the next append goes on after what is durable.
+        let next = [Op::Append("11112222".into(), new_entry(4), reply())];
+        let done = write_batch(&mut conn, &next, &mut heads, 30).unwrap();
+        assert!(matches!(&done[0], Done::Placed(p, _) if p.seq == 4 && p.at == 30));
     }
 
     #[tokio::test]
-    async fn after_a_failed_batch_every_write_is_refused() {
+    async fn a_log_written_before_epochs_gets_one_per_room() {
         let dir = tempfile::tempdir().unwrap();
-        let log = SqliteLog::open(&dir.path().join("log.sqlite")).unwrap();
-        log.create_room(record("11112222"), entry("11112222", 1))
-            .await
+        let path = dir.path().join("log.sqlite");
+        {
+            let conn = open_connection(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE rooms (code TEXT PRIMARY KEY, host_key_hash TEXT NOT NULL,
+                                     created_at INTEGER NOT NULL);
+                 CREATE TABLE log (room TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
+                                   command TEXT NOT NULL, PRIMARY KEY (room, seq)) WITHOUT ROWID;
+                 INSERT INTO rooms VALUES ('11112222', 'hash', 1234);
+                 INSERT INTO log VALUES ('11112222', 1, 1234, '{}');",
+            )
             .unwrap();
-        assert!(log.append(entry("11112222", 1)).await.is_err());
-        // Fail-stop: nothing after a failed batch is accepted, however good.
-        assert!(log.append(entry("11112222", 2)).await.is_err());
-        assert!(
-            log.create_room(record("33334444"), entry("33334444", 1))
-                .await
-                .is_err()
-        );
-        let reloaded = log.load_room("11112222").unwrap().unwrap();
-        assert_eq!(reloaded.entries, vec![entry("11112222", 1)]);
-        assert!(log.load_room("33334444").unwrap().is_none());
+        }
+        let log = SqliteLog::open(&path).unwrap();
+        let rooms = log.load_all().unwrap();
+        assert_eq!(rooms[0].epoch, 1234);
+        let next = log.append("11112222", new_entry(2)).await.unwrap();
+        assert_eq!((next.epoch, next.seq), (1234, 2));
+        assert!(next.at >= 1234);
     }
 }

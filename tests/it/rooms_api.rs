@@ -300,10 +300,10 @@ async fn metrics_count_connections_commands_and_commits() {
     };
     assert_eq!(value("handsup_connections"), 2.0);
     assert_eq!(value("handsup_rooms"), 1.0);
-    // add_activity, navigate, the participant's join, the vote.
-    assert_eq!(value("handsup_commands_applied_total"), 4.0);
+    // create, add_activity, navigate, the participant's join, the vote.
+    assert_eq!(value("handsup_commands_applied_total"), 5.0);
     assert_eq!(value("handsup_commands_rejected_total"), 1.0);
-    assert_eq!(value("handsup_log_commit_seconds_count"), 4.0);
+    assert_eq!(value("handsup_log_commit_seconds_count"), 5.0);
     assert!(value("handsup_frames_sent_total") >= 8.0);
 }
 

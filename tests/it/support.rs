@@ -92,8 +92,9 @@ impl TestServer {
             .send()
             .await
             .expect("create room");
-        assert_eq!(response.status(), 201);
+        let status = response.status();
         let body: Value = response.json().await.expect("json");
+        assert_eq!(status, 201, "{body}");
         Created {
             code: body["code"].as_str().expect("code").to_string(),
             host_key: body["host_key"].as_str().expect("key").to_string(),
