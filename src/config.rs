@@ -18,6 +18,16 @@ pub struct Config {
     #[arg(long, env = "HANDSUP_DATA_DIR", default_value = "./handsup-data")]
     pub data_dir: PathBuf,
 
+    /// Run as one node of a cluster: the command log, and whatever must be the same on every
+    /// node, live in this Redis (e.g. redis://127.0.0.1:6379/0). Without it, the embedded SQLite
+    /// log in the data directory (no external service).
+    #[arg(long, env = "HANDSUP_REDIS_URL", value_parser = parse_redis_url)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every key handsup writes in Redis (deployments can share one Redis).
+    #[arg(long, env = "HANDSUP_REDIS_PREFIX", default_value = "handsup:", value_parser = parse_redis_prefix)]
+    pub redis_prefix: String,
+
     /// Public base address for join links and QR codes, e.g. https://vote.example.org
     /// (default: derived from each request's Host header).
     #[arg(long, env = "HANDSUP_PUBLIC_URL", value_parser = parse_public_url)]
@@ -234,6 +244,24 @@ impl Config {
     }
 }
 
+fn parse_redis_url(text: &str) -> Result<String, String> {
+    if !(text.starts_with("redis://") || text.starts_with("unix://")) {
+        return Err("expected redis://host:port[/db] or unix:///path/to/socket".into());
+    }
+    redis::Client::open(text).map_err(|err| err.to_string())?;
+    Ok(text.to_string())
+}
+
+fn parse_redis_prefix(text: &str) -> Result<String, String> {
+    if text.is_empty()
+        || text.len() > 64
+        || text.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err("1 to 64 characters, no spaces".into());
+    }
+    Ok(text.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +272,10 @@ mod tests {
         assert!(err.to_string().contains("--retention"), "{err}");
         let err = Config::try_parse_from(["handsup", "--public-url", "vote.example"]).unwrap_err();
         assert!(err.to_string().contains("--public-url"), "{err}");
+        let err = Config::try_parse_from(["handsup", "--redis-url", "127.0.0.1:6379"]).unwrap_err();
+        assert!(err.to_string().contains("--redis-url"), "{err}");
+        let err = Config::try_parse_from(["handsup", "--redis-prefix", "a b"]).unwrap_err();
+        assert!(err.to_string().contains("--redis-prefix"), "{err}");
         let err = Config::try_parse_from(["handsup", "--bind", "nowhere"]).unwrap_err();
         assert!(err.to_string().contains("--bind"), "{err}");
         for (flag, bad) in [

@@ -4,7 +4,8 @@
 //! - [`domain`]: the pure room state machine (`Room::apply`), one file per activity type. No I/O,
 //!   no clocks, no tokio.
 //! - [`protocol`]: the WebSocket wire types, error codes and close codes.
-//! - [`store`]: the command log trait (its ordering and durability contract) and the SQLite log.
+//! - [`store`]: the command log trait (its ordering and durability contract), the SQLite log
+//!   (embedded default) and the Redis log (cluster mode), with one contract test suite.
 //! - [`hub`]: live rooms in memory, command submission, the per-room ticker and `watch` fan-out,
 //!   identity (tokens, host keys), retention.
 //! - [`http`]: axum routes: REST API, WebSocket sessions, pages and assets, QR codes; the accept
@@ -25,6 +26,7 @@ use http::AppState;
 use hub::{Hub, HubSettings, identity::Secret};
 use std::future::Future;
 use std::sync::Arc;
+use store::redis::RedisLog;
 use store::sqlite::SqliteLog;
 use tokio::net::TcpListener;
 
@@ -44,20 +46,38 @@ pub enum StartError {
     Store(#[from] store::StoreError),
 }
 
-/// Opens the data directory, replays the log and returns the application state.
-pub fn open(config: Config) -> Result<AppState, StartError> {
+/// Opens the data directory and the command log (SQLite there, or the cluster's Redis), replays
+/// what must be replayed and returns the application state.
+pub async fn open(config: Config) -> Result<AppState, StartError> {
     let dir = &config.data_dir;
     let shown = dir.display().to_string();
     std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
         path: shown.clone(),
         source,
     })?;
-    let secret = Secret::load_or_create(dir).map_err(|source| StartError::Secret {
-        path: shown,
-        source,
-    })?;
-    let log = SqliteLog::open(&dir.join("handsup.sqlite"))?;
-    let hub = Hub::load(Arc::new(log), HubSettings::from_config(&config), secret)?;
+    type Logs = (
+        Arc<dyn store::CommandLog>,
+        Option<Arc<dyn store::Presence>>,
+        Secret,
+    );
+    let (log, presence, secret): Logs = match &config.redis_url {
+        Some(url) => {
+            let log = RedisLog::connect(url, &config.redis_prefix).await?;
+            // Every node signs and checks participants' tokens with the same secret.
+            let secret = Secret::from_bytes(log.shared_secret(Secret::random().bytes()).await?);
+            let log = Arc::new(log);
+            (log.clone(), Some(log), secret)
+        }
+        None => {
+            let secret = Secret::load_or_create(dir).map_err(|source| StartError::Secret {
+                path: shown,
+                source,
+            })?;
+            let log = SqliteLog::open(&dir.join("handsup.sqlite"))?;
+            (Arc::new(log), None, secret)
+        }
+    };
+    let hub = Hub::load(log, presence, HubSettings::from_config(&config), secret).await?;
     Ok(AppState::new(Arc::new(hub), Arc::new(config)))
 }
 

@@ -17,7 +17,7 @@ async fn main() -> ExitCode {
         Err(err) => tracing::warn!(error = %err, "could not raise the open file limit"),
     }
     let bind = config.bind;
-    let state = match handsup::open(config) {
+    let state = match handsup::open(config).await {
         Ok(state) => state,
         Err(err) => {
             eprintln!("handsup: {err}");

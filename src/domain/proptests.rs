@@ -65,10 +65,10 @@ fn resolve(command: &Command, room: &Room) -> Command {
         .or_else(|| room.deck().first())
         .map_or(0, |a| a.id.0);
     for path in ["/activity", "/to/activity"] {
-        if let Some(field) = json.pointer_mut(path) {
-            if field.as_u64() == Some(u64::from(CURRENT)) {
-                *field = current.into();
-            }
+        if let Some(field) = json.pointer_mut(path)
+            && field.as_u64() == Some(u64::from(CURRENT))
+        {
+            *field = current.into();
         }
     }
     serde_json::from_value(json).unwrap_or_else(|_| command.clone())

@@ -234,12 +234,11 @@ impl Command {
     /// them with `cmd` instead of `type`; everything else is the same.
     pub fn from_log(text: &str) -> Result<Command, serde_json::Error> {
         let mut value: serde_json::Value = serde_json::from_str(text)?;
-        if let Some(object) = value.as_object_mut() {
-            if !object.contains_key("type") {
-                if let Some(tag) = object.remove("cmd") {
-                    object.insert("type".into(), tag);
-                }
-            }
+        if let Some(object) = value.as_object_mut()
+            && !object.contains_key("type")
+            && let Some(tag) = object.remove("cmd")
+        {
+            object.insert("type".into(), tag);
         }
         serde_json::from_value(value)
     }
@@ -629,10 +628,10 @@ impl Room {
                 Ok(Outcome::Done)
             }
             RoomCommand::SetSideQna { activity } => {
-                if let Some(id) = activity {
-                    if !matches!(self.activity(*id)?.kind, ActivityKind::Qna(_)) {
-                        return wrong_kind(*id, "qna");
-                    }
+                if let Some(id) = activity
+                    && !matches!(self.activity(*id)?.kind, ActivityKind::Qna(_))
+                {
+                    return wrong_kind(*id, "qna");
                 }
                 self.side_qna = *activity;
                 Ok(Outcome::Done)

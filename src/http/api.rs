@@ -122,7 +122,9 @@ pub async fn room_info(
     ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let room = state.lookup_room(client_ip(&state.config, peer, &headers), &code)?;
+    let room = state
+        .lookup_room(client_ip(&state.config, peer, &headers), &code)
+        .await?;
     let code = &room.code;
     let (title, language) = {
         let state = room.lock();
@@ -150,7 +152,9 @@ pub async fn delete_room(
     ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let room = state.hosted_room(peer, &code, &headers, "deleting a session")?;
+    let room = state
+        .hosted_room(peer, &code, &headers, "deleting a session")
+        .await?;
     let code = room.code.clone();
     state
         .hub
@@ -166,7 +170,9 @@ pub async fn qr_svg(
     ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let room = state.lookup_room(client_ip(&state.config, peer, &headers), &code)?;
+    let room = state
+        .lookup_room(client_ip(&state.config, peer, &headers), &code)
+        .await?;
     let code = &room.code;
     let url = format!("{}/{code}", base_url(&state.config, &headers));
     let qr = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)

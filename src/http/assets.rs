@@ -123,10 +123,10 @@ type PageRequest = (
     HeaderMap,
 );
 
-fn room_page(request: PageRequest, page: &str) -> Response {
+async fn room_page(request: PageRequest, page: &str) -> Response {
     let (State(state), ConnectInfo(peer), Path(code), headers) = request;
     let ip = client_ip(&state.config, peer, &headers);
-    match state.lookup_room(ip, &code) {
+    match state.lookup_room(ip, &code).await {
         Ok(_) => serve(page, &headers, StatusCode::OK),
         Err(err) if err.status == StatusCode::NOT_FOUND => missing_room(&code),
         Err(err) => err.into_response(),
@@ -142,7 +142,7 @@ pub async fn host_page(
     code: Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    room_page((state, peer, code, headers), "host.html")
+    room_page((state, peer, code, headers), "host.html").await
 }
 
 pub async fn present_page(
@@ -151,7 +151,7 @@ pub async fn present_page(
     code: Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    room_page((state, peer, code, headers), "present.html")
+    room_page((state, peer, code, headers), "present.html").await
 }
 
 pub async fn not_found_page() -> Response {

@@ -62,7 +62,7 @@ pub async fn embed_page(
     headers: HeaderMap,
 ) -> Response {
     let ip = client_ip(&state.config, peer, &headers);
-    let response = match state.lookup_room(ip, &code) {
+    let response = match state.lookup_room(ip, &code).await {
         Ok(_) => assets::serve("embed.html", &headers, StatusCode::OK),
         Err(err) if err.status == StatusCode::NOT_FOUND => assets::missing_room(&code),
         Err(err) => err.into_response(),
@@ -91,7 +91,7 @@ pub async fn participant_page(
     headers: HeaderMap,
 ) -> Response {
     let ip = client_ip(&state.config, peer, &headers);
-    let room = match state.lookup_room(ip, &code) {
+    let room = match state.lookup_room(ip, &code).await {
         Ok(room) => room,
         Err(err) if err.status == StatusCode::NOT_FOUND => return assets::missing_room(&code),
         Err(err) => return err.into_response(),
@@ -154,14 +154,14 @@ pub async fn oembed(
     Query(query): Query<OEmbedQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(format) = query.format.as_deref() {
-        if !format.eq_ignore_ascii_case("json") {
-            return Err(ApiError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "format_not_supported",
-                "only format=json is supported",
-            ));
-        }
+    if let Some(format) = query.format.as_deref()
+        && !format.eq_ignore_ascii_case("json")
+    {
+        return Err(ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "format_not_supported",
+            "only format=json is supported",
+        ));
     }
     let Some(url) = query.url.as_deref().filter(|u| !u.trim().is_empty()) else {
         return Err(ApiError::new(
@@ -181,7 +181,7 @@ pub async fn oembed(
         ));
     };
     let ip = client_ip(&state.config, peer, &headers);
-    let room = state.lookup_room(ip, &target.code)?;
+    let room = state.lookup_room(ip, &target.code).await?;
     let code = &room.code;
     let title = room.lock().room.title().to_string();
     let width = max_width.map_or(OEMBED_WIDTH, |m| m.min(OEMBED_WIDTH));

@@ -35,13 +35,13 @@ pub async fn list_templates() -> Response {
 }
 
 /// The room, if the request carries its host key (see [`AppState::hosted_room`]).
-fn hosted_room(
+async fn hosted_room(
     state: &AppState,
     peer: SocketAddr,
     code: &str,
     headers: &HeaderMap,
 ) -> Result<Arc<RoomHandle>, ApiError> {
-    state.hosted_room(peer, code, headers, "this export")
+    state.hosted_room(peer, code, headers, "this export").await
 }
 
 fn attachment(content_type: &'static str, filename: String, body: String) -> Response {
@@ -65,7 +65,7 @@ pub async fn session_json(
     ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let room = hosted_room(&state, peer, &code, &headers)?;
+    let room = hosted_room(&state, peer, &code, &headers).await?;
     let body = {
         let locked = room.lock();
         serde_json::to_string_pretty(&export::session(&locked.room))
@@ -91,7 +91,7 @@ pub async fn activity_csv(
     ApiPath(ActivityPath { code, activity }): ApiPath<ActivityPath>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let room = hosted_room(&state, peer, &code, &headers)?;
+    let room = hosted_room(&state, peer, &code, &headers).await?;
     let rows = {
         let locked = room.lock();
         export::csv_rows(&locked.room, ActivityId(activity))
@@ -127,7 +127,7 @@ pub async fn deck_json(
     ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let room = hosted_room(&state, peer, &code, &headers)?;
+    let room = hosted_room(&state, peer, &code, &headers).await?;
     let (title, deck) = {
         let locked = room.lock();
         let deck: Vec<_> = locked
@@ -150,10 +150,10 @@ pub async fn report_json(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let ip = client_ip(&state.config, peer, &headers);
-    let room = state.lookup_room(ip, &code)?;
+    let room = state.lookup_room(ip, &code).await?;
     let published = room.lock().room.report().published;
     if !published {
-        hosted_room(&state, peer, &code, &headers)?;
+        hosted_room(&state, peer, &code, &headers).await?;
     }
     let report = {
         let locked = room.lock();
@@ -175,7 +175,7 @@ pub async fn report_page(
     headers: HeaderMap,
 ) -> Response {
     let ip = client_ip(&state.config, peer, &headers);
-    match state.lookup_room(ip, &code) {
+    match state.lookup_room(ip, &code).await {
         Ok(_) => super::assets::serve("report.html", &headers, StatusCode::OK),
         Err(err) => err.into_response(),
     }

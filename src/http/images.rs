@@ -87,7 +87,9 @@ pub async fn put_image(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let room = state.hosted_room(peer, &code, &headers, "putting up a picture")?;
+    let room = state
+        .hosted_room(peer, &code, &headers, "putting up a picture")
+        .await?;
     let limit = state.config.max_image_bytes as usize;
     let data = read_limited(&headers, body, limit).await?;
     // Checked here too, against this server's limit, so that a bad file is refused before it
@@ -109,7 +111,9 @@ pub async fn delete_image(
     ApiPath(ActivityPath { code, activity }): ApiPath<ActivityPath>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let room = state.hosted_room(peer, &code, &headers, "taking down a picture")?;
+    let room = state
+        .hosted_room(peer, &code, &headers, "taking down a picture")
+        .await?;
     let command = Command::Control(ActivityControl::Pin(HostCommand::SetPinImage {
         activity: ActivityId(activity),
         image: None,
@@ -134,7 +138,7 @@ pub async fn get_image(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let ip = client_ip(&state.config, peer, &headers);
-    let room = state.lookup_room(ip, &code)?;
+    let room = state.lookup_room(ip, &code).await?;
     let found = {
         let locked = room.lock();
         let Ok(activity) = locked.room.activity(ActivityId(activity)) else {

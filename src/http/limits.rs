@@ -178,15 +178,14 @@ impl Drop for ConnectionSlot {
 
 /// The client's address: the peer, or the first X-Forwarded-For entry when trusted.
 pub fn client_ip(config: &Config, peer: SocketAddr, headers: &axum::http::HeaderMap) -> IpAddr {
-    if config.trust_forwarded_for {
-        if let Some(ip) = headers
+    if config.trust_forwarded_for
+        && let Some(ip) = headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
             .and_then(|v| v.trim().parse().ok())
-        {
-            return ip;
-        }
+    {
+        return ip;
     }
     peer.ip()
 }

@@ -44,11 +44,23 @@ impl AppState {
     }
 
     /// Finds a room by its code as typed, counting misses against the address's guessing budget.
-    pub fn lookup_room(&self, ip: IpAddr, raw_code: &str) -> Result<Arc<RoomHandle>, ApiError> {
+    pub async fn lookup_room(
+        &self,
+        ip: IpAddr,
+        raw_code: &str,
+    ) -> Result<Arc<RoomHandle>, ApiError> {
         self.limits
             .check_lookup(ip)
             .map_err(ApiError::rate_limited)?;
-        match normalise_code(raw_code).and_then(|code| self.hub.get(&code)) {
+        let found = match normalise_code(raw_code) {
+            Some(code) => self
+                .hub
+                .find(&code)
+                .await
+                .map_err(|err| ApiError::internal("finding a room", err))?,
+            None => None,
+        };
+        match found {
             Some(room) => Ok(room),
             None => {
                 self.limits
@@ -67,7 +79,7 @@ impl AppState {
     /// The room, if the request carries its host key as `Authorization: Bearer <host key>`. A
     /// wrong or missing key is `not_host` (403) and counts as a failed guess for the address;
     /// `needs` completes "… needs the session's host key" in the message.
-    pub fn hosted_room(
+    pub async fn hosted_room(
         &self,
         peer: std::net::SocketAddr,
         raw_code: &str,
@@ -75,7 +87,7 @@ impl AppState {
         needs: &str,
     ) -> Result<Arc<RoomHandle>, ApiError> {
         let ip = limits::client_ip(&self.config, peer, headers);
-        let room = self.lookup_room(ip, raw_code)?;
+        let room = self.lookup_room(ip, raw_code).await?;
         let presented = headers
             .get(header::AUTHORIZATION)
             .and_then(|h| h.to_str().ok())

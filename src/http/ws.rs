@@ -85,7 +85,7 @@ async fn open(
     if let Err(wait) = state.limits.check_connect(ip) {
         return ApiError::rate_limited(wait).into_response();
     }
-    let room = match state.lookup_room(ip, &code) {
+    let room = match state.lookup_room(ip, &code).await {
         Ok(room) => Some(room),
         Err(err) if err.status == StatusCode::NOT_FOUND => None,
         Err(err) => return err.into_response(),
@@ -135,10 +135,10 @@ fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
     {
         return true;
     }
-    if let Some(public) = &state.config.public_url {
-        if public.eq_ignore_ascii_case(origin) {
-            return true;
-        }
+    if let Some(public) = &state.config.public_url
+        && public.eq_ignore_ascii_case(origin)
+    {
+        return true;
     }
     let origin_host = origin
         .strip_prefix("https://")
@@ -517,7 +517,7 @@ where
             _ => None,
         };
         if matches!(frame.msg, ClientMsg::Session(SessionMsg::ListPeople)) {
-            let people = self.room().people(2_000);
+            let people = self.room().people(2_000).await;
             return self.send_msg(&ServerMsg::People { rid, people }).await;
         }
         if let (ClientMsg::Session(SessionMsg::Sync), Some(who)) = (&frame.msg, participant) {
@@ -895,7 +895,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::for_data_dir(dir.path().to_path_buf());
         tweak(&mut config);
-        let state = crate::open(config).expect("open");
+        let state = crate::open(config).await.expect("open");
         let created = state.hub.create_room("Meetup").await.expect("room");
         let room = state.hub.get(&created.code).expect("live room");
         let poll = serde_json::from_value(

@@ -48,6 +48,21 @@ impl Secret {
         }
     }
 
+    /// A new random secret.
+    pub fn random() -> Secret {
+        let mut key = [0u8; 32];
+        rand::rng().fill_bytes(&mut key);
+        Secret(key)
+    }
+
+    pub fn from_bytes(key: [u8; 32]) -> Secret {
+        Secret(key)
+    }
+
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     #[cfg(test)]
     pub fn fixed(byte: u8) -> Secret {
         Secret([byte; 32])

@@ -7,7 +7,7 @@ pub mod room;
 
 use crate::config::Config;
 use crate::domain::{Command, Room, RoomCommand, RoomLimits};
-use crate::store::{CommandLog, RoomRecord, StoreError};
+use crate::store::{CommandLog, Presence, RoomRecord, StoreError, StoredRoom};
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 use identity::Secret;
@@ -50,6 +50,8 @@ pub struct Hub {
     secret: Secret,
     /// This process's number among the log's writers: entries it proposed carry it.
     node: u64,
+    /// In a cluster: who is connected through every node.
+    presence: Option<Arc<dyn Presence>>,
     metrics: Arc<Metrics>,
 }
 
@@ -74,46 +76,81 @@ pub struct CreatedRoom {
 }
 
 impl Hub {
-    /// Builds the hub and replays every room in the log. Call it within the Tokio runtime: each
-    /// room's owner task starts here.
-    pub fn load(
+    /// Builds the hub. On a log of its own it replays every room now; on a shared log (a
+    /// cluster) rooms are loaded when first asked for ([`Hub::find`]).
+    pub async fn load(
         log: Arc<dyn CommandLog>,
+        presence: Option<Arc<dyn Presence>>,
         settings: HubSettings,
         secret: Secret,
     ) -> Result<Hub, StoreError> {
         let hub = Hub {
             rooms: DashMap::new(),
             log,
+            presence,
             settings: Arc::new(settings),
             secret,
             node: rand::rng().random(),
             metrics: Arc::new(Metrics::default()),
         };
-        let stored = hub.log.load_all()?;
-        let mut commands = 0usize;
-        for stored_room in stored {
-            commands += stored_room.entries.len();
-            let (room, seq) = room::replay(&stored_room.entries);
-            if !room.is_created() {
-                tracing::warn!(room = %stored_room.record.code, "skipping a room with no create command");
-                continue;
+        if !hub.log.shared() {
+            let mut commands = 0usize;
+            for code in hub.log.rooms().await? {
+                let Some(stored) = hub.log.load_room(&code).await? else {
+                    continue;
+                };
+                commands += stored.entries.len();
+                if let Some(handle) = hub.room_from(stored) {
+                    hub.rooms.insert(code, handle);
+                }
             }
-            let handle = hub.handle(
-                stored_room.record.code.clone(),
-                stored_room.record.host_key_hash,
-                room,
-                seq,
-                stored_room.epoch,
+            tracing::info!(
+                rooms = hub.rooms.len(),
+                commands,
+                "replayed the command log"
             );
-            hub.rooms.insert(stored_room.record.code, handle);
         }
-        tracing::info!(
-            rooms = hub.rooms.len(),
-            commands,
-            "replayed the command log"
-        );
         hub.metrics.rooms.set(hub.rooms.len() as i64);
         Ok(hub)
+    }
+
+    /// A live room replayed from what the log holds of it.
+    fn room_from(&self, stored: StoredRoom) -> Option<Arc<RoomHandle>> {
+        let (room, seq) = room::replay(&stored.entries);
+        if !room.is_created() {
+            tracing::warn!(room = %stored.record.code, "skipping a room with no create command");
+            return None;
+        }
+        Some(self.handle(
+            stored.record.code,
+            stored.record.host_key_hash,
+            room,
+            seq,
+            stored.epoch,
+        ))
+    }
+
+    /// The room with this code: live here already, or (on a shared log) loaded from the log.
+    pub async fn find(&self, code: &str) -> Result<Option<Arc<RoomHandle>>, StoreError> {
+        if let Some(room) = self.get(code) {
+            return Ok(Some(room));
+        }
+        if !self.log.shared() {
+            return Ok(None);
+        }
+        let Some(stored) = self.log.load_room(code).await? else {
+            return Ok(None);
+        };
+        // Another request may have loaded it meanwhile: the first one in stays.
+        let room = match self.rooms.entry(code.to_string()) {
+            Entry::Occupied(live) => Arc::clone(live.get()),
+            Entry::Vacant(slot) => match self.room_from(stored) {
+                Some(handle) => Arc::clone(slot.insert(handle).value()),
+                None => return Ok(None),
+            },
+        };
+        self.metrics.rooms.set(self.rooms.len() as i64);
+        Ok(Some(room))
     }
 
     fn handle(
@@ -135,6 +172,7 @@ impl Hub {
                 settings: Arc::clone(&self.settings),
                 metrics: Arc::clone(&self.metrics),
                 node: self.node,
+                presence: self.presence.clone(),
             },
         )
     }
@@ -151,8 +189,17 @@ impl Hub {
         &self.secret
     }
 
+    /// The room with this code if it is live here. A room deleted through the log (on another
+    /// node of a cluster) is dropped from here on the first ask after its owner heard of it.
     pub fn get(&self, code: &str) -> Option<Arc<RoomHandle>> {
-        self.rooms.get(code).map(|r| Arc::clone(r.value()))
+        let room = self.rooms.get(code).map(|r| Arc::clone(r.value()))?;
+        if room.is_deleted() {
+            self.rooms
+                .remove_if(code, |_, live| Arc::ptr_eq(live, &room));
+            self.metrics.rooms.set(self.rooms.len() as i64);
+            return None;
+        }
+        Some(room)
     }
 
     pub fn room_count(&self) -> usize {
@@ -334,7 +381,7 @@ mod tests {
     use crate::domain::activity::Audience;
     use crate::domain::{ActivityId, ParticipantId};
     use crate::store::sqlite::SqliteLog;
-    use crate::store::{LogEntry, LogEvent, LogFuture, NewEntry, Position, StoredRoom};
+    use crate::store::{LogEntry, LogEvent, LogFuture, NewEntry, Position};
     use std::sync::atomic::{AtomicBool, Ordering};
     use tokio::sync::broadcast;
 
@@ -364,14 +411,14 @@ mod tests {
         fn tail(&self, room: &str, after: u64, limit: usize) -> LogFuture<Vec<LogEntry>> {
             self.inner.tail(room, after, limit)
         }
-        fn follow(&self, room: &str) -> broadcast::Receiver<LogEvent> {
-            self.inner.follow(room)
+        fn follow(&self, room: &str, after: u64) -> broadcast::Receiver<LogEvent> {
+            self.inner.follow(room, after)
         }
         fn unfollow(&self, room: &str) {
             self.inner.unfollow(room)
         }
-        fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError> {
-            self.inner.load_all()
+        fn rooms(&self) -> LogFuture<Vec<String>> {
+            self.inner.rooms()
         }
         fn load_room(&self, code: &str) -> LogFuture<Option<StoredRoom>> {
             self.inner.load_room(code)
@@ -407,9 +454,11 @@ mod tests {
         let config = Config::for_data_dir(dir.path().to_path_buf());
         let hub = Hub::load(
             Arc::clone(&log) as Arc<dyn CommandLog>,
+            None,
             HubSettings::from_config(&config),
             Secret::fixed(7),
         )
+        .await
         .expect("hub");
         let created = hub.create_room("Meetup").await.expect("room");
         let room = hub.get(&created.code).expect("live room");
@@ -478,9 +527,11 @@ mod tests {
         let config = Config::for_data_dir(dir.path().to_path_buf());
         let hub = Hub::load(
             Arc::clone(&log) as Arc<dyn CommandLog>,
+            None,
             HubSettings::from_config(&config),
             Secret::fixed(7),
         )
+        .await
         .expect("hub");
         let created = hub.create_room("Meetup").await.expect("room");
         let room = hub.get(&created.code).expect("live room");

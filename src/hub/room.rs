@@ -21,7 +21,10 @@ use crate::domain::{
     ActivityId, Command, Millis, Outcome, ParticipantId, Rejection, Room, RoomCommand,
 };
 use crate::protocol::ServerMsg;
-use crate::store::{CommandLog, LogEntry, LogEvent, NewEntry, Origin, RoomRecord, StoreError};
+use crate::store::{
+    CommandLog, LogEntry, LogEvent, NewEntry, Origin, Presence, PresenceUpdate, RoomRecord,
+    StoreError,
+};
 use axum::extract::ws::Utf8Bytes;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -39,6 +42,10 @@ const FANOUT_GROUP_WAIT: Duration = Duration::from_millis(25);
 const HOUSEKEEPING: Duration = Duration::from_millis(50);
 /// Embed frames go to any number of web pages: at most this often.
 const EMBED_INTERVAL: Duration = Duration::from_millis(100);
+/// How often a node of a cluster publishes who is connected through it.
+const PRESENCE_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a node's participants count as connected without it publishing again.
+const PRESENCE_TTL: Duration = Duration::from_secs(10);
 /// Entries read per request when the owner catches up with its log.
 const CATCH_UP_PAGE: usize = 1_000;
 /// How long the owner waits before trying again to read a log that cannot be read.
@@ -77,6 +84,9 @@ pub struct RoomHandle {
     metrics: Arc<Metrics>,
     /// Who is connected now, with how many connections each (breakout rounds need the names).
     present: Mutex<std::collections::BTreeMap<ParticipantId, u32>>,
+    /// In a cluster: who is connected through other nodes, and how many they are.
+    presence: Option<Arc<dyn Presence>>,
+    online_elsewhere: AtomicU64,
     connections: AtomicU64,
     /// Set by every change; cleared by the ticker when it renders.
     dirty: AtomicBool,
@@ -155,6 +165,8 @@ pub struct RoomServices {
     pub metrics: Arc<Metrics>,
     /// This node's number, in the origin of every entry it proposes.
     pub node: u64,
+    /// In a cluster: the presence every node publishes to.
+    pub presence: Option<Arc<dyn Presence>>,
 }
 
 /// Applies one logged command to `room`: what `apply` said, or why the entry could not be read.
@@ -208,10 +220,11 @@ impl RoomHandle {
             settings,
             metrics,
             node,
+            presence,
         } = services;
         let empty = || watch::channel(Utf8Bytes::from_static("")).0;
         // Follow before anything can be appended, so that nothing is missed.
-        let feed = log.follow(&code);
+        let feed = log.follow(&code, seq);
         let handle = Arc::new(RoomHandle {
             code,
             host_key_hash,
@@ -228,6 +241,8 @@ impl RoomHandle {
             settings,
             metrics,
             present: Mutex::new(std::collections::BTreeMap::new()),
+            presence: presence.clone(),
+            online_elsewhere: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             dirty: AtomicBool::new(true),
             changed: Notify::new(),
@@ -244,7 +259,81 @@ impl RoomHandle {
             answers_changed: watch::channel(0).0,
         });
         tokio::spawn(Arc::clone(&handle).run_owner(feed));
+        if let Some(presence) = presence {
+            tokio::spawn(Arc::clone(&handle).run_presence(presence));
+        }
         handle
+    }
+
+    /// In a cluster: publishes who is connected through this node, and hears how many are
+    /// connected through the others, every `PRESENCE_INTERVAL` while anyone is connected here.
+    async fn run_presence(self: Arc<Self>, presence: Arc<dyn Presence>) {
+        use std::collections::BTreeSet;
+        let mut published: BTreeSet<ParticipantId> = BTreeSet::new();
+        let mut full = true;
+        let mut interval = tokio::time::interval(PRESENCE_INTERVAL);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut closing = self.closing.subscribe();
+        loop {
+            tokio::select! {
+                _ = interval.tick() => {}
+                _ = closing.changed() => {}
+            }
+            if self.is_deleted() || closing.borrow().is_some() {
+                break;
+            }
+            let here: BTreeSet<ParticipantId> = self.present().into_iter().collect();
+            if self.connection_count() == 0 && published.is_empty() && here.is_empty() {
+                continue;
+            }
+            let update = if full {
+                PresenceUpdate {
+                    full: true,
+                    added: here.iter().map(|p| p.0.to_string()).collect(),
+                    removed: Vec::new(),
+                }
+            } else {
+                PresenceUpdate {
+                    full: false,
+                    added: here
+                        .difference(&published)
+                        .map(|p| p.0.to_string())
+                        .collect(),
+                    removed: published
+                        .difference(&here)
+                        .map(|p| p.0.to_string())
+                        .collect(),
+                }
+            };
+            match presence
+                .publish(&self.code, self.node, update, PRESENCE_TTL)
+                .await
+            {
+                Ok(count) => {
+                    // An entry that lapsed lost what was sent before: send everything next time.
+                    full = count.lapsed && !full;
+                    published = here;
+                    let before = self
+                        .online_elsewhere
+                        .swap(count.elsewhere, Ordering::AcqRel);
+                    if before != count.elsewhere {
+                        self.mark_dirty();
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(room = %self.code, error = %err, "cannot publish who is connected here");
+                    full = true;
+                }
+            }
+        }
+        // Leaving (room deleted, server shutting down): take this node's people out at once.
+        let leave = PresenceUpdate {
+            full: true,
+            ..PresenceUpdate::default()
+        };
+        let _ = presence
+            .publish(&self.code, self.node, leave, PRESENCE_TTL)
+            .await;
     }
 
     /// The committed room. Poisoning is recovered from: `apply` leaves the room consistent even
@@ -551,7 +640,7 @@ impl RoomHandle {
             Command::Control(control) => control.present_mut(),
             _ => None,
         } {
-            *present = self.present();
+            *present = self.present_everywhere().await;
         }
         let renamed = matches!(command, Command::SetName { .. });
         let applied = self.submit(command).await?;
@@ -597,17 +686,21 @@ impl RoomHandle {
     }
 
     /// Participants connected now (someone with two tabs open counts once).
+    /// In a cluster, those connected through other nodes too (as last heard, at most
+    /// `PRESENCE_INTERVAL` ago; someone connected through two nodes counts twice).
     pub fn online_participants(&self) -> u64 {
-        self.present
+        let here = self
+            .present
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .len() as u64
+            .len() as u64;
+        here + self.online_elsewhere.load(Ordering::Acquire)
     }
 
     /// Everyone who has joined, with whether they are connected (at most `limit`).
-    pub fn people(&self, limit: usize) -> Vec<crate::protocol::Person> {
+    pub async fn people(&self, limit: usize) -> Vec<crate::protocol::Person> {
         let present: std::collections::BTreeSet<ParticipantId> =
-            self.present().into_iter().collect();
+            self.present_everywhere().await.into_iter().collect();
         let state = self.lock();
         state
             .room
@@ -621,7 +714,27 @@ impl RoomHandle {
             .collect()
     }
 
-    /// The participants connected right now.
+    /// The participants connected right now through any node: in a cluster, as the cluster's
+    /// presence says (this node's own always count, even if Redis cannot be asked).
+    pub async fn present_everywhere(&self) -> Vec<ParticipantId> {
+        let mut present: std::collections::BTreeSet<ParticipantId> =
+            self.present().into_iter().collect();
+        if let Some(presence) = &self.presence {
+            match presence.everyone(&self.code).await {
+                Ok(ids) => present.extend(
+                    ids.iter()
+                        .filter_map(|id| uuid::Uuid::parse_str(id).ok())
+                        .map(ParticipantId),
+                ),
+                Err(err) => {
+                    tracing::warn!(room = %self.code, error = %err, "cannot read who is connected through other nodes")
+                }
+            }
+        }
+        present.into_iter().collect()
+    }
+
+    /// The participants connected right now through this node.
     pub fn present(&self) -> Vec<ParticipantId> {
         self.present
             .lock()
@@ -976,6 +1089,7 @@ mod tests {
                 settings: Arc::new(HubSettings::from_config(&config)),
                 metrics: Arc::new(Metrics::default()),
                 node: 1,
+                presence: None,
             },
         );
         (dir, handle)

@@ -93,6 +93,46 @@ pub async fn acknowledged_entries_survive_reopening<F: Fixture>() {
     log.delete_room(&room).await.unwrap();
 }
 
+/// A follower that starts after some entries hears what comes after them, whoever appends.
+pub async fn a_late_follower_hears_what_follows<F: Fixture>() {
+    let (_fixture, log) = F::new().await;
+    let room = code();
+    log.create_room(record(&room), entry(1)).await.unwrap();
+    for n in 2..=10 {
+        log.append(&room, entry(n)).await.unwrap();
+    }
+    let mut follow = log.follow(&room, 10);
+    for n in 11..=20 {
+        log.append(&room, entry(n)).await.unwrap();
+    }
+    let mut heard = Vec::new();
+    while heard.last() != Some(&20) {
+        match tokio::time::timeout(Duration::from_secs(10), follow.recv()).await {
+            Ok(Ok(LogEvent::Entry(e))) => heard.push(e.seq),
+            other => panic!("the follower missed entries: {other:?} after {heard:?}"),
+        }
+    }
+    heard.retain(|seq| *seq > 10);
+    assert_eq!(heard, (11..=20).collect::<Vec<_>>());
+    drop(follow);
+    log.unfollow(&room);
+    log.delete_room(&room).await.unwrap();
+}
+
+/// The log lists its rooms.
+pub async fn the_log_lists_its_rooms<F: Fixture>() {
+    let (_fixture, log) = F::new().await;
+    let (a, b) = (code(), code());
+    log.create_room(record(&a), entry(1)).await.unwrap();
+    log.create_room(record(&b), entry(1)).await.unwrap();
+    let rooms = log.rooms().await.unwrap();
+    assert!(rooms.contains(&a) && rooms.contains(&b), "{rooms:?}");
+    log.delete_room(&a).await.unwrap();
+    let rooms = log.rooms().await.unwrap();
+    assert!(!rooms.contains(&a) && rooms.contains(&b), "{rooms:?}");
+    log.delete_room(&b).await.unwrap();
+}
+
 /// A taken code fails alone: the first room keeps its log, another room is created.
 pub async fn a_taken_code_fails_alone<F: Fixture>() {
     let (_fixture, log) = F::new().await;
@@ -127,7 +167,7 @@ pub async fn an_append_to_no_room_fails<F: Fixture>() {
 pub async fn followers_hear_every_entry_in_order<F: Fixture>() {
     let (_fixture, log) = F::new().await;
     let room = code();
-    let mut follow = log.follow(&room);
+    let mut follow = log.follow(&room, 0);
     log.create_room(record(&room), entry(1)).await.unwrap();
     // Two appenders at once: their entries interleave, but every follower sees one order.
     let (a, b) = (Arc::clone(&log), Arc::clone(&log));
@@ -183,7 +223,7 @@ pub async fn deletion_removes_the_log_and_tells_followers<F: Fixture>() {
     let room = code();
     log.create_room(record(&room), entry(1)).await.unwrap();
     log.append(&room, entry(2)).await.unwrap();
-    let mut follow = log.follow(&room);
+    let mut follow = log.follow(&room, 2);
     log.delete_room(&room).await.unwrap();
     match tokio::time::timeout(Duration::from_secs(10), follow.recv()).await {
         Ok(Ok(LogEvent::Deleted)) => {}
@@ -229,6 +269,14 @@ macro_rules! log_contract_tests {
             #[tokio::test]
             async fn acknowledged_entries_survive_reopening() {
                 c::acknowledged_entries_survive_reopening::<$fixture>().await;
+            }
+            #[tokio::test]
+            async fn a_late_follower_hears_what_follows() {
+                c::a_late_follower_hears_what_follows::<$fixture>().await;
+            }
+            #[tokio::test]
+            async fn the_log_lists_its_rooms() {
+                c::the_log_lists_its_rooms::<$fixture>().await;
             }
             #[tokio::test]
             async fn a_taken_code_fails_alone() {

@@ -2,6 +2,7 @@
 //! room's source of truth and its bus: a live room applies only what it reads back from its log.
 //! The SQLite log is the embedded default. The domain knows nothing of this module.
 
+pub mod redis;
 pub mod sqlite;
 
 #[cfg(test)]
@@ -110,6 +111,11 @@ pub enum StoreError {
 /// future is first polled: calls made one after another are written in that order.
 pub type LogFuture<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'static>>;
 
+/// A new room's epoch: random, never 0, and exact as a JavaScript number (below 2^53).
+pub fn new_epoch() -> u64 {
+    (rand::random::<u64>() >> 11).max(1)
+}
+
 /// A future that has already failed.
 pub fn failed<T: Send + 'static>(err: StoreError) -> LogFuture<T> {
     Box::pin(std::future::ready(Err(err)))
@@ -155,15 +161,62 @@ pub trait CommandLog: Send + Sync + 'static {
     /// The durable entries after `after`, in order, at most `limit` of them.
     fn tail(&self, room: &str, after: u64, limit: usize) -> LogFuture<Vec<LogEntry>>;
 
-    /// Hears every entry of `room` appended from now on, and its deletion.
-    fn follow(&self, room: &str) -> broadcast::Receiver<LogEvent>;
+    /// Hears every entry of `room` after `after` that is appended from now on (by anyone), and
+    /// the room's deletion. A follower may also hear entries it already has: it skips them.
+    fn follow(&self, room: &str, after: u64) -> broadcast::Receiver<LogEvent>;
 
     /// Stops following `room` once nobody here listens (its last receiver was dropped).
     fn unfollow(&self, room: &str);
 
-    /// Reads every room and its log (start-up; blocking).
-    fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError>;
+    /// The codes of every room in the log.
+    fn rooms(&self) -> LogFuture<Vec<String>>;
 
     /// Reads one room and its durable log, `None` if there is no such room.
     fn load_room(&self, code: &str) -> LogFuture<Option<StoredRoom>>;
+
+    /// Whether other servers write this log too. A server on a shared log loads a room when it
+    /// is first asked for instead of every room at start, and keeps what must be the same on
+    /// every server (codes, presence) in the log's store rather than in its own memory.
+    fn shared(&self) -> bool {
+        false
+    }
+}
+
+/// Who is connected to a room on every node of a cluster. Each node publishes the participants
+/// connected to it; an entry lapses unless its node publishes again within `ttl`, so a node that
+/// dies takes its participants with it. (A server on a log of its own needs none of this: it
+/// knows who is connected.)
+pub trait Presence: Send + Sync + 'static {
+    /// Updates this node's participants in `room` (ids added and removed since the last call,
+    /// or, with `full`, the whole set) and keeps them for `ttl`. Resolves with how many are
+    /// connected through the other live nodes, and whether this node's entry had lapsed (the
+    /// caller then publishes its whole set again).
+    fn publish(
+        &self,
+        room: &str,
+        node: u64,
+        update: PresenceUpdate,
+        ttl: std::time::Duration,
+    ) -> LogFuture<PresenceCount>;
+
+    /// The participants connected to `room` through any live node.
+    fn everyone(&self, room: &str) -> LogFuture<Vec<String>>;
+}
+
+/// What a node's participants did since it last published.
+#[derive(Clone, Debug, Default)]
+pub struct PresenceUpdate {
+    /// `added` is the whole set (what was there before is replaced).
+    pub full: bool,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PresenceCount {
+    /// Participants connected through the other live nodes (one connected through two nodes
+    /// counts twice).
+    pub elsewhere: u64,
+    /// This node's entry had lapsed before this call.
+    pub lapsed: bool,
 }

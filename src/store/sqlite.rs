@@ -12,7 +12,7 @@ use crate::domain::Millis;
 use dashmap::DashMap;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::{broadcast, oneshot};
 
@@ -61,7 +61,6 @@ struct Head {
 }
 
 pub struct SqliteLog {
-    path: PathBuf,
     queue: mpsc::Sender<Op>,
     followers: Followers,
     /// One connection for reads (tails and reloads), apart from the writer's.
@@ -108,7 +107,6 @@ impl SqliteLog {
             .spawn(move || writer(conn, ops, writer_followers))
             .map_err(|e| StoreError::Io(format!("cannot start the log writer: {e}")))?;
         Ok(SqliteLog {
-            path: path.to_path_buf(),
             queue,
             followers,
             reader: Arc::new(Mutex::new(reader)),
@@ -162,9 +160,8 @@ fn now_ms() -> Millis {
         .unwrap_or(0)
 }
 
-/// A new room's epoch: random, positive as an SQLite integer, never 0.
 fn new_epoch() -> u64 {
-    (rand::random::<u64>() >> 1).max(1)
+    super::new_epoch()
 }
 
 /// Takes batches off the queue and commits each in one transaction. A failed batch leaves
@@ -313,10 +310,10 @@ fn write_batch(
                     }
                 }
                 Op::Append(room, entry, _) => {
-                    if !heads.contains_key(room) {
-                        if let Some(head) = read_head(&tx, room)? {
-                            heads.insert(room.clone(), head);
-                        }
+                    if !heads.contains_key(room)
+                        && let Some(head) = read_head(&tx, room)?
+                    {
+                        heads.insert(room.clone(), head);
                     }
                     match heads.get_mut(room) {
                         Some(head) => place(room, entry, head)?,
@@ -362,7 +359,9 @@ impl CommandLog for SqliteLog {
         self.read(move |conn| read_entries(conn, &room, after, limit))
     }
 
-    fn follow(&self, room: &str) -> broadcast::Receiver<LogEvent> {
+    /// Only this process writes an SQLite log, and a room follows it from the moment it is
+    /// loaded: every entry committed after the call is heard, so `after` needs no reading.
+    fn follow(&self, room: &str, _after: u64) -> broadcast::Receiver<LogEvent> {
         self.followers
             .entry(room.to_string())
             .or_insert_with(|| broadcast::channel(FOLLOW_CAPACITY).0)
@@ -374,9 +373,16 @@ impl CommandLog for SqliteLog {
             .remove_if(room, |_, follow| follow.receiver_count() == 0);
     }
 
-    fn load_all(&self) -> Result<Vec<StoredRoom>, StoreError> {
-        let conn = open_connection(&self.path)?;
-        load_rooms(&conn, None)
+    fn rooms(&self) -> LogFuture<Vec<String>> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare("SELECT code FROM rooms ORDER BY code")
+                .map_err(io)?;
+            stmt.query_map([], |row| row.get(0))
+                .map_err(io)?
+                .collect::<Result<Vec<String>, _>>()
+                .map_err(io)
+        })
     }
 
     fn load_room(&self, code: &str) -> LogFuture<Option<StoredRoom>> {
@@ -555,8 +561,9 @@ mod tests {
             .unwrap();
         }
         let log = SqliteLog::open(&path).unwrap();
-        let rooms = log.load_all().unwrap();
-        assert_eq!(rooms[0].epoch, 1234);
+        assert_eq!(log.rooms().await.unwrap(), vec!["11112222".to_string()]);
+        let room = log.load_room("11112222").await.unwrap().unwrap();
+        assert_eq!(room.epoch, 1234);
         let next = log.append("11112222", new_entry(2)).await.unwrap();
         assert_eq!((next.epoch, next.seq), (1234, 2));
         assert!(next.at >= 1234);

@@ -3,6 +3,7 @@
 mod activities;
 mod bad_input;
 mod closes;
+mod cluster;
 mod deck;
 mod embed;
 mod embed_http;

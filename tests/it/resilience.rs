@@ -147,13 +147,12 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
                             match frame["type"].as_str() {
                                 Some("session") => token = frame["token"].as_str().map(str::to_string),
                                 Some("ack") => {
-                                    if let Some((r, option)) = pending {
-                                        if frame["rid"] == json!(r) {
+                                    if let Some((r, option)) = pending
+                                        && frame["rid"] == json!(r) {
                                             let mut ledgers = ledgers.lock().await;
                                             ledgers[i] = Ledger { acked: Some(option), in_flight: None };
                                             pending = None;
                                         }
-                                    }
                                 }
                                 Some("error") => panic!("unexpected error {frame}"),
                                 _ => {}
@@ -329,13 +328,13 @@ async fn a_client_that_stops_reading_is_cut_off_without_growing_memory() {
     let mut frames_seen = 0u64;
     let mut last_seq = 0u64;
     while tokio::time::Instant::now() < stop_at {
-        if let Some(frame) = screen.try_recv(Duration::from_millis(200)).await {
-            if frame["type"] == "state" {
-                let seq = frame["seq"].as_u64().unwrap_or(0);
-                assert!(seq >= last_seq, "frames move forward");
-                last_seq = seq;
-                frames_seen += 1;
-            }
+        if let Some(frame) = screen.try_recv(Duration::from_millis(200)).await
+            && frame["type"] == "state"
+        {
+            let seq = frame["seq"].as_u64().unwrap_or(0);
+            assert!(seq >= last_seq, "frames move forward");
+            last_seq = seq;
+            frames_seen += 1;
         }
         peak = peak.max(process.rss_bytes());
     }

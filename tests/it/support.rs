@@ -41,7 +41,7 @@ impl TestServer {
     pub async fn start_with(dir: &Path, tweak: impl FnOnce(&mut Config)) -> TestServer {
         let mut config = Config::for_data_dir(dir.to_path_buf());
         tweak(&mut config);
-        let state = handsup::open(config).expect("open server");
+        let state = handsup::open(config).await.expect("open server");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -223,13 +223,12 @@ impl Client {
     fn merge_me(&mut self, value: &Value) {
         if value["full"] == true || self.me.is_none() {
             self.me = Some(value.clone());
-        } else if let Some(me) = self.me.as_mut() {
-            if let (Some(all), Some(new)) =
+        } else if let Some(me) = self.me.as_mut()
+            && let (Some(all), Some(new)) =
                 (me["answers"].as_object_mut(), value["answers"].as_object())
-            {
-                for (k, v) in new {
-                    all.insert(k.clone(), v.clone());
-                }
+        {
+            for (k, v) in new {
+                all.insert(k.clone(), v.clone());
             }
         }
     }
@@ -281,10 +280,10 @@ impl Client {
     pub async fn wait_state(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            if let Some(state) = &self.state {
-                if pred(&state["view"]) {
-                    return state["view"].clone();
-                }
+            if let Some(state) = &self.state
+                && pred(&state["view"])
+            {
+                return state["view"].clone();
             }
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             assert!(
@@ -302,10 +301,10 @@ impl Client {
     pub async fn wait_host_state(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            if let Some(state) = &self.host_state {
-                if pred(&state["view"]) {
-                    return state["view"].clone();
-                }
+            if let Some(state) = &self.host_state
+                && pred(&state["view"])
+            {
+                return state["view"].clone();
             }
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             assert!(
@@ -375,10 +374,10 @@ impl Client {
     pub async fn wait_me(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            if let Some(me) = &self.me {
-                if pred(me) {
-                    return me.clone();
-                }
+            if let Some(me) = &self.me
+                && pred(me)
+            {
+                return me.clone();
             }
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             assert!(!left.is_zero(), "me never matched; last: {:?}", self.me);

@@ -1,0 +1,250 @@
+//! Cluster mode: several servers (each its own hub, log connection and follower) sharing one
+//! Redis at `HANDSUP_TEST_REDIS_URL`, under a key prefix of the test's own. Without Redis these
+//! tests fail; they never skip.
+
+use crate::support::*;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+fn redis_url() -> String {
+    std::env::var("HANDSUP_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A cluster of `n` nodes on one Redis; its keys are removed when it is dropped.
+pub struct Cluster {
+    pub nodes: Vec<TestServer>,
+    prefix: String,
+    _dirs: Vec<tempfile::TempDir>,
+}
+
+impl Cluster {
+    pub async fn start(n: usize) -> Cluster {
+        let prefix = format!("handsup-it:{}:", uuid::Uuid::new_v4().simple());
+        let mut nodes = Vec::new();
+        let mut dirs = Vec::new();
+        for _ in 0..n {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let (url, p) = (redis_url(), prefix.clone());
+            nodes.push(
+                TestServer::start_with(dir.path(), move |config| {
+                    config.redis_url = Some(url);
+                    config.redis_prefix = p;
+                })
+                .await,
+            );
+            dirs.push(dir);
+        }
+        Cluster {
+            nodes,
+            prefix,
+            _dirs: dirs,
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if let Ok(client) = redis::Client::open(redis_url())
+            && let Ok(mut conn) = client.get_connection()
+        {
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{}*", self.prefix))
+                .query(&mut conn)
+                .unwrap_or_default();
+            if !keys.is_empty() {
+                let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query(&mut conn);
+            }
+        }
+    }
+}
+
+/// The current poll's counts in the host's view.
+fn host_counts(view: &Value) -> Vec<u64> {
+    view["deck"][view["current"].as_u64().unwrap_or(0) as usize]["results"]["counts"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default()
+}
+
+/// A phone on the node at `ws_base` that joins, votes `first` and, if `second` is given,
+/// changes its vote. Returns the option its last acknowledged vote was for.
+async fn phone_votes(
+    ws_base: &str,
+    code: &str,
+    activity: u64,
+    first: u64,
+    second: Option<u64>,
+) -> u64 {
+    let mut phone = connect_to(ws_base, code).await;
+    let session = phone
+        .request(json!({"type": "hello", "role": "participant"}))
+        .await;
+    assert_eq!(session["type"], "session", "{session}");
+    phone
+        .ok(json!({"type": "vote", "activity": activity, "options": [first]}))
+        .await;
+    let mut last = first;
+    if let Some(second) = second {
+        phone
+            .ok(json!({"type": "vote", "activity": activity, "options": [second]}))
+            .await;
+        last = second;
+    }
+    last
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_hold_one_room_and_every_node_counts_the_same() {
+    let cluster = Cluster::start(3).await;
+    let [a, b, c] = &cluster.nodes[..] else {
+        unreachable!()
+    };
+    // The room is made on A and hosted there; the screen is on C.
+    let room = a.create_room("Plenary").await;
+    let mut host = a.host(&room).await;
+    let id = add(
+        &mut host,
+        poll("Which first?", &["Repairs", "Damp", "Rent", "Noise"]),
+    )
+    .await;
+    go_to(&mut host, id).await;
+    let mut screen = c.presenter(&room.code).await;
+    let mut screen_b = b.presenter(&room.code).await;
+
+    // 150 phones spread over the three nodes; every fifth changes its mind.
+    let mut tasks = Vec::new();
+    for i in 0..150u64 {
+        let (node, code) = (i % 3, room.code.clone());
+        let base = [a, b, c][node as usize].ws_base.clone();
+        tasks.push(tokio::spawn(async move {
+            let first = i % 4;
+            let second = (i % 5 == 0).then_some((first + 1) % 4);
+            phone_votes(&base, &code, id, first, second).await
+        }));
+    }
+    let mut expected = vec![0u64; 4];
+    for task in tasks {
+        expected[task.await.expect("phone") as usize] += 1;
+    }
+    // Every node's replica counts exactly the acknowledged votes.
+    let on_c = screen.wait_state(|v| counts(v) == expected).await;
+    let on_b = screen_b.wait_state(|v| counts(v) == expected).await;
+    let on_a = host.wait_host_state(|v| host_counts(v) == expected).await;
+    assert_eq!(on_c["activity"]["results"]["voters"], 150);
+    assert_eq!(on_b["activity"]["results"]["voters"], 150);
+    assert_eq!(on_a["deck"][0]["results"]["voters"], 150);
+    // And they stand at the same place in the same history.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while screen.try_recv(Duration::from_millis(50)).await.is_some() {}
+    while screen_b.try_recv(Duration::from_millis(50)).await.is_some() {}
+    let (sc, sb) = (
+        screen.state.clone().unwrap(),
+        screen_b.state.clone().unwrap(),
+    );
+    assert_eq!((&sc["epoch"], &sc["seq"]), (&sb["epoch"], &sb["seq"]));
+    // The export (from B, which never saw the votes arrive) is the same recount.
+    let csv = b.export_csv(&room, id).await;
+    assert_eq!(csv.lines().count() - 1, 150, "{csv}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_that_moves_to_another_node_keeps_its_identity_and_its_vote() {
+    let cluster = Cluster::start(3).await;
+    let [a, b, c] = &cluster.nodes[..] else {
+        unreachable!()
+    };
+    let room = a.create_room("Meetup").await;
+    let mut host = a.host(&room).await;
+    let id = add(&mut host, poll("Tea or coffee?", &["Tea", "Coffee"])).await;
+    go_to(&mut host, id).await;
+    let mut screen = c.presenter(&room.code).await;
+
+    let mut phone = a.participant(&room.code, None, Some("Ann")).await;
+    phone
+        .ok(json!({"type": "vote", "activity": id, "options": [0]}))
+        .await;
+    let (token, who) = (
+        phone.token.clone().unwrap(),
+        phone.participant.clone().unwrap(),
+    );
+    screen.wait_state(|v| counts(v) == vec![1, 0]).await;
+    drop(phone);
+
+    // Back on B with its token: the same person, its vote still its own, and it can change it.
+    let mut moved = b.participant(&room.code, Some(&token), None).await;
+    assert_eq!(moved.participant.as_deref(), Some(who.as_str()));
+    let me = moved
+        .wait_me(|me| !me["answers"].as_object().is_none_or(|a| a.is_empty()))
+        .await;
+    assert_eq!(me["name"], "Ann");
+    assert_eq!(me["answers"][id.to_string()]["options"], json!([0]), "{me}");
+    moved
+        .ok(json!({"type": "vote", "activity": id, "options": [1]}))
+        .await;
+    let view = screen.wait_state(|v| counts(v) == vec![0, 1]).await;
+    assert_eq!(
+        view["activity"]["results"]["voters"], 1,
+        "one person, one vote"
+    );
+    host.wait_host_state(|v| host_counts(v) == vec![0, 1]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_node_counts_who_is_connected_through_any_node() {
+    let cluster = Cluster::start(3).await;
+    let [a, b, c] = &cluster.nodes[..] else {
+        unreachable!()
+    };
+    let room = a.create_room("Who is here").await;
+    let mut screen = c.presenter(&room.code).await;
+    let mut phones = Vec::new();
+    for node in [a, a, b, b, b, c] {
+        phones.push(node.participant(&room.code, None, None).await);
+    }
+    screen.wait_state(|v| v["online"] == 6).await;
+    // Three leave (two from B, one from A): every node's count drops.
+    phones.remove(4);
+    phones.remove(3);
+    phones.remove(0);
+    screen.wait_state(|v| v["online"] == 3).await;
+    let mut host = b.host(&room).await;
+    let people = host.request(json!({"type": "list_people"})).await;
+    let online = people["people"]
+        .as_array()
+        .map(|p| p.iter().filter(|p| p["online"] == true).count())
+        .unwrap_or_default();
+    assert_eq!(online, 3, "{people}");
+    drop(phones);
+    screen.wait_state(|v| v["online"] == 0).await;
+    host.wait_host_state(|v| v["online"] == 0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_deleted_on_one_node_closes_everywhere() {
+    let cluster = Cluster::start(2).await;
+    let [a, b] = &cluster.nodes[..] else {
+        unreachable!()
+    };
+    let room = a.create_room("Short one").await;
+    let mut phone = b.participant(&room.code, None, None).await;
+    let response = a
+        .http
+        .delete(format!("{}/api/rooms/{}", a.base, room.code))
+        .bearer_auth(&room.host_key)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(response.status(), 204);
+    assert_eq!(phone.wait_closed().await, 4000);
+    // Gone for B too: no node finds it any more.
+    let missing: Value = b
+        .http
+        .get(format!("{}/api/rooms/{}", b.base, room.code))
+        .send()
+        .await
+        .expect("lookup")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(missing["error"]["code"], "room_not_found", "{missing}");
+}
