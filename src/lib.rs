@@ -57,10 +57,10 @@ pub async fn open(config: Config) -> Result<AppState, StartError> {
     })?;
     type Logs = (
         Arc<dyn store::CommandLog>,
-        Option<Arc<dyn store::Presence>>,
+        Option<Arc<dyn store::Cluster>>,
         Secret,
     );
-    let (log, presence, secret): Logs = match &config.redis_url {
+    let (log, cluster, secret): Logs = match &config.redis_url {
         Some(url) => {
             let log = RedisLog::connect(url, &config.redis_prefix).await?;
             // Every node signs and checks participants' tokens with the same secret.
@@ -77,7 +77,7 @@ pub async fn open(config: Config) -> Result<AppState, StartError> {
             (Arc::new(log), None, secret)
         }
     };
-    let hub = Hub::load(log, presence, HubSettings::from_config(&config), secret).await?;
+    let hub = Hub::load(log, cluster, HubSettings::from_config(&config), secret).await?;
     Ok(AppState::new(Arc::new(hub), Arc::new(config)))
 }
 
@@ -97,7 +97,7 @@ pub async fn run(
             let mut interval = tokio::time::interval(every);
             loop {
                 interval.tick().await;
-                hub.sweep_expired(hub::now_ms()).await;
+                hub.sweep_expired(hub::now_ms(), every).await;
                 limits.forget_idle();
             }
         })

@@ -192,8 +192,24 @@ async fn not_found(uri: Uri) -> Response {
     assets::not_found_page().await
 }
 
+/// 200 while this server serves. In a cluster it also says whether Redis answers: a node that
+/// cannot reach Redis still serves what it holds (read-only), so it stays in the balancer, and
+/// says `"status": "degraded"` with `"redis": "unavailable"` until Redis is back.
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
-    axum::Json(json!({"status": "ok", "rooms": state.hub.room_count()})).into_response()
+    let rooms = state.hub.room_count();
+    if !state.hub.is_cluster() {
+        return axum::Json(json!({"status": "ok", "rooms": rooms})).into_response();
+    }
+    let reachable =
+        tokio::time::timeout(std::time::Duration::from_secs(2), state.hub.log_reachable())
+            .await
+            .unwrap_or(false);
+    axum::Json(json!({
+        "status": if reachable { "ok" } else { "degraded" },
+        "rooms": rooms,
+        "redis": if reachable { "ok" } else { "unavailable" },
+    }))
+    .into_response()
 }
 
 async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> Response {

@@ -7,7 +7,7 @@ pub mod room;
 
 use crate::config::Config;
 use crate::domain::{Command, Room, RoomCommand, RoomLimits};
-use crate::store::{CommandLog, Presence, RoomRecord, StoreError, StoredRoom};
+use crate::store::{Cluster, CommandLog, RoomRecord, StoreError, StoredRoom};
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 use identity::Secret;
@@ -51,7 +51,7 @@ pub struct Hub {
     /// This process's number among the log's writers: entries it proposed carry it.
     node: u64,
     /// In a cluster: who is connected through every node.
-    presence: Option<Arc<dyn Presence>>,
+    cluster: Option<Arc<dyn Cluster>>,
     metrics: Arc<Metrics>,
 }
 
@@ -80,14 +80,14 @@ impl Hub {
     /// cluster) rooms are loaded when first asked for ([`Hub::find`]).
     pub async fn load(
         log: Arc<dyn CommandLog>,
-        presence: Option<Arc<dyn Presence>>,
+        cluster: Option<Arc<dyn Cluster>>,
         settings: HubSettings,
         secret: Secret,
     ) -> Result<Hub, StoreError> {
         let hub = Hub {
             rooms: DashMap::new(),
             log,
-            presence,
+            cluster,
             settings: Arc::new(settings),
             secret,
             node: rand::rng().random(),
@@ -172,7 +172,7 @@ impl Hub {
                 settings: Arc::clone(&self.settings),
                 metrics: Arc::clone(&self.metrics),
                 node: self.node,
-                presence: self.presence.clone(),
+                cluster: self.cluster.clone(),
             },
         )
     }
@@ -209,7 +209,11 @@ impl Hub {
     /// Creates a room with a fresh random code and host key; resolves once it is durable and
     /// the room has read its first command back from the log.
     pub async fn create_room(&self, title: &str) -> Result<CreatedRoom, CreateError> {
-        if self.rooms.len() as u32 >= self.settings.max_rooms {
+        let rooms = match &self.cluster {
+            Some(cluster) => cluster.room_count().await?,
+            None => self.rooms.len() as u64,
+        };
+        if rooms >= u64::from(self.settings.max_rooms) {
             return Err(CreateError::TooManyRooms(self.settings.max_rooms));
         }
         let host_key = identity::new_host_key();
@@ -318,21 +322,38 @@ impl Hub {
         Ok(true)
     }
 
-    /// Deletes every room idle for longer than the retention time. Returns how many.
-    pub async fn sweep_expired(&self, now: i64) -> usize {
-        let expired: Vec<String> = self
-            .rooms
-            .iter()
-            .filter(|entry| {
-                let handle = entry.value();
-                let state = handle.lock();
-                // A room still being created has no activity yet to date it by.
-                state.room.is_created() && handle.expires_at(&state.room) <= now
-            })
-            .map(|entry| entry.key().clone())
-            .collect();
+    /// Deletes every room idle for longer than the retention time. Returns how many. In a
+    /// cluster one node sweeps at a time (a claim held for half the sweep interval), over every
+    /// room in the log, loaded here or not.
+    pub async fn sweep_expired(&self, now: i64, every: Duration) -> usize {
+        let expired: Vec<String> = match &self.cluster {
+            Some(cluster) => {
+                let turn = cluster
+                    .claim("sweep", (every / 2).max(Duration::from_secs(1)))
+                    .await;
+                let before = now.saturating_sub(self.settings.retention.as_millis() as i64);
+                match turn {
+                    Ok(true) => match cluster.idle_rooms(before).await {
+                        Ok(codes) => codes,
+                        Err(err) => {
+                            tracing::warn!(error = %err, "cannot list idle rooms");
+                            Vec::new()
+                        }
+                    },
+                    Ok(false) => Vec::new(),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "cannot take the sweeper's turn");
+                        Vec::new()
+                    }
+                }
+            }
+            None => self.local_expired(now),
+        };
         let mut removed = 0;
         for code in expired {
+            if self.cluster.is_some() && self.find(&code).await.ok().flatten().is_none() {
+                continue;
+            }
             match self
                 .delete_room(&code, crate::protocol::close::ROOM_DELETED)
                 .await
@@ -348,6 +369,32 @@ impl Hub {
             tracing::info!(removed, "deleted rooms past their retention time");
         }
         removed
+    }
+
+    /// Whether the log (and in a cluster, Redis) answers.
+    pub async fn log_reachable(&self) -> bool {
+        match &self.cluster {
+            Some(cluster) => cluster.ping().await.is_ok(),
+            None => true,
+        }
+    }
+
+    pub fn is_cluster(&self) -> bool {
+        self.cluster.is_some()
+    }
+
+    /// The rooms live here that are past their retention time.
+    fn local_expired(&self, now: i64) -> Vec<String> {
+        self.rooms
+            .iter()
+            .filter(|entry| {
+                let handle = entry.value();
+                let state = handle.lock();
+                // A room still being created has no activity yet to date it by.
+                state.room.is_created() && handle.expires_at(&state.room) <= now
+            })
+            .map(|entry| entry.key().clone())
+            .collect()
     }
 
     /// Waits until everything queued in the log is durable.
@@ -549,5 +596,64 @@ mod tests {
         assert_eq!(room.epoch_seq(), before);
         let tail = log.tail(&created.code, 0, 100).await.expect("tail");
         assert_eq!(tail.len(), 1, "only the create command is logged");
+    }
+
+    #[tokio::test]
+    async fn one_node_of_a_cluster_closes_a_countdown() {
+        use crate::store::redis::{RedisLog, tests::Redis, tests::test_url};
+        let prefix = format!("handsup-test:{}:", uuid::Uuid::new_v4().simple());
+        let _cleanup = Redis {
+            prefix: prefix.clone(),
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = Config::for_data_dir(dir.path().to_path_buf());
+        let mut hubs = Vec::new();
+        for _ in 0..2 {
+            let log = Arc::new(
+                RedisLog::connect(&test_url(), &prefix)
+                    .await
+                    .expect("redis"),
+            );
+            let hub = Hub::load(
+                Arc::clone(&log) as Arc<dyn CommandLog>,
+                Some(log as Arc<dyn Cluster>),
+                HubSettings::from_config(&config),
+                Secret::fixed(7),
+            )
+            .await
+            .expect("hub");
+            hubs.push(hub);
+        }
+        let created = hubs[0].create_room("Quick").await.expect("room");
+        let here = hubs[0].get(&created.code).expect("room on the first node");
+        let there = hubs[1]
+            .find(&created.code)
+            .await
+            .expect("read")
+            .expect("room on the second node");
+        let poll: crate::domain::activity::ActivitySpec = serde_json::from_value(
+            serde_json::json!({"kind": "poll", "question": "Now?", "options": ["Yes", "No"]}),
+        )
+        .expect("spec");
+        here.submit(Command::Room(RoomCommand::AddActivity {
+            spec: poll,
+            position: None,
+        }))
+        .await
+        .expect("add");
+        let activity = ActivityId(0);
+        for (nth, closes_at) in [(1, Some(1_000)), (2, Some(2_000)), (3, None)] {
+            let (a, b) = tokio::join!(
+                here.may_close(activity, closes_at),
+                there.may_close(activity, closes_at)
+            );
+            assert!(
+                a ^ b,
+                "countdown {nth}: exactly one node closes it ({a}, {b})"
+            );
+        }
+        for hub in &hubs {
+            hub.delete_room(&created.code, 4000).await.expect("delete");
+        }
     }
 }

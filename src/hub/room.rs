@@ -22,7 +22,7 @@ use crate::domain::{
 };
 use crate::protocol::ServerMsg;
 use crate::store::{
-    CommandLog, LogEntry, LogEvent, NewEntry, Origin, Presence, PresenceUpdate, RoomRecord,
+    Cluster, CommandLog, LogEntry, LogEvent, NewEntry, Origin, PresenceUpdate, RoomRecord,
     StoreError,
 };
 use axum::extract::ws::Utf8Bytes;
@@ -46,6 +46,8 @@ const EMBED_INTERVAL: Duration = Duration::from_millis(100);
 const PRESENCE_INTERVAL: Duration = Duration::from_secs(1);
 /// How long a node's participants count as connected without it publishing again.
 const PRESENCE_TTL: Duration = Duration::from_secs(10);
+/// How long a node's claim to close a countdown holds (another node closes it after that).
+const COUNTDOWN_CLAIM: Duration = Duration::from_secs(3);
 /// Entries read per request when the owner catches up with its log.
 const CATCH_UP_PAGE: usize = 1_000;
 /// How long the owner waits before trying again to read a log that cannot be read.
@@ -85,7 +87,7 @@ pub struct RoomHandle {
     /// Who is connected now, with how many connections each (breakout rounds need the names).
     present: Mutex<std::collections::BTreeMap<ParticipantId, u32>>,
     /// In a cluster: who is connected through other nodes, and how many they are.
-    presence: Option<Arc<dyn Presence>>,
+    cluster: Option<Arc<dyn Cluster>>,
     online_elsewhere: AtomicU64,
     connections: AtomicU64,
     /// Set by every change; cleared by the ticker when it renders.
@@ -165,8 +167,8 @@ pub struct RoomServices {
     pub metrics: Arc<Metrics>,
     /// This node's number, in the origin of every entry it proposes.
     pub node: u64,
-    /// In a cluster: the presence every node publishes to.
-    pub presence: Option<Arc<dyn Presence>>,
+    /// In a cluster: what the nodes share besides the log (presence, claims).
+    pub cluster: Option<Arc<dyn Cluster>>,
 }
 
 /// Applies one logged command to `room`: what `apply` said, or why the entry could not be read.
@@ -220,7 +222,7 @@ impl RoomHandle {
             settings,
             metrics,
             node,
-            presence,
+            cluster,
         } = services;
         let empty = || watch::channel(Utf8Bytes::from_static("")).0;
         // Follow before anything can be appended, so that nothing is missed.
@@ -241,7 +243,7 @@ impl RoomHandle {
             settings,
             metrics,
             present: Mutex::new(std::collections::BTreeMap::new()),
-            presence: presence.clone(),
+            cluster: cluster.clone(),
             online_elsewhere: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             dirty: AtomicBool::new(true),
@@ -259,15 +261,15 @@ impl RoomHandle {
             answers_changed: watch::channel(0).0,
         });
         tokio::spawn(Arc::clone(&handle).run_owner(feed));
-        if let Some(presence) = presence {
-            tokio::spawn(Arc::clone(&handle).run_presence(presence));
+        if let Some(cluster) = cluster {
+            tokio::spawn(Arc::clone(&handle).run_presence(cluster));
         }
         handle
     }
 
     /// In a cluster: publishes who is connected through this node, and hears how many are
     /// connected through the others, every `PRESENCE_INTERVAL` while anyone is connected here.
-    async fn run_presence(self: Arc<Self>, presence: Arc<dyn Presence>) {
+    async fn run_presence(self: Arc<Self>, presence: Arc<dyn Cluster>) {
         use std::collections::BTreeSet;
         let mut published: BTreeSet<ParticipantId> = BTreeSet::new();
         let mut full = true;
@@ -719,8 +721,8 @@ impl RoomHandle {
     pub async fn present_everywhere(&self) -> Vec<ParticipantId> {
         let mut present: std::collections::BTreeSet<ParticipantId> =
             self.present().into_iter().collect();
-        if let Some(presence) = &self.presence {
-            match presence.everyone(&self.code).await {
+        if let Some(cluster) = &self.cluster {
+            match cluster.everyone(&self.code).await {
                 Ok(ids) => present.extend(
                     ids.iter()
                         .filter_map(|id| uuid::Uuid::parse_str(id).ok())
@@ -879,8 +881,16 @@ impl RoomHandle {
             }
             // A countdown that has run out closes voting through the log like any other change,
             // so replay and every screen agree on when it closed.
-            let due = self.lock().room.countdown_due(now_ms());
-            if let Some(activity) = due {
+            let due = {
+                let state = self.lock();
+                state.room.countdown_due(now_ms()).map(|activity| {
+                    let closes_at = state.room.activity(activity).ok().and_then(|a| a.closes_at);
+                    (activity, closes_at)
+                })
+            };
+            if let Some((activity, closes_at)) = due
+                && self.may_close(activity, closes_at).await
+            {
                 let close = Command::Room(RoomCommand::SetVoting {
                     activity,
                     open: false,
@@ -941,6 +951,28 @@ impl RoomHandle {
         }
         drop(to_fanout);
         let _ = fanout.await;
+    }
+
+    /// Whether this node closes a countdown that has run out. In a cluster every node with
+    /// connections sees it run out; one claims it, so the log holds one close. If that node dies
+    /// before closing, its claim lapses and another node closes it.
+    pub(super) async fn may_close(&self, activity: ActivityId, closes_at: Option<Millis>) -> bool {
+        let Some(cluster) = &self.cluster else {
+            return true;
+        };
+        let name = format!(
+            "close:{}:{}:{}",
+            self.code,
+            activity.0,
+            closes_at.unwrap_or_default()
+        );
+        match cluster.claim(&name, COUNTDOWN_CLAIM).await {
+            Ok(won) => won,
+            Err(err) => {
+                tracing::warn!(room = %self.code, error = %err, "cannot claim a countdown's close");
+                false
+            }
+        }
     }
 
     /// Hands each participant frame to the shards a group at a time. A group is about
@@ -1089,7 +1121,7 @@ mod tests {
                 settings: Arc::new(HubSettings::from_config(&config)),
                 metrics: Arc::new(Metrics::default()),
                 node: 1,
-                presence: None,
+                cluster: None,
             },
         );
         (dir, handle)

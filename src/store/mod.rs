@@ -182,11 +182,12 @@ pub trait CommandLog: Send + Sync + 'static {
     }
 }
 
-/// Who is connected to a room on every node of a cluster. Each node publishes the participants
-/// connected to it; an entry lapses unless its node publishes again within `ttl`, so a node that
-/// dies takes its participants with it. (A server on a log of its own needs none of this: it
-/// knows who is connected.)
-pub trait Presence: Send + Sync + 'static {
+/// What the nodes of a cluster share besides the log: who is connected to a room through every
+/// node, one-at-a-time claims (one node closes a countdown, one sweeps), and counts. Each node
+/// publishes the participants connected to it; an entry lapses unless its node publishes again
+/// within `ttl`, so a node that dies takes its participants with it. (A server on a log of its
+/// own needs none of this: it knows all of it.)
+pub trait Cluster: Send + Sync + 'static {
     /// Updates this node's participants in `room` (ids added and removed since the last call,
     /// or, with `full`, the whole set) and keeps them for `ttl`. Resolves with how many are
     /// connected through the other live nodes, and whether this node's entry had lapsed (the
@@ -201,6 +202,18 @@ pub trait Presence: Send + Sync + 'static {
 
     /// The participants connected to `room` through any live node.
     fn everyone(&self, room: &str) -> LogFuture<Vec<String>>;
+
+    /// Claims `name` for `ttl`: `true` for exactly one caller in the cluster until it lapses.
+    fn claim(&self, name: &str, ttl: std::time::Duration) -> LogFuture<bool>;
+
+    /// How many rooms the cluster holds.
+    fn room_count(&self) -> LogFuture<u64>;
+
+    /// The rooms whose last entry is older than `before`.
+    fn idle_rooms(&self, before: Millis) -> LogFuture<Vec<String>>;
+
+    /// Resolves `Ok` if the shared store answers.
+    fn ping(&self) -> LogFuture<()>;
 }
 
 /// What a node's participants did since it last published.

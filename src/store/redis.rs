@@ -742,7 +742,7 @@ impl CommandLog for RedisLog {
     }
 }
 
-impl super::Presence for RedisLog {
+impl super::Cluster for RedisLog {
     fn publish(
         &self,
         room: &str,
@@ -775,6 +775,62 @@ impl super::Presence for RedisLog {
         })
     }
 
+    fn claim(&self, name: &str, ttl: Duration) -> LogFuture<bool> {
+        let mut conn = self.conn.clone();
+        let key = format!("{}claim:{name}", self.keys.prefix);
+        Box::pin(async move {
+            let set: Option<String> = redis::cmd("SET")
+                .arg(key)
+                .arg("1")
+                .arg("NX")
+                .arg("PX")
+                .arg(ttl.as_millis().max(1) as u64)
+                .query_async(&mut conn)
+                .await
+                .map_err(unavailable)?;
+            Ok(set.is_some())
+        })
+    }
+
+    fn room_count(&self) -> LogFuture<u64> {
+        let mut conn = self.conn.clone();
+        let key = self.keys.rooms();
+        Box::pin(async move {
+            redis::cmd("SCARD")
+                .arg(key)
+                .query_async(&mut conn)
+                .await
+                .map_err(unavailable)
+        })
+    }
+
+    fn idle_rooms(&self, before: crate::domain::Millis) -> LogFuture<Vec<String>> {
+        let mut conn = self.conn.clone();
+        let (key, prefix) = (self.keys.rooms(), self.keys.prefix.clone());
+        Box::pin(async move {
+            redis::cmd("EVAL")
+                .arg(IDLE_ROOMS)
+                .arg(1)
+                .arg(key)
+                .arg(before)
+                .arg(prefix)
+                .query_async(&mut conn)
+                .await
+                .map_err(unavailable)
+        })
+    }
+
+    fn ping(&self) -> LogFuture<()> {
+        let mut conn = self.conn.clone();
+        Box::pin(async move {
+            let _: String = redis::cmd("PING")
+                .query_async(&mut conn)
+                .await
+                .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
     fn everyone(&self, room: &str) -> LogFuture<Vec<String>> {
         let mut conn = self.conn.clone();
         let index = self.keys.present(room);
@@ -790,6 +846,16 @@ impl super::Presence for RedisLog {
     }
 }
 
+/// The rooms whose last entry is before ARGV[1] (KEYS: the rooms set; ARGV[2]: key prefix).
+const IDLE_ROOMS: &str = r#"
+local idle = {}
+for _, code in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local at = tonumber(redis.call('HGET', ARGV[2] .. 'room:' .. code, 'at'))
+  if at == nil or at < tonumber(ARGV[1]) then table.insert(idle, code) end
+end
+return idle
+"#;
+
 #[cfg(test)]
 pub mod tests {
     use super::*;
@@ -802,7 +868,7 @@ pub mod tests {
 
     /// A fresh log under a key prefix of its own, removed when the test ends.
     pub struct Redis {
-        prefix: String,
+        pub prefix: String,
     }
 
     impl Drop for Redis {
@@ -844,7 +910,7 @@ pub mod tests {
 
     #[tokio::test]
     async fn presence_is_the_union_of_the_live_nodes_and_lapses_with_a_dead_one() {
-        use super::super::{Presence, PresenceUpdate};
+        use super::super::{Cluster, PresenceUpdate};
         let (_fixture, _) = <Redis as super::super::contract::Fixture>::new().await;
         let log = RedisLog::connect(&test_url(), &_fixture.prefix)
             .await
@@ -913,6 +979,35 @@ pub mod tests {
         };
         log.publish(room, 2, full, ttl).await.unwrap();
         assert_eq!(log.everyone(room).await.unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn one_claim_wins_and_idle_rooms_are_found() {
+        use super::super::Cluster;
+        use super::super::contract::{code, entry, record};
+        let (fixture, _) = <Redis as super::super::contract::Fixture>::new().await;
+        let log = RedisLog::connect(&test_url(), &fixture.prefix)
+            .await
+            .expect("log");
+        let other = RedisLog::connect(&test_url(), &fixture.prefix)
+            .await
+            .expect("log");
+        let ttl = Duration::from_millis(300);
+        assert!(log.claim("close:1", ttl).await.unwrap());
+        assert!(!other.claim("close:1", ttl).await.unwrap(), "one node wins");
+        assert!(other.claim("close:2", ttl).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(other.claim("close:1", ttl).await.unwrap(), "a claim lapses");
+
+        let (old, new) = (code(), code());
+        log.create_room(record(&old), entry(1)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let cut = crate::hub::now_ms();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        log.create_room(record(&new), entry(1)).await.unwrap();
+        assert_eq!(log.room_count().await.unwrap(), 2);
+        assert_eq!(log.idle_rooms(cut).await.unwrap(), vec![old.clone()]);
+        log.ping().await.unwrap();
     }
 
     #[test]

@@ -248,3 +248,107 @@ async fn a_session_deleted_on_one_node_closes_everywhere() {
         .expect("json");
     assert_eq!(missing["error"]["code"], "room_not_found", "{missing}");
 }
+
+/// The room's logged commands, as Redis holds them.
+fn logged_commands(cluster: &Cluster, code: &str) -> Vec<Value> {
+    let client = redis::Client::open(redis_url()).expect("redis url");
+    let mut conn = client.get_connection().expect("redis");
+    let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
+        .arg(format!("{}room:{code}:log", cluster.prefix))
+        .arg("-")
+        .arg("+")
+        .query(&mut conn)
+        .expect("xrange");
+    entries
+        .into_iter()
+        .filter_map(|(_, fields)| {
+            let command = fields.into_iter().find(|(k, _)| k == "c")?.1;
+            serde_json::from_str(&command).ok()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_countdown_is_closed_once_however_many_nodes_watch_it() {
+    let cluster = Cluster::start(3).await;
+    let [a, b, c] = &cluster.nodes[..] else {
+        unreachable!()
+    };
+    let room = a.create_room("Quick vote").await;
+    let mut host = a.host(&room).await;
+    let id = add(&mut host, poll("Quick!", &["A", "B"])).await;
+    go_to(&mut host, id).await;
+    // Every node has someone watching, so every node's ticker sees the countdown run out.
+    let mut screens = vec![
+        a.presenter(&room.code).await,
+        b.presenter(&room.code).await,
+        c.presenter(&room.code).await,
+    ];
+    host.ok(json!({"type": "set_countdown", "activity": id, "seconds": 1}))
+        .await;
+    for screen in &mut screens {
+        screen
+            .wait_state(|v| v["activity"]["voting_open"] == false)
+            .await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let closes = logged_commands(&cluster, &room.code)
+        .into_iter()
+        .filter(|c| c["type"] == "set_voting" && c["open"] == false)
+        .count();
+    assert_eq!(closes, 1, "one close in the log");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cluster_holds_at_most_max_rooms_whichever_node_is_asked() {
+    let prefix = format!("handsup-it:{}:", uuid::Uuid::new_v4().simple());
+    let mut nodes = Vec::new();
+    let mut dirs = Vec::new();
+    for _ in 0..2 {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (url, p) = (redis_url(), prefix.clone());
+        nodes.push(
+            TestServer::start_with(dir.path(), move |config| {
+                config.redis_url = Some(url);
+                config.redis_prefix = p;
+                config.max_rooms = 3;
+            })
+            .await,
+        );
+        dirs.push(dir);
+    }
+    let cluster = Cluster {
+        nodes,
+        prefix,
+        _dirs: dirs,
+    };
+    let [a, b] = &cluster.nodes[..] else {
+        unreachable!()
+    };
+    a.create_room("one").await;
+    b.create_room("two").await;
+    a.create_room("three").await;
+    for node in [a, b] {
+        let response = node
+            .http
+            .post(format!("{}/api/rooms", node.base))
+            .json(&json!({"title": "four"}))
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(response.status(), 503);
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["error"]["code"], "too_many_rooms", "{body}");
+    }
+    let health: Value = b
+        .http
+        .get(format!("{}/healthz", b.base))
+        .send()
+        .await
+        .expect("healthz")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["redis"], "ok");
+}
