@@ -419,8 +419,10 @@ impl RoomHandle {
         let started = Instant::now();
         match append.await {
             Ok(position) => {
+                // A new room learns its epoch from the log's answer to its create (the owner may
+                // have applied the entry already).
                 let mut state = self.lock();
-                if state.seq == 0 && state.epoch == 0 {
+                if state.epoch == 0 {
                     state.epoch = position.epoch;
                 }
             }

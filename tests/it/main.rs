@@ -7,6 +7,7 @@ mod cluster;
 mod deck;
 mod embed;
 mod embed_http;
+mod failover;
 mod fanout;
 mod grid;
 mod http_errors;

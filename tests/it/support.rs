@@ -433,9 +433,14 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(dir: &Path, extra: &[&str]) -> ServerProcess {
+        ServerProcess::start_on(dir, "127.0.0.1:0", extra)
+    }
+
+    /// The server binary listening on `bind`.
+    pub fn start_on(dir: &Path, bind: &str, extra: &[&str]) -> ServerProcess {
         use std::io::{BufRead, BufReader};
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_handsup"))
-            .args(["--bind", "127.0.0.1:0", "--data-dir"])
+            .args(["--bind", bind, "--data-dir"])
             .arg(dir)
             .args(extra)
             .env("RUST_LOG", "info")
