@@ -95,6 +95,13 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub fanout_group: u32,
 
+    /// A room's state is saved every this many commands, so that loading it reads the latest
+    /// snapshot and the entries after it instead of its whole log (in a cluster the Redis stream
+    /// is then trimmed behind the snapshot, keeping one interval).
+    #[arg(long, env = "HANDSUP_SNAPSHOT_EVERY", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(10..=10_000_000))]
+    pub snapshot_every: u64,
+
     /// A connection whose frames cannot be written within this time is closed as a slow consumer.
     #[arg(long, env = "HANDSUP_SEND_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub send_timeout: Duration,

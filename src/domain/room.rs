@@ -317,13 +317,13 @@ pub struct EmbedSettings {
     pub voting: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Participant {
     pub name: Option<String>,
     pub joined_at: Millis,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Room {
     created: bool,
     pub(crate) title: String,

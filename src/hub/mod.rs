@@ -27,6 +27,7 @@ pub struct HubSettings {
     pub fanout_group: u32,
     pub room_limits: RoomLimits,
     pub max_rooms: u32,
+    pub snapshot_every: u64,
 }
 
 impl HubSettings {
@@ -39,6 +40,7 @@ impl HubSettings {
             fanout_group: config.fanout_group,
             room_limits: config.room_limits(),
             max_rooms: config.max_rooms,
+            snapshot_every: config.snapshot_every,
         }
     }
 }
@@ -100,7 +102,7 @@ impl Hub {
                     continue;
                 };
                 commands += stored.entries.len();
-                if let Some(handle) = hub.room_from(stored) {
+                if let Some(handle) = hub.room_from(stored).await {
                     hub.rooms.insert(code, handle);
                 }
             }
@@ -114,9 +116,15 @@ impl Hub {
         Ok(hub)
     }
 
-    /// A live room replayed from what the log holds of it.
-    fn room_from(&self, stored: StoredRoom) -> Option<Arc<RoomHandle>> {
-        let (room, seq) = room::replay(&stored.entries);
+    /// A live room rebuilt from what the log holds of it (its snapshot and the entries after).
+    async fn room_from(&self, stored: StoredRoom) -> Option<Arc<RoomHandle>> {
+        let (room, seq) = match room::rebuild(self.log.as_ref(), &stored).await {
+            Ok(rebuilt) => rebuilt,
+            Err(err) => {
+                tracing::error!(room = %stored.record.code, error = %err, "cannot rebuild a room from its log");
+                return None;
+            }
+        };
         if !room.is_created() {
             tracing::warn!(room = %stored.record.code, "skipping a room with no create command");
             return None;
@@ -141,13 +149,16 @@ impl Hub {
         let Some(stored) = self.log.load_room(code).await? else {
             return Ok(None);
         };
+        let Some(handle) = self.room_from(stored).await else {
+            return Ok(None);
+        };
         // Another request may have loaded it meanwhile: the first one in stays.
         let room = match self.rooms.entry(code.to_string()) {
-            Entry::Occupied(live) => Arc::clone(live.get()),
-            Entry::Vacant(slot) => match self.room_from(stored) {
-                Some(handle) => Arc::clone(slot.insert(handle).value()),
-                None => return Ok(None),
-            },
+            Entry::Occupied(live) => {
+                handle.close_all(crate::protocol::close::ROOM_DELETED);
+                Arc::clone(live.get())
+            }
+            Entry::Vacant(slot) => Arc::clone(slot.insert(handle).value()),
         };
         self.metrics.rooms.set(self.rooms.len() as i64);
         Ok(Some(room))
@@ -467,6 +478,14 @@ mod tests {
         fn rooms(&self) -> LogFuture<Vec<String>> {
             self.inner.rooms()
         }
+        fn write_snapshot(
+            &self,
+            room: &str,
+            snapshot: crate::store::Snapshot,
+            keep: u64,
+        ) -> LogFuture<()> {
+            self.inner.write_snapshot(room, snapshot, keep)
+        }
         fn load_room(&self, code: &str) -> LogFuture<Option<StoredRoom>> {
             self.inner.load_room(code)
         }
@@ -655,5 +674,161 @@ mod tests {
         for hub in &hubs {
             hub.delete_room(&created.code, 4000).await.expect("delete");
         }
+    }
+
+    /// A room whose log has grown past a few snapshot points.
+    async fn busy_room(hub: &Hub, commands: u64) -> (CreatedRoom, Arc<RoomHandle>) {
+        let created = hub.create_room("Busy").await.expect("room");
+        let room = hub.get(&created.code).expect("live room");
+        let poll: crate::domain::activity::ActivitySpec = serde_json::from_value(
+            serde_json::json!({"kind": "poll", "question": "Which?", "options": ["A", "B", "C"]}),
+        )
+        .expect("spec");
+        room.submit(Command::Room(RoomCommand::AddActivity {
+            spec: poll,
+            position: None,
+        }))
+        .await
+        .expect("add");
+        room.submit(Command::Room(RoomCommand::Navigate {
+            to: crate::domain::Navigate::Activity(ActivityId(0)),
+        }))
+        .await
+        .expect("show");
+        let mut n = 0u128;
+        while room.epoch_seq().1 < commands {
+            n += 1;
+            let who = ParticipantId(uuid::Uuid::from_u128(n));
+            room.submit(Command::Join {
+                participant: who,
+                name: None,
+            })
+            .await
+            .expect("join");
+            room.submit(vote(who, (n % 3) as u32)).await.expect("vote");
+        }
+        (created, room)
+    }
+
+    #[tokio::test]
+    async fn a_room_is_loaded_from_its_snapshot_and_the_entries_after_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::for_data_dir(dir.path().to_path_buf());
+        config.snapshot_every = 10;
+        let path = dir.path().join("log.db");
+        let (code, before) = {
+            let log = Arc::new(SqliteLog::open(&path).expect("log"));
+            let hub = Hub::load(
+                log,
+                None,
+                HubSettings::from_config(&config),
+                Secret::fixed(7),
+            )
+            .await
+            .expect("hub");
+            let (created, room) = busy_room(&hub, 45).await;
+            hub.flush().await.expect("flush");
+            let state = room.lock();
+            (created.code, (state.room.clone(), state.seq))
+        };
+        let log = Arc::new(SqliteLog::open(&path).expect("log"));
+        let stored = log.load_room(&code).await.expect("read").expect("room");
+        let snapshot = stored.snapshot.as_ref().expect("a snapshot was saved");
+        assert_eq!(snapshot.seq % 10, 0);
+        assert!(snapshot.seq >= 40, "the latest one: {}", snapshot.seq);
+        assert!(stored.entries.iter().all(|e| e.seq > snapshot.seq));
+        let hub = Hub::load(
+            log,
+            None,
+            HubSettings::from_config(&config),
+            Secret::fixed(7),
+        )
+        .await
+        .expect("hub");
+        let room = hub.get(&code).expect("reloaded");
+        let state = room.lock();
+        assert_eq!(
+            (state.room.clone(), state.seq),
+            before,
+            "the same room at the same place"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_node_behind_a_trimmed_stream_reloads_from_the_snapshot() {
+        use crate::store::redis::{RedisLog, tests::Redis, tests::test_url};
+        let prefix = format!("handsup-test:{}:", uuid::Uuid::new_v4().simple());
+        let _cleanup = Redis {
+            prefix: prefix.clone(),
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::for_data_dir(dir.path().to_path_buf());
+        config.snapshot_every = 10;
+        let log = Arc::new(
+            RedisLog::connect(&test_url(), &prefix)
+                .await
+                .expect("redis"),
+        );
+        let hub = Hub::load(
+            Arc::clone(&log) as Arc<dyn CommandLog>,
+            Some(Arc::clone(&log) as Arc<dyn Cluster>),
+            HubSettings::from_config(&config),
+            Secret::fixed(7),
+        )
+        .await
+        .expect("hub");
+        let (created, room) = busy_room(&hub, 65).await;
+        // Wait for the snapshot at 60 to be written (the stream is trimmed to 50 then).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let stored = log
+                .load_room(&created.code)
+                .await
+                .expect("read")
+                .expect("room");
+            if stored.snapshot.as_ref().is_some_and(|s| s.seq == 60) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "no snapshot at 60");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let first = log.tail(&created.code, 0, 1).await.expect("tail");
+        assert_eq!(
+            first[0].seq, 50,
+            "the stream was trimmed behind the snapshot"
+        );
+        // A node that starts from nothing (as one far behind would) finds the start gone and
+        // reloads from the snapshot, then follows on.
+        let other = Arc::new(
+            RedisLog::connect(&test_url(), &prefix)
+                .await
+                .expect("redis"),
+        );
+        let behind = Hub::load(
+            Arc::clone(&other) as Arc<dyn CommandLog>,
+            Some(other as Arc<dyn Cluster>),
+            HubSettings::from_config(&config),
+            Secret::fixed(7),
+        )
+        .await
+        .expect("hub");
+        let late = behind.handle(created.code.clone(), String::new(), Room::empty(), 0, 1);
+        let who = ParticipantId(uuid::Uuid::from_u128(999));
+        room.submit(Command::Join {
+            participant: who,
+            name: None,
+        })
+        .await
+        .expect("join");
+        let target = room.epoch_seq().1;
+        while late.epoch_seq().1 < target {
+            assert!(
+                std::time::Instant::now() < deadline + std::time::Duration::from_secs(5),
+                "never caught up"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(&late.lock().room, &room.lock().room);
+        hub.delete_room(&created.code, 4000).await.expect("delete");
     }
 }

@@ -23,7 +23,7 @@ use crate::domain::{
 use crate::protocol::ServerMsg;
 use crate::store::{
     Cluster, CommandLog, LogEntry, LogEvent, NewEntry, Origin, PresenceUpdate, RoomRecord,
-    StoreError,
+    Snapshot, StoreError, StoredRoom,
 };
 use axum::extract::ws::Utf8Bytes;
 use std::collections::HashMap;
@@ -185,6 +185,59 @@ fn apply_entry(room: &mut Room, entry: &LogEntry) -> Result<(Outcome, Command), 
     Ok((outcome, command))
 }
 
+/// The snapshot format's version: a snapshot of another version is not read (the room is then
+/// replayed from its whole log, where the log still holds it).
+const SNAPSHOT_VERSION: u32 = 1;
+
+/// A room's state as a snapshot: CBOR of the version and the room.
+pub fn encode_snapshot(room: &Room) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    ciborium::into_writer(&(SNAPSHOT_VERSION, room), &mut bytes).map_err(|e| e.to_string())?;
+    Ok(bytes)
+}
+
+/// The room a snapshot holds.
+pub fn decode_snapshot(bytes: &[u8]) -> Result<Room, String> {
+    let (version, room): (u32, Room) = ciborium::from_reader(bytes).map_err(|e| e.to_string())?;
+    if version != SNAPSHOT_VERSION {
+        return Err(format!(
+            "snapshot version {version}, this server reads {SNAPSHOT_VERSION}"
+        ));
+    }
+    Ok(room)
+}
+
+/// A room as the log holds it: its snapshot, then the entries after it. A snapshot this server
+/// cannot read is passed over for the whole log, if the log still holds it from the start.
+pub async fn rebuild(log: &dyn CommandLog, stored: &StoredRoom) -> Result<(Room, u64), StoreError> {
+    if let Some(snapshot) = &stored.snapshot {
+        match decode_snapshot(&snapshot.state) {
+            Ok(mut room) => {
+                let mut seq = snapshot.seq;
+                for entry in stored.entries.iter().filter(|e| e.seq > snapshot.seq) {
+                    seq = entry.seq;
+                    if let Err(rejection) = apply_entry(&mut room, entry) {
+                        tracing::debug!(room = %entry.room, seq, %rejection, "a logged command was refused on replay");
+                    }
+                }
+                return Ok((room, seq));
+            }
+            Err(err) => {
+                tracing::warn!(room = %stored.record.code, error = %err, "the room's snapshot cannot be read; replaying its whole log");
+                let entries = log.tail(&stored.record.code, 0, usize::MAX).await?;
+                if entries.first().is_some_and(|e| e.seq != 1) {
+                    return Err(StoreError::Io(format!(
+                        "room {}: the snapshot cannot be read and the log no longer starts at 1",
+                        stored.record.code
+                    )));
+                }
+                return Ok(replay(&entries));
+            }
+        }
+    }
+    Ok(replay(&stored.entries))
+}
+
 /// A room rebuilt from its log entries, in order, with the position of the last one. A command
 /// the room refuses (or cannot read) is skipped, as `apply` refused it the first time too.
 pub fn replay(entries: &[LogEntry]) -> (Room, u64) {
@@ -273,6 +326,7 @@ impl RoomHandle {
         use std::collections::BTreeSet;
         let mut published: BTreeSet<ParticipantId> = BTreeSet::new();
         let mut full = true;
+        let mut ever = false;
         let mut interval = tokio::time::interval(PRESENCE_INTERVAL);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut closing = self.closing.subscribe();
@@ -312,6 +366,7 @@ impl RoomHandle {
                 .await
             {
                 Ok(count) => {
+                    ever = true;
                     // An entry that lapsed lost what was sent before: send everything next time.
                     full = count.lapsed && !full;
                     published = here;
@@ -329,6 +384,9 @@ impl RoomHandle {
             }
         }
         // Leaving (room deleted, server shutting down): take this node's people out at once.
+        if !ever {
+            return;
+        }
         let leave = PresenceUpdate {
             full: true,
             ..PresenceUpdate::default()
@@ -507,6 +565,12 @@ impl RoomHandle {
                 return;
             }
             match self.log.tail(&self.code, seq, CATCH_UP_PAGE).await {
+                Ok(entries) if entries.first().is_some_and(|e| e.seq > seq + 1) => {
+                    // The log dropped what this room lacks (trimmed behind a snapshot).
+                    if !self.reload().await {
+                        tokio::time::sleep(CATCH_UP_RETRY).await;
+                    }
+                }
                 Ok(entries) => {
                     let done = entries.len() < CATCH_UP_PAGE;
                     for entry in &entries {
@@ -524,6 +588,75 @@ impl RoomHandle {
         }
     }
 
+    /// Replaces the room with what the log holds now (its snapshot and the entries after it),
+    /// when the entries this room lacks are gone from the log. Returns whether it could.
+    async fn reload(&self) -> bool {
+        let stored = match self.log.load_room(&self.code).await {
+            Ok(Some(stored)) => stored,
+            Ok(None) => return false,
+            Err(err) => {
+                tracing::warn!(room = %self.code, error = %err, "cannot reload the room from its log");
+                return false;
+            }
+        };
+        let (room, seq) = match rebuild(self.log.as_ref(), &stored).await {
+            Ok(rebuilt) => rebuilt,
+            Err(err) => {
+                tracing::error!(room = %self.code, error = %err, "cannot rebuild the room from its log");
+                return false;
+            }
+        };
+        {
+            let mut state = self.lock();
+            if seq <= state.seq {
+                return true;
+            }
+            tracing::info!(room = %self.code, from = state.seq, to = seq, "reloaded the room from its snapshot");
+            state.room = room;
+            state.seq = seq;
+        }
+        self.mark_dirty();
+        self.answers_changed.send_modify(|n| *n += 1);
+        let mut proposals = self.proposals();
+        proposals.diverged = true;
+        self.settle(&mut proposals);
+        true
+    }
+
+    /// Saves the room's state as of `seq` if `seq` is a snapshot point and this node is the one
+    /// to save it (the node that proposed the entry, in a cluster; every node computes the same
+    /// state, so one copy is enough).
+    fn snapshot_if_due(&self, entry: &LogEntry, state: &RoomState) {
+        let every = self.settings.snapshot_every.max(1);
+        if !entry.seq.is_multiple_of(every) {
+            return;
+        }
+        if self.log.shared() && entry.origin.is_none_or(|o| o.node != self.node) {
+            return;
+        }
+        match encode_snapshot(&state.room) {
+            Ok(bytes) => {
+                let write = self.log.write_snapshot(
+                    &self.code,
+                    Snapshot {
+                        seq: entry.seq,
+                        state: bytes,
+                    },
+                    every,
+                );
+                let code = self.code.clone();
+                tokio::spawn(async move {
+                    if let Err(err) = write.await {
+                        tracing::warn!(room = %code, error = %err, "could not save the room's snapshot");
+                    }
+                });
+            }
+            Err(err) => {
+                tracing::error!(room = %self.code, error = %err, "could not encode the room's snapshot")
+            }
+        }
+    }
+
     /// Applies one entry read back from the log (once: an entry at or before the room's position
     /// is skipped) and answers its sender if it was proposed here.
     fn ingest(&self, entry: &LogEntry) {
@@ -534,6 +667,7 @@ impl RoomHandle {
             }
             let result = apply_entry(&mut state.room, entry);
             state.seq = entry.seq;
+            self.snapshot_if_due(entry, &state);
             (result, state.epoch)
         };
         self.mark_dirty();

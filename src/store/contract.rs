@@ -133,6 +133,61 @@ pub async fn the_log_lists_its_rooms<F: Fixture>() {
     log.delete_room(&b).await.unwrap();
 }
 
+/// A room loads as its latest snapshot and the entries after it; an older snapshot never
+/// replaces a newer one; the entries kept before the snapshot can still be read; deleting the
+/// room takes its snapshot too.
+pub async fn a_room_loads_from_its_latest_snapshot<F: Fixture>() {
+    use super::Snapshot;
+    let (fixture, log) = F::new().await;
+    let room = code();
+    log.create_room(record(&room), entry(1)).await.unwrap();
+    for n in 2..=50 {
+        log.append(&room, entry(n)).await.unwrap();
+    }
+    let snapshot = |seq: u64, state: &[u8]| Snapshot {
+        seq,
+        state: state.to_vec(),
+    };
+    log.write_snapshot(&room, snapshot(30, b"thirty\0\xff"), 5)
+        .await
+        .unwrap();
+    log.write_snapshot(&room, snapshot(20, b"twenty"), 5)
+        .await
+        .unwrap();
+    let log = fixture.reopen(log).await;
+    let stored = log.load_room(&room).await.unwrap().expect("room");
+    assert_eq!(stored.snapshot, Some(snapshot(30, b"thirty\0\xff")));
+    let seqs: Vec<u64> = stored.entries.iter().map(|e| e.seq).collect();
+    assert_eq!(
+        seqs,
+        (31..=50).collect::<Vec<_>>(),
+        "only what follows the snapshot"
+    );
+    let kept: Vec<u64> = log
+        .tail(&room, 25, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(
+        kept,
+        (26..=50).collect::<Vec<_>>(),
+        "`keep` entries before it stay"
+    );
+    let next = log.append(&room, entry(51)).await.unwrap();
+    assert_eq!(next.seq, 51);
+    log.delete_room(&room).await.unwrap();
+    log.create_room(record(&room), entry(1)).await.unwrap();
+    let again = log.load_room(&room).await.unwrap().expect("room");
+    assert_eq!(
+        again.snapshot, None,
+        "a new room under the code has no snapshot"
+    );
+    assert_eq!(again.entries.len(), 1);
+    log.delete_room(&room).await.unwrap();
+}
+
 /// A taken code fails alone: the first room keeps its log, another room is created.
 pub async fn a_taken_code_fails_alone<F: Fixture>() {
     let (_fixture, log) = F::new().await;
@@ -277,6 +332,10 @@ macro_rules! log_contract_tests {
             #[tokio::test]
             async fn the_log_lists_its_rooms() {
                 c::the_log_lists_its_rooms::<$fixture>().await;
+            }
+            #[tokio::test]
+            async fn a_room_loads_from_its_latest_snapshot() {
+                c::a_room_loads_from_its_latest_snapshot::<$fixture>().await;
             }
             #[tokio::test]
             async fn a_taken_code_fails_alone() {

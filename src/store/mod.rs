@@ -76,11 +76,20 @@ pub struct RoomRecord {
     pub created_at: Millis,
 }
 
-/// A room as read back: its record, its epoch and its whole log in order.
+/// A room's state as of `seq`, encoded by the hub (the log stores it as it is given).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub seq: u64,
+    pub state: Vec<u8>,
+}
+
+/// A room as read back: its record, its epoch, its latest snapshot if it has one, and the log's
+/// entries after the snapshot (all of them without one), in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredRoom {
     pub record: RoomRecord,
     pub epoch: u64,
+    pub snapshot: Option<Snapshot>,
     pub entries: Vec<LogEntry>,
 }
 
@@ -144,6 +153,11 @@ pub fn failed<T: Send + 'static>(err: StoreError) -> LogFuture<T> {
 /// - **Epochs**: a room's epoch is fixed when it is created and changes only if its history was
 ///   replaced; a reader that sees a new epoch must reload the room instead of applying the tail.
 /// - **Deletion** removes a room, its record and its log; followers hear [`LogEvent::Deleted`].
+/// - **Snapshots**: [`CommandLog::write_snapshot`] keeps a room's state as of a `seq` it has
+///   applied; a snapshot older than the one kept is ignored. [`CommandLog::load_room`] returns
+///   the latest snapshot and only the entries after it. A log may then drop entries before the
+///   snapshot (the Redis log trims its stream, keeping one snapshot interval): a reader whose
+///   `tail` starts past the entry it asked for must reload the room from its snapshot.
 pub trait CommandLog: Send + Sync + 'static {
     /// Registers a room and its first command (seq 1) together. Fails with
     /// [`StoreError::RoomExists`] if the code is taken.
@@ -171,8 +185,13 @@ pub trait CommandLog: Send + Sync + 'static {
     /// The codes of every room in the log.
     fn rooms(&self) -> LogFuture<Vec<String>>;
 
-    /// Reads one room and its durable log, `None` if there is no such room.
+    /// Reads one room: its latest snapshot and the durable entries after it, `None` if there is
+    /// no such room.
     fn load_room(&self, code: &str) -> LogFuture<Option<StoredRoom>>;
+
+    /// Keeps `snapshot` as the room's latest, unless a later one is kept already. `keep` entries
+    /// before the snapshot stay readable with `tail` (for readers that are a little behind).
+    fn write_snapshot(&self, room: &str, snapshot: Snapshot, keep: u64) -> LogFuture<()>;
 
     /// Whether other servers write this log too. A server on a shared log loads a room when it
     /// is first asked for instead of every room at start, and keeps what must be the same on

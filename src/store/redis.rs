@@ -16,8 +16,8 @@
 //! comes only after the entry is on disk (docs/DEPLOY.md).
 
 use super::{
-    CommandLog, LogEntry, LogEvent, LogFuture, NewEntry, Origin, Position, RoomRecord, StoreError,
-    StoredRoom,
+    CommandLog, LogEntry, LogEvent, LogFuture, NewEntry, Origin, Position, RoomRecord, Snapshot,
+    StoreError, StoredRoom,
 };
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::{AsyncConnectionConfig, Client, Value};
@@ -68,7 +68,7 @@ return {redis.call('HGET', KEYS[1], 'epoch'), seq, now}
 
 const DELETE: &str = r#"
 local existed = redis.call('DEL', KEYS[1])
-redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[2], KEYS[5])
 redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'room', ARGV[1])
 return existed
@@ -117,12 +117,27 @@ if #sets == 0 then return {} end
 return redis.call('SUNION', unpack(sets))
 "#;
 
+/// Keeps a snapshot unless a later one is kept, and trims the stream to `keep` entries before
+/// it (KEYS: the snapshot hash, the stream, the room hash; ARGV: seq, state, keep).
+const SNAPSHOT: &str = r#"
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+local have = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+if have ~= nil and have >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'state', ARGV[2])
+local floor = tonumber(ARGV[1]) - tonumber(ARGV[3])
+if floor > 1 then
+  redis.call('XTRIM', KEYS[2], 'MINID', string.format('%.0f', floor) .. '-0')
+end
+return 1
+"#;
+
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
 enum Op {
     Create(RoomRecord, NewEntry, Reply<Position>),
     Append(String, NewEntry, Reply<Position>),
     Delete(String, Reply<()>),
+    Snapshot(String, Snapshot, u64, Reply<()>),
     Flush(Reply<()>),
 }
 
@@ -142,6 +157,9 @@ struct Keys {
 impl Keys {
     fn meta(&self, code: &str) -> String {
         format!("{}room:{code}", self.prefix)
+    }
+    fn snapshot(&self, code: &str) -> String {
+        format!("{}room:{code}:snapshot", self.prefix)
     }
     fn log(&self, code: &str) -> String {
         format!("{}room:{code}:log", self.prefix)
@@ -253,7 +271,7 @@ fn fail(op: Op, err: StoreError) {
         Op::Create(_, _, tx) | Op::Append(_, _, tx) => {
             let _ = tx.send(Err(err));
         }
-        Op::Delete(_, tx) | Op::Flush(tx) => {
+        Op::Delete(_, tx) | Op::Snapshot(_, _, _, tx) | Op::Flush(tx) => {
             let _ = tx.send(Err(err));
         }
     }
@@ -308,14 +326,26 @@ async fn writer(mut conn: ConnectionManager, keys: Keys, mut ops: mpsc::Unbounde
                         .arg(&entry.command)
                         .arg(origin_text(entry.origin));
                 }
+                Op::Snapshot(room, snapshot, keep, _) => {
+                    pipe.cmd("EVAL")
+                        .arg(SNAPSHOT)
+                        .arg(3)
+                        .arg(keys.snapshot(room))
+                        .arg(keys.log(room))
+                        .arg(keys.meta(room))
+                        .arg(snapshot.seq)
+                        .arg(snapshot.state.as_slice())
+                        .arg(*keep);
+                }
                 Op::Delete(code, _) => {
                     pipe.cmd("EVAL")
                         .arg(DELETE)
-                        .arg(4)
+                        .arg(5)
                         .arg(keys.meta(code))
                         .arg(keys.log(code))
                         .arg(keys.rooms())
                         .arg(keys.deletions())
+                        .arg(keys.snapshot(code))
                         .arg(code)
                         .arg(DELETIONS_KEPT);
                 }
@@ -372,7 +402,7 @@ fn resolve(op: Op, reply: redis::RedisResult<Value>) {
                 None => Err(StoreError::Io(format!("unexpected reply {reply:?}"))),
             });
         }
-        Op::Delete(_, tx) | Op::Flush(tx) => {
+        Op::Delete(_, tx) | Op::Snapshot(_, _, _, tx) | Op::Flush(tx) => {
             let _ = tx.send(Ok(()));
         }
     }
@@ -643,6 +673,11 @@ impl CommandLog for RedisLog {
         self.send(Op::Flush)
     }
 
+    fn write_snapshot(&self, room: &str, snapshot: Snapshot, keep: u64) -> LogFuture<()> {
+        let room = room.to_string();
+        self.send(|tx| Op::Snapshot(room, snapshot, keep, tx))
+    }
+
     fn tail(&self, room: &str, after: u64, limit: usize) -> LogFuture<Vec<LogEntry>> {
         Box::pin(Self::read_range(
             self.conn.clone(),
@@ -717,9 +752,21 @@ impl CommandLog for RedisLog {
                 created_at: field("created_at")?.parse().unwrap_or(0),
             };
             let epoch = field("epoch")?.parse().unwrap_or(0);
+            let (seq, state): (Option<u64>, Option<Vec<u8>>) = redis::cmd("HMGET")
+                .arg(keys.snapshot(&code))
+                .arg("seq")
+                .arg("state")
+                .query_async(&mut conn.clone())
+                .await
+                .map_err(unavailable)?;
+            let snapshot = match (seq, state) {
+                (Some(seq), Some(state)) => Some(Snapshot { seq, state }),
+                _ => None,
+            };
+            let start = snapshot.as_ref().map_or(0, |s| s.seq);
             let mut entries = Vec::new();
             loop {
-                let after = entries.last().map_or(0, |e: &LogEntry| e.seq);
+                let after = entries.last().map_or(start, |e: &LogEntry| e.seq);
                 let page =
                     Self::read_range(conn.clone(), keys.clone(), code.clone(), after, LOAD_PAGE)
                         .await?;
@@ -732,6 +779,7 @@ impl CommandLog for RedisLog {
             Ok(Some(StoredRoom {
                 record,
                 epoch,
+                snapshot,
                 entries,
             }))
         })

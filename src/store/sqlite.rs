@@ -5,8 +5,8 @@
 //! an entry only once its batch has committed.
 
 use super::{
-    CommandLog, LogEntry, LogEvent, LogFuture, NewEntry, Position, RoomRecord, StoreError,
-    StoredRoom,
+    CommandLog, LogEntry, LogEvent, LogFuture, NewEntry, Position, RoomRecord, Snapshot,
+    StoreError, StoredRoom,
 };
 use crate::domain::Millis;
 use dashmap::DashMap;
@@ -28,6 +28,7 @@ enum Op {
     Create(RoomRecord, NewEntry, Reply<Position>),
     Append(String, NewEntry, Reply<Position>),
     Delete(String, Reply<()>),
+    Snapshot(String, Snapshot, Reply<()>),
     Flush(Reply<()>),
 }
 
@@ -37,7 +38,7 @@ impl Op {
             Op::Create(_, _, tx) | Op::Append(_, _, tx) => {
                 let _ = tx.send(Err(err));
             }
-            Op::Delete(_, tx) | Op::Flush(tx) => {
+            Op::Delete(_, tx) | Op::Snapshot(_, _, tx) | Op::Flush(tx) => {
                 let _ = tx.send(Err(err));
             }
         }
@@ -83,7 +84,12 @@ impl SqliteLog {
                  at INTEGER NOT NULL,
                  command TEXT NOT NULL,
                  PRIMARY KEY (room, seq)
-             ) WITHOUT ROWID;",
+             ) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS snapshots (
+                 room TEXT PRIMARY KEY,
+                 seq INTEGER NOT NULL,
+                 state BLOB NOT NULL
+             );",
         )
         .map_err(io)?;
         // Logs written before rooms had an epoch: each room's creation time names its history.
@@ -211,7 +217,7 @@ fn resolve(op: Op, done: Done, followers: &Followers) {
             let _ = tx.send(Ok(()));
         }
         (op, Done::Failed(err)) => op.fail(err),
-        (Op::Flush(tx) | Op::Delete(_, tx), _) => {
+        (Op::Flush(tx) | Op::Delete(_, tx) | Op::Snapshot(_, _, tx), _) => {
             let _ = tx.send(Ok(()));
         }
         (op, _) => op.fail(StoreError::Io(
@@ -320,7 +326,17 @@ fn write_batch(
                         None => Done::Failed(StoreError::NoRoom(room.clone())),
                     }
                 }
+                Op::Snapshot(room, snapshot, _) => {
+                    tx.execute(
+                        "INSERT INTO snapshots (room, seq, state) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (room) DO UPDATE SET seq = excluded.seq, state = excluded.state
+                         WHERE excluded.seq > snapshots.seq",
+                        params![room, snapshot.seq as i64, snapshot.state],
+                    )?;
+                    Done::Nothing
+                }
                 Op::Delete(code, _) => {
+                    tx.execute("DELETE FROM snapshots WHERE room = ?1", params![code])?;
                     tx.execute("DELETE FROM log WHERE room = ?1", params![code])?;
                     tx.execute("DELETE FROM rooms WHERE code = ?1", params![code])?;
                     heads.remove(code);
@@ -352,6 +368,12 @@ impl CommandLog for SqliteLog {
 
     fn flush(&self) -> LogFuture<()> {
         self.send(Op::Flush)
+    }
+
+    /// The whole log is kept (it is the session's record); `keep` needs nothing here.
+    fn write_snapshot(&self, room: &str, snapshot: Snapshot, _keep: u64) -> LogFuture<()> {
+        let room = room.to_string();
+        self.send(|tx| Op::Snapshot(room, snapshot, tx))
     }
 
     fn tail(&self, room: &str, after: u64, limit: usize) -> LogFuture<Vec<LogEntry>> {
@@ -445,10 +467,25 @@ fn load_rooms(conn: &Connection, only: Option<&str>) -> Result<Vec<StoredRoom>, 
         .map_err(io)?;
     let mut rooms = Vec::with_capacity(records.len());
     for (record, epoch) in records {
-        let entries = read_entries(conn, &record.code, 0, usize::MAX)?;
+        let snapshot = conn
+            .query_row(
+                "SELECT seq, state FROM snapshots WHERE room = ?1",
+                params![record.code],
+                |row| {
+                    Ok(Snapshot {
+                        seq: row.get::<_, i64>(0)? as u64,
+                        state: row.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(io)?;
+        let after = snapshot.as_ref().map_or(0, |s| s.seq);
+        let entries = read_entries(conn, &record.code, after, usize::MAX)?;
         rooms.push(StoredRoom {
             record,
             epoch,
+            snapshot,
             entries,
         });
     }

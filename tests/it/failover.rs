@@ -247,7 +247,10 @@ async fn resilient_phone(
                 rid += 1;
                 let vote =
                     json!({"type": "vote", "activity": activity, "options": [option], "rid": rid});
-                match ask(&mut ws, &vote, Duration::from_secs(3)).await {
+                // As the page does: a slow answer is waited for on the same connection (only
+                // a lost connection sends the vote again elsewhere; a vote still on its way on
+                // a connection given up could otherwise land after a newer one).
+                match ask(&mut ws, &vote, Duration::from_secs(20)).await {
                     Some(reply) if reply["type"] == "ack" => {
                         acked = Some(option);
                     }

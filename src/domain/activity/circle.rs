@@ -49,7 +49,7 @@ pub enum CirclePhase {
     Done,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Post {
     author: ParticipantId,
     text: String,
@@ -82,7 +82,7 @@ pub enum HostCommand {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Circle {
     title: String,
     challenge: String,

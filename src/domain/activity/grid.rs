@@ -72,7 +72,7 @@ pub struct Placement {
 }
 
 /// Running integer sums of one item's placements.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Sums {
     count: u64,
     x: u64,
@@ -112,7 +112,7 @@ impl Sums {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
     question: String,
     items: Vec<PollOption>,

@@ -38,7 +38,7 @@ pub enum HostCommand {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Groups {
     title: String,
     talking_points: Vec<String>,

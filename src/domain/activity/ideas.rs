@@ -84,7 +84,7 @@ pub enum HostCommand {
     UnmergeIdea { activity: ActivityId, idea: u32 },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Idea {
     id: u32,
     text: String,
@@ -103,7 +103,7 @@ impl Idea {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ideas {
     prompt: String,
     max_per_participant: u32,

@@ -16,7 +16,7 @@ pub struct InfoSpec {
     pub points: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Info {
     spec: InfoSpec,
 }

@@ -13,7 +13,7 @@ pub struct LeaderboardSpec {
     pub title: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Leaderboard {
     title: String,
 }

@@ -64,7 +64,7 @@ pub enum ActivitySpec {
     Pin(pin::PinSpec),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ActivityKind {
     Poll(poll::Poll),
     Ideas(ideas::Ideas),
@@ -85,7 +85,7 @@ pub enum ActivityKind {
 }
 
 /// One slide of the deck with the controls every activity shares.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Activity {
     pub id: ActivityId,
     pub voting_open: bool,

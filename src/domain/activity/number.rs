@@ -40,7 +40,7 @@ pub enum AnswerCommand {
     Estimate { activity: ActivityId, value: i64 },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Number {
     spec: NumberSpec,
     guesses: BTreeMap<ParticipantId, i64>,

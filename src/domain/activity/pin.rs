@@ -94,13 +94,49 @@ pub enum HostCommand {
 #[derive(Clone, PartialEq, Eq)]
 pub struct ImageBytes(pub Arc<[u8]>);
 
+/// In a snapshot the picture is its bytes (a byte string in binary formats).
+impl serde::Serialize for ImageBytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ImageBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = ImageBytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("the picture's bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<ImageBytes, E> {
+                Ok(ImageBytes(Arc::from(bytes)))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<ImageBytes, E> {
+                Ok(ImageBytes(Arc::from(bytes)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ImageBytes, A::Error> {
+                let mut bytes = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 24));
+                while let Some(byte) = seq.next_element::<u8>()? {
+                    bytes.push(byte);
+                }
+                Ok(ImageBytes(Arc::from(bytes)))
+            }
+        }
+        deserializer.deserialize_bytes(Bytes)
+    }
+}
+
 impl std::fmt::Debug for ImageBytes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "ImageBytes({} bytes)", self.0.len())
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PinImage {
     pub info: ImageInfo,
     pub bytes: ImageBytes,
@@ -198,7 +234,7 @@ impl PinImage {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Mark {
     who: ParticipantId,
     x: u32,
@@ -206,7 +242,7 @@ struct Mark {
     comment: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pin {
     spec: PinSpec,
     image: Option<PinImage>,

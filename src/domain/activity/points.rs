@@ -33,7 +33,7 @@ pub struct PointsSpec {
     pub total: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Points {
     question: String,
     options: Vec<PollOption>,

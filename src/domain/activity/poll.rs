@@ -63,7 +63,7 @@ pub enum AnswerCommand {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Poll {
     question: String,
     options: Vec<PollOption>,

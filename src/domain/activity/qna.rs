@@ -90,7 +90,7 @@ pub enum HostCommand {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Question {
     id: u32,
     text: String,
@@ -104,7 +104,7 @@ struct Question {
     voters: BTreeSet<ParticipantId>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Qna {
     prompt: String,
     allow_anonymous: bool,

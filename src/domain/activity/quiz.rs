@@ -50,14 +50,14 @@ pub struct QuizSpec {
     pub points: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct QuizAnswer {
     options: Vec<u32>,
     correct: bool,
     score: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Quiz {
     question: String,
     options: Vec<PollOption>,

@@ -28,7 +28,7 @@ pub struct RankingSpec {
     pub options: Vec<OptionSpec>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ranking {
     question: String,
     options: Vec<PollOption>,

@@ -73,7 +73,7 @@ pub struct Statement {
 }
 
 /// Running sums for one statement.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Sums {
     count: u64,
     sum: i64,
@@ -83,7 +83,7 @@ struct Sums {
     distribution: Vec<u64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Scales {
     prompt: String,
     statements: Vec<Statement>,

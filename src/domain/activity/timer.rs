@@ -37,7 +37,7 @@ pub enum HostCommand {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Timer {
     title: String,
     duration_ms: i64,

@@ -38,7 +38,7 @@ pub struct WordcloudSpec {
     pub max_words: u32,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct WordStat {
     count: u64,
     /// Each spelling with its count, in the order first seen.
@@ -67,7 +67,7 @@ impl WordStat {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Wordcloud {
     prompt: String,
     max_words: u32,
