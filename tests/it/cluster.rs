@@ -111,9 +111,9 @@ async fn three_nodes_hold_one_room_and_every_node_counts_the_same() {
     let mut screen = c.presenter(&room.code).await;
     let mut screen_b = b.presenter(&room.code).await;
 
-    // 150 phones spread over the three nodes; every fifth changes its mind.
+    // 200 phones spread over the three nodes; every fifth changes its mind.
     let mut tasks = Vec::new();
-    for i in 0..150u64 {
+    for i in 0..200u64 {
         let (node, code) = (i % 3, room.code.clone());
         let base = [a, b, c][node as usize].ws_base.clone();
         tasks.push(tokio::spawn(async move {
@@ -130,9 +130,9 @@ async fn three_nodes_hold_one_room_and_every_node_counts_the_same() {
     let on_c = screen.wait_state(|v| counts(v) == expected).await;
     let on_b = screen_b.wait_state(|v| counts(v) == expected).await;
     let on_a = host.wait_host_state(|v| host_counts(v) == expected).await;
-    assert_eq!(on_c["activity"]["results"]["voters"], 150);
-    assert_eq!(on_b["activity"]["results"]["voters"], 150);
-    assert_eq!(on_a["deck"][0]["results"]["voters"], 150);
+    assert_eq!(on_c["activity"]["results"]["voters"], 200);
+    assert_eq!(on_b["activity"]["results"]["voters"], 200);
+    assert_eq!(on_a["deck"][0]["results"]["voters"], 200);
     // And they stand at the same place in the same history.
     tokio::time::sleep(Duration::from_millis(300)).await;
     while screen.try_recv(Duration::from_millis(50)).await.is_some() {}
@@ -144,7 +144,7 @@ async fn three_nodes_hold_one_room_and_every_node_counts_the_same() {
     assert_eq!((&sc["epoch"], &sc["seq"]), (&sb["epoch"], &sb["seq"]));
     // The export (from B, which never saw the votes arrive) is the same recount.
     let csv = b.export_csv(&room, id).await;
-    assert_eq!(csv.lines().count() - 1, 150, "{csv}");
+    assert_eq!(csv.lines().count() - 1, 200, "{csv}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

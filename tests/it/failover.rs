@@ -60,6 +60,29 @@ impl Node {
         }
     }
 
+    /// SIGTERM, as a rolling deploy does, and waits for the process to finish.
+    fn terminate(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = std::process::Command::new("kill")
+                .arg("-TERM")
+                .arg(process.pid().to_string())
+                .status();
+            let _ = process.child.wait();
+        }
+    }
+
+    async fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while reqwest::get(format!("http://127.0.0.1:{}/healthz", self.port))
+            .await
+            .map(|r| !r.status().is_success())
+            .unwrap_or(true)
+        {
+            assert!(Instant::now() < deadline, "the node did not come back");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     fn ws_base(&self) -> String {
         format!("ws://127.0.0.1:{}", self.port)
     }
@@ -421,6 +444,93 @@ async fn nodes_killed_mid_vote_lose_nothing_and_their_phones_come_back_within_5_
             .await;
         let view = screen.wait_state(|v| counts(v) == expected).await;
         assert_eq!(view["activity"]["results"]["voters"], 300);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_restart_of_every_node_during_a_poll_keeps_the_session_going() {
+    let keys = Keys {
+        url: redis_url(),
+        prefix: format!("handsup-it:{}:", uuid::Uuid::new_v4().simple()),
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let mut nodes: Vec<Node> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, port)| {
+            Node::start(
+                *port,
+                &dir.path().join(format!("n{i}")),
+                &keys.url,
+                &keys.prefix,
+            )
+        })
+        .collect();
+    let balancer = Balancer::start(&ports).await;
+    let created: Value = reqwest::Client::new()
+        .post(format!("{}/api/rooms", balancer.base()))
+        .json(&json!({"title": "Rolling"}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let code = created["code"].as_str().expect("code").to_string();
+    let host_key = created["host_key"].as_str().expect("key").to_string();
+    let mut host = connect_to(&balancer.ws_base(), &code).await;
+    let session = host
+        .request(json!({"type": "hello", "role": "host", "host_key": host_key}))
+        .await;
+    assert_eq!(session["type"], "session", "{session}");
+    let id = add(&mut host, poll("Which day?", &["Mon", "Wed", "Fri"])).await;
+    go_to(&mut host, id).await;
+    drop(host);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let phones: Vec<_> = (0..150u64)
+        .map(|i| {
+            tokio::spawn(resilient_phone(
+                balancer.ws_base(),
+                code.clone(),
+                id,
+                i * 31 + 5,
+                Arc::clone(&stop),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Every node in turn: stopped as a deploy stops it, started again, healthy before the next.
+    for node in nodes.iter_mut() {
+        node.terminate();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        node.restart();
+        node.wait_healthy().await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, Ordering::Release);
+    let mut expected = vec![0u64; 3];
+    let (mut reconnects, mut slowest) = (0, Duration::ZERO);
+    for phone in phones {
+        let run = phone.await.expect("phone");
+        expected[run.acked.expect("every phone got a vote in") as usize] += 1;
+        reconnects += run.reconnects;
+        slowest = slowest.max(run.longest_gap);
+    }
+    assert!(reconnects >= 100, "every node's phones moved: {reconnects}");
+    assert!(
+        slowest <= Duration::from_secs(5),
+        "a phone took {slowest:?} to get back in"
+    );
+    for node in &nodes {
+        let mut screen = connect_to(&node.ws_base(), &code).await;
+        screen
+            .request(json!({"type": "hello", "role": "presenter"}))
+            .await;
+        let view = screen.wait_state(|v| counts(v) == expected).await;
+        assert_eq!(view["activity"]["results"]["voters"], 150);
     }
 }
 
