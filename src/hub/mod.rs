@@ -17,6 +17,36 @@ pub use room::{AdmitError, Admitted, Applied, RoomHandle, SubmitError, Submitted
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Where a room's "now" comes from: the wall clock, or Tokio's clock from a starting point (which
+/// a test can pause and move: a countdown then runs out without waiting for it). The `at` of a
+/// command is the log's; this clock decides when the ticker looks (countdowns), the proposal
+/// check's estimate, and the `server_time` in frames.
+#[derive(Clone, Debug)]
+pub enum Clock {
+    System,
+    Tokio {
+        base: crate::domain::Millis,
+        start: tokio::time::Instant,
+    },
+}
+
+impl Clock {
+    /// Tokio's clock, reading the wall clock's time now.
+    pub fn tokio() -> Clock {
+        Clock::Tokio {
+            base: now_ms(),
+            start: tokio::time::Instant::now(),
+        }
+    }
+
+    pub fn now_ms(&self) -> crate::domain::Millis {
+        match self {
+            Clock::System => now_ms(),
+            Clock::Tokio { base, start } => base + start.elapsed().as_millis() as i64,
+        }
+    }
+}
+
 /// What the hub and its rooms need from the configuration.
 #[derive(Clone, Debug)]
 pub struct HubSettings {
@@ -28,6 +58,7 @@ pub struct HubSettings {
     pub room_limits: RoomLimits,
     pub max_rooms: u32,
     pub snapshot_every: u64,
+    pub clock: Clock,
 }
 
 impl HubSettings {
@@ -41,6 +72,7 @@ impl HubSettings {
             room_limits: config.room_limits(),
             max_rooms: config.max_rooms,
             snapshot_every: config.snapshot_every,
+            clock: Clock::System,
         }
     }
 }
@@ -830,5 +862,49 @@ mod tests {
         }
         assert_eq!(&late.lock().room, &room.lock().room);
         hub.delete_room(&created.code, 4000).await.expect("delete");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_countdown_runs_out_on_the_rooms_clock() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = Config::for_data_dir(dir.path().to_path_buf());
+        let mut settings = HubSettings::from_config(&config);
+        settings.clock = Clock::tokio();
+        let log = Arc::new(SqliteLog::open(&dir.path().join("log.db")).expect("log"));
+        let hub = Hub::load(log, None, settings, Secret::fixed(7))
+            .await
+            .expect("hub");
+        let (_created, room) = busy_room(&hub, 4).await;
+        let activity = ActivityId(0);
+        room.submit(Command::Room(RoomCommand::SetCountdown {
+            activity,
+            seconds: Some(600),
+        }))
+        .await
+        .expect("countdown");
+        let open = |room: &RoomHandle| {
+            room.lock()
+                .room
+                .activity(activity)
+                .map(|a| a.voting_open)
+                .unwrap_or(false)
+        };
+        // Someone is watching, so the room's ticker runs.
+        let _screen = room.connect();
+        tokio::time::sleep(Duration::from_secs(599)).await;
+        assert!(open(&room), "still open a second before the end");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        // The close goes through the log like any command: give it a moment of real time.
+        for _ in 0..200 {
+            if !open(&room) {
+                break;
+            }
+            tokio::task::yield_now().await;
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            !open(&room),
+            "ten minutes later, without waiting ten minutes"
+        );
     }
 }

@@ -451,7 +451,11 @@ impl RoomHandle {
             let mut proposals = self.proposals();
             // `at` never goes backwards within a room, whatever the wall clock does; the log
             // assigns the one that counts.
-            let at = now_ms().max(proposals.room.last_command_at());
+            let at = self
+                .settings
+                .clock
+                .now_ms()
+                .max(proposals.room.last_command_at());
             if let Err(rejection) = proposals.room.apply(&command, at) {
                 self.metrics.commands_rejected.inc();
                 return Err(SubmitError::Rejected(rejection));
@@ -914,14 +918,14 @@ impl RoomHandle {
             Audience::Host => ServerMsg::HostState {
                 epoch: state.epoch,
                 seq: state.seq,
-                server_time: now_ms(),
+                server_time: self.settings.clock.now_ms(),
                 expires_at: self.expires_at(&state.room),
                 view: Box::new(host_view(&state.room, online)),
             },
             _ => ServerMsg::State {
                 epoch: state.epoch,
                 seq: state.seq,
-                server_time: now_ms(),
+                server_time: self.settings.clock.now_ms(),
                 view: Box::new(public_view(&state.room, audience, online)),
             },
         };
@@ -1019,10 +1023,14 @@ impl RoomHandle {
             // so replay and every screen agree on when it closed.
             let due = {
                 let state = self.lock();
-                state.room.countdown_due(now_ms()).map(|activity| {
-                    let closes_at = state.room.activity(activity).ok().and_then(|a| a.closes_at);
-                    (activity, closes_at)
-                })
+                state
+                    .room
+                    .countdown_due(self.settings.clock.now_ms())
+                    .map(|activity| {
+                        let closes_at =
+                            state.room.activity(activity).ok().and_then(|a| a.closes_at);
+                        (activity, closes_at)
+                    })
             };
             if let Some((activity, closes_at)) = due
                 && self.may_close(activity, closes_at).await
