@@ -829,7 +829,7 @@ impl RoomHandle {
 
     /// Participants connected now (someone with two tabs open counts once).
     /// In a cluster, those connected through other nodes too (as last heard, at most
-    /// `PRESENCE_INTERVAL` ago; someone connected through two nodes counts twice).
+    /// `PRESENCE_INTERVAL` ago; each person once).
     pub fn online_participants(&self) -> u64 {
         let here = self
             .present

@@ -246,8 +246,8 @@ pub struct PresenceUpdate {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PresenceCount {
-    /// Participants connected through the other live nodes (one connected through two nodes
-    /// counts twice).
+    /// Participants connected through the other live nodes and not through this one (each
+    /// person once, however many nodes they are connected through).
     pub elsewhere: u64,
     /// This node's entry had lapsed before this call.
     pub lapsed: bool,
