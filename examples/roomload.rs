@@ -192,7 +192,7 @@ async fn main() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     if let Some(url) = &args.redis_url {
-        remove_keys(url, &prefix);
+        let _ = handsup::store::redis::remove_prefix(url, &prefix);
     }
     let _ = std::fs::remove_dir_all(&dir);
     if same {
@@ -206,18 +206,4 @@ fn tempfile_dir() -> Result<std::path::PathBuf, String> {
     let dir = std::env::temp_dir().join(format!("handsup-roomload-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     Ok(dir)
-}
-
-fn remove_keys(url: &str, prefix: &str) {
-    if let Ok(client) = redis::Client::open(url)
-        && let Ok(mut conn) = client.get_connection()
-    {
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{prefix}*"))
-            .query(&mut conn)
-            .unwrap_or_default();
-        if !keys.is_empty() {
-            let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query(&mut conn);
-        }
-    }
 }

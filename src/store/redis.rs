@@ -911,6 +911,30 @@ end
 return idle
 "#;
 
+/// Deletes every key under `prefix` in the Redis at `url` (a deployment's or a test's keys), a
+/// batch at a time with `SCAN`. Returns how many were deleted. Blocking.
+pub fn remove_prefix(url: &str, prefix: &str) -> redis::RedisResult<u64> {
+    let mut conn = Client::open(url)?.get_connection()?;
+    let mut cursor = 0u64;
+    let mut removed = 0;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}*"))
+            .arg("COUNT")
+            .arg(1_000)
+            .query(&mut conn)?;
+        if !keys.is_empty() {
+            removed += redis::cmd("DEL").arg(&keys).query::<u64>(&mut conn)?;
+        }
+        if next == 0 {
+            return Ok(removed);
+        }
+        cursor = next;
+    }
+}
+
 #[cfg(test)]
 pub mod tests {
     use super::*;
@@ -928,17 +952,7 @@ pub mod tests {
 
     impl Drop for Redis {
         fn drop(&mut self) {
-            if let Ok(client) = Client::open(test_url())
-                && let Ok(mut conn) = client.get_connection()
-            {
-                let keys: Vec<String> = redis::cmd("KEYS")
-                    .arg(format!("{}*", self.prefix))
-                    .query(&mut conn)
-                    .unwrap_or_default();
-                if !keys.is_empty() {
-                    let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query(&mut conn);
-                }
-            }
+            let _ = remove_prefix(&test_url(), &self.prefix);
         }
     }
 

@@ -19,6 +19,11 @@ pub struct Cluster {
 
 impl Cluster {
     pub async fn start(n: usize) -> Cluster {
+        Cluster::start_with(n, |_| {}).await
+    }
+
+    /// `n` nodes, each configured by `tweak` besides the Redis settings.
+    pub async fn start_with(n: usize, tweak: impl Fn(&mut handsup::config::Config)) -> Cluster {
         let prefix = format!("handsup-it:{}:", uuid::Uuid::new_v4().simple());
         let mut nodes = Vec::new();
         let mut dirs = Vec::new();
@@ -26,9 +31,10 @@ impl Cluster {
             let dir = tempfile::tempdir().expect("temp dir");
             let (url, p) = (redis_url(), prefix.clone());
             nodes.push(
-                TestServer::start_with(dir.path(), move |config| {
+                TestServer::start_with(dir.path(), |config| {
                     config.redis_url = Some(url);
                     config.redis_prefix = p;
+                    tweak(config);
                 })
                 .await,
             );
@@ -44,17 +50,7 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        if let Ok(client) = redis::Client::open(redis_url())
-            && let Ok(mut conn) = client.get_connection()
-        {
-            let keys: Vec<String> = redis::cmd("KEYS")
-                .arg(format!("{}*", self.prefix))
-                .query(&mut conn)
-                .unwrap_or_default();
-            if !keys.is_empty() {
-                let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query(&mut conn);
-            }
-        }
+        let _ = handsup::store::redis::remove_prefix(&redis_url(), &self.prefix);
     }
 }
 
@@ -301,27 +297,7 @@ async fn a_countdown_is_closed_once_however_many_nodes_watch_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cluster_holds_at_most_max_rooms_whichever_node_is_asked() {
-    let prefix = format!("handsup-it:{}:", uuid::Uuid::new_v4().simple());
-    let mut nodes = Vec::new();
-    let mut dirs = Vec::new();
-    for _ in 0..2 {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (url, p) = (redis_url(), prefix.clone());
-        nodes.push(
-            TestServer::start_with(dir.path(), move |config| {
-                config.redis_url = Some(url);
-                config.redis_prefix = p;
-                config.max_rooms = 3;
-            })
-            .await,
-        );
-        dirs.push(dir);
-    }
-    let cluster = Cluster {
-        nodes,
-        prefix,
-        _dirs: dirs,
-    };
+    let cluster = Cluster::start_with(2, |config| config.max_rooms = 3).await;
     let [a, b] = &cluster.nodes[..] else {
         unreachable!()
     };

@@ -161,17 +161,7 @@ struct Keys {
 
 impl Drop for Keys {
     fn drop(&mut self) {
-        if let Ok(client) = redis::Client::open(self.url.as_str())
-            && let Ok(mut conn) = client.get_connection()
-        {
-            let keys: Vec<String> = redis::cmd("KEYS")
-                .arg(format!("{}*", self.prefix))
-                .query(&mut conn)
-                .unwrap_or_default();
-            if !keys.is_empty() {
-                let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query(&mut conn);
-            }
-        }
+        let _ = handsup::store::redis::remove_prefix(&self.url, &self.prefix);
     }
 }
 
@@ -198,6 +188,36 @@ async fn ask(ws: &mut Socket, msg: &Value, wait: Duration) -> Option<Value> {
             return Some(value);
         }
     }
+}
+
+/// A session made over HTTP at `base`, its host on `ws_base` adding a poll and showing it.
+/// Returns the join code and the poll's id.
+async fn open_poll(
+    base: &str,
+    ws_base: &str,
+    title: &str,
+    question: &str,
+    options: &[&str],
+) -> (String, u64) {
+    let created: Value = reqwest::Client::new()
+        .post(format!("{base}/api/rooms"))
+        .json(&json!({ "title": title }))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let code = created["code"].as_str().expect("code").to_string();
+    let host_key = created["host_key"].as_str().expect("key").to_string();
+    let mut host = connect_to(ws_base, &code).await;
+    let session = host
+        .request(json!({"type": "hello", "role": "host", "host_key": host_key}))
+        .await;
+    assert_eq!(session["type"], "session", "{session}");
+    let id = add(&mut host, poll(question, options)).await;
+    go_to(&mut host, id).await;
+    (code, id)
 }
 
 /// What a phone went through.
@@ -359,25 +379,14 @@ async fn nodes_killed_mid_vote_lose_nothing_and_their_phones_come_back_within_5_
     let balancer = Balancer::start(&ports).await;
 
     // Made and hosted through the balancer; the screen sits on node 0, which is never killed.
-    let created: Value = reqwest::Client::new()
-        .post(format!("{}/api/rooms", balancer.base()))
-        .json(&json!({"title": "Failover"}))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json");
-    let code = created["code"].as_str().expect("code").to_string();
-    let host_key = created["host_key"].as_str().expect("key").to_string();
-    let mut host = connect_to(&balancer.ws_base(), &code).await;
-    let session = host
-        .request(json!({"type": "hello", "role": "host", "host_key": host_key}))
-        .await;
-    assert_eq!(session["type"], "session", "{session}");
-    let id = add(&mut host, poll("Where next?", &["Park", "Hall", "Library"])).await;
-    go_to(&mut host, id).await;
-    drop(host);
+    let (code, id) = open_poll(
+        &balancer.base(),
+        &balancer.ws_base(),
+        "Failover",
+        "Where next?",
+        &["Park", "Hall", "Library"],
+    )
+    .await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let screen = tokio::spawn(watch_presenter(
@@ -468,25 +477,14 @@ async fn a_rolling_restart_of_every_node_during_a_poll_keeps_the_session_going()
         })
         .collect();
     let balancer = Balancer::start(&ports).await;
-    let created: Value = reqwest::Client::new()
-        .post(format!("{}/api/rooms", balancer.base()))
-        .json(&json!({"title": "Rolling"}))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json");
-    let code = created["code"].as_str().expect("code").to_string();
-    let host_key = created["host_key"].as_str().expect("key").to_string();
-    let mut host = connect_to(&balancer.ws_base(), &code).await;
-    let session = host
-        .request(json!({"type": "hello", "role": "host", "host_key": host_key}))
-        .await;
-    assert_eq!(session["type"], "session", "{session}");
-    let id = add(&mut host, poll("Which day?", &["Mon", "Wed", "Fri"])).await;
-    go_to(&mut host, id).await;
-    drop(host);
+    let (code, id) = open_poll(
+        &balancer.base(),
+        &balancer.ws_base(),
+        "Rolling",
+        "Which day?",
+        &["Mon", "Wed", "Fri"],
+    )
+    .await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let phones: Vec<_> = (0..150u64)
@@ -617,25 +615,14 @@ async fn redis_killed_and_restarted_with_its_append_only_file_loses_no_acknowled
         })
         .collect();
     let first = &nodes[0];
-    let created: Value = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{}/api/rooms", first.port))
-        .json(&json!({"title": "Persistent"}))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json");
-    let code = created["code"].as_str().expect("code").to_string();
-    let host_key = created["host_key"].as_str().expect("key").to_string();
-    let mut host = connect_to(&first.ws_base(), &code).await;
-    let session = host
-        .request(json!({"type": "hello", "role": "host", "host_key": host_key}))
-        .await;
-    assert_eq!(session["type"], "session", "{session}");
-    let id = add(&mut host, poll("Keep it?", &["Yes", "No", "Later"])).await;
-    go_to(&mut host, id).await;
-    drop(host);
+    let (code, id) = open_poll(
+        &format!("http://127.0.0.1:{}", first.port),
+        &first.ws_base(),
+        "Persistent",
+        "Keep it?",
+        &["Yes", "No", "Later"],
+    )
+    .await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let phones: Vec<_> = (0..100u64)
