@@ -120,6 +120,18 @@ impl Workers {
         self.children.len()
     }
 
+    /// CPU seconds of the coordinator and every worker so far.
+    fn cpu_seconds(&self) -> f64 {
+        let me = sys::sample("self").map(|s| s.cpu_seconds).unwrap_or(0.0);
+        me + self
+            .children
+            .iter()
+            .filter_map(Child::id)
+            .filter_map(|p| sys::sample(&p.to_string()))
+            .map(|s| s.cpu_seconds)
+            .sum::<f64>()
+    }
+
     async fn send_all(&mut self, command: &ToWorker) -> Result<(), String> {
         let mut line = serde_json::to_string(command).map_err(|e| e.to_string())?;
         line.push('\n');
@@ -491,6 +503,8 @@ impl Run<'_> {
         let name = phase.name().to_string();
         eprintln!("loadtest: phase {name}");
         let before = self.meter.sample_all().await;
+        let generator_before = self.workers.cpu_seconds();
+        let busy_before = sys::machine_busy_seconds();
         let control_before = self.control_frames();
         let started = Instant::now();
         self.workers.send_all(&ToWorker::Phase { phase }).await?;
@@ -502,6 +516,8 @@ impl Run<'_> {
             })
             .await?;
         let after = self.meter.sample_all().await;
+        let generator = self.workers.cpu_seconds() - generator_before;
+        let busy = sys::machine_busy_seconds() - busy_before;
         let frames: u64 = reports.iter().map(|r| r.frames).sum::<u64>()
             + (self.control_frames() - control_before);
         let cpu = after.cpu() - before.cpu();
@@ -540,6 +556,10 @@ impl Run<'_> {
             redis_commands: redis_counts.map(|c| c.0),
             redis_net_input_bytes: redis_counts.map(|c| c.1),
             redis_net_output_bytes: redis_counts.map(|c| c.2),
+            generator_cpu_seconds: generator,
+            machine_busy_seconds: busy,
+            started_us: reports.iter().map(|r| r.started_us).min().unwrap_or(0),
+            ended_us: reports.iter().map(|r| r.ended_us).max().unwrap_or(0),
         });
         self.phase_reports.push(reports.clone());
         Ok(reports)
@@ -1192,6 +1212,7 @@ async fn finish(run: &mut Run<'_>, report: &mut Report) -> Result<(), String> {
             _ => None,
         })
         .await?;
+    report.phases = run.phases.clone();
     sum_up(run.args, &reports, &screen, report);
     report.presenter_frames = screen.len() as u64;
     Ok(())
@@ -1292,6 +1313,23 @@ fn sum_up(args: &Args, reports: &[WorkerReport], screen: &[ScreenFrame], report:
         }
     }
     report.vote_to_presenter_ms = to_screen.pcts();
+    // The same by step: an answer belongs to the step during which it was sent.
+    for phase in &report.phases {
+        let mut hist = Hist::default();
+        for (sent_us, seq, _) in &acks {
+            if (phase.started_us..phase.ended_us).contains(sent_us) {
+                let i = screen.partition_point(|f| f.seq < *seq);
+                if let Some(frame) = screen.get(i) {
+                    hist.record(frame.at_us.saturating_sub(*sent_us));
+                }
+            }
+        }
+        if hist.count() > 0 {
+            report
+                .vote_to_presenter_by_phase_ms
+                .insert(phase.name.clone(), hist.pcts());
+        }
+    }
     if report.urls.len() > 1 {
         report.vote_to_presenter_other_nodes_ms = Some(from_elsewhere.pcts());
         report.vote_to_presenter_same_node_ms = Some(from_same.pcts());

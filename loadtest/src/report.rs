@@ -36,6 +36,13 @@ pub struct PhaseStat {
     pub redis_net_input_bytes: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redis_net_output_bytes: Option<u64>,
+    /// The load generator (coordinator and workers) in the same step.
+    pub generator_cpu_seconds: f64,
+    /// The whole machine, all cores: how close the step came to using both of them.
+    pub machine_busy_seconds: f64,
+    /// When the workers started and ended the step (Unix µs).
+    pub started_us: u64,
+    pub ended_us: u64,
 }
 
 /// One server node of the run (a handsup node, or a nats-server node).
@@ -138,6 +145,8 @@ pub struct Report {
     /// … and for answers sent to the presenter's own node.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vote_to_presenter_same_node_ms: Option<Pcts>,
+    /// vote → presenter for the answers sent in each step (vote window, steady trickle …).
+    pub vote_to_presenter_by_phase_ms: BTreeMap<String, Pcts>,
     pub votes_never_on_presenter: u64,
     pub vote_to_presenter_method: String,
     /// Participant frames, tick → received: handsup, receipt minus the frame's `server_time` (its
@@ -412,6 +421,18 @@ pub fn summary(r: &Report) -> String {
                 .unwrap_or_default(),
             p.redis_cpu_seconds
                 .map(|c| format!("  redis {c:.2} s"))
+                .unwrap_or_default()
+        );
+        let cores = r.machine.cpus.max(1) as f64;
+        let _ = writeln!(
+            s,
+            "                  generator cpu {:.2} s; machine busy {:.0} % of {} cores{}",
+            p.generator_cpu_seconds,
+            100.0 * p.machine_busy_seconds / (p.seconds.max(0.001) * cores),
+            r.machine.cpus,
+            r.vote_to_presenter_by_phase_ms
+                .get(&p.name)
+                .map(|h| format!("; vote → presenter p99 {:.1} ms", h.p99))
                 .unwrap_or_default()
         );
     }
