@@ -8,7 +8,8 @@ use crate::control::{Control, ScreenFrame};
 use crate::hist::Hist;
 use crate::nats;
 use crate::net;
-use crate::report::{PhaseStat, Report};
+use crate::report::{NodeStat, PhaseStat, RedisStat, Report};
+use crate::resp;
 use crate::sys::{self, ProcSample, now_us};
 use crate::wire::{
     ConnectedReport, FromWorker, Phase, PhaseReport, SteadyAction, Target, ToWorker, WorkerConfig,
@@ -37,8 +38,8 @@ impl Workers {
     async fn spawn(
         args: &Args,
         target: Target,
-        server: SocketAddr,
-        ws_url: &str,
+        servers: &[SocketAddr],
+        ws_urls: &[String],
         deadline_unix_ms: u64,
     ) -> Result<Workers, String> {
         let n = args.participants;
@@ -51,6 +52,7 @@ impl Workers {
         let mut children = Vec::new();
         let mut stdins = Vec::new();
         let mut sources = 0;
+        let mut first_index = 0;
         for w in 0..count {
             let share = n / count + usize::from(w < n % count);
             let addrs: Vec<String> = (1..=args.sources_per_worker)
@@ -60,8 +62,9 @@ impl Workers {
             let cfg = WorkerConfig {
                 index: w,
                 target,
-                server: server.to_string(),
-                ws_url: ws_url.to_string(),
+                servers: servers.iter().map(SocketAddr::to_string).collect(),
+                ws_urls: ws_urls.to_vec(),
+                first_index,
                 sources: addrs,
                 count: share,
                 connect_rate: args.connect_rate / count as f64,
@@ -72,6 +75,7 @@ impl Workers {
                 options: 4,
                 max_frame_samples: 8_000_000,
             };
+            first_index += share;
             let mut child = Command::new(&exe)
                 .arg("--worker")
                 .stdin(Stdio::piped())
@@ -114,6 +118,18 @@ impl Workers {
 
     fn len(&self) -> usize {
         self.children.len()
+    }
+
+    /// CPU seconds of the coordinator and every worker so far.
+    fn cpu_seconds(&self) -> f64 {
+        let me = sys::sample("self").map(|s| s.cpu_seconds).unwrap_or(0.0);
+        me + self
+            .children
+            .iter()
+            .filter_map(Child::id)
+            .filter_map(|p| sys::sample(&p.to_string()))
+            .map(|s| s.cpu_seconds)
+            .sum::<f64>()
     }
 
     async fn send_all(&mut self, command: &ToWorker) -> Result<(), String> {
@@ -182,23 +198,44 @@ struct SpawnedServer {
     dir: PathBuf,
 }
 
+/// How a spawned node joins a cluster.
+struct ClusterNode<'a> {
+    redis_url: &'a str,
+    prefix: &'a str,
+    index: usize,
+}
+
 async fn spawn_handsup(
     bin: &Path,
     server: SocketAddr,
     extra: &[String],
+    cluster: Option<ClusterNode<'_>>,
 ) -> Result<SpawnedServer, String> {
     let dir = std::env::temp_dir().join(format!(
-        "loadtest-handsup-{}-{}",
+        "loadtest-handsup-{}-{}{}",
         std::process::id(),
-        now_us()
+        now_us(),
+        cluster
+            .as_ref()
+            .map(|c| format!("-node{}", c.index))
+            .unwrap_or_default()
     ));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let log = std::fs::File::create(dir.join("server.log")).map_err(|e| e.to_string())?;
-    let child = Command::new(bin)
+    let mut command = Command::new(bin);
+    command
         .arg("--bind")
         .arg(server.to_string())
         .arg("--data-dir")
-        .arg(dir.join("data"))
+        .arg(dir.join("data"));
+    if let Some(c) = &cluster {
+        command
+            .arg("--redis-url")
+            .arg(c.redis_url)
+            .arg("--redis-prefix")
+            .arg(c.prefix);
+    }
+    let child = command
         .args(extra)
         .stdout(Stdio::null())
         .stderr(log)
@@ -206,20 +243,30 @@ async fn spawn_handsup(
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
     let pid = child.id().ok_or("the server exited at once")?;
+    let mut spawned = SpawnedServer { child, pid, dir };
     for _ in 0..200 {
         if let Ok((200, _)) = net::http(server, "GET", "/healthz", None).await {
-            return Ok(SpawnedServer { child, pid, dir });
+            return Ok(spawned);
+        }
+        if let Ok(Some(status)) = spawned.child.try_wait() {
+            return Err(format!(
+                "the server on {server} exited ({status}); see {}",
+                spawned.dir.join("server.log").display()
+            ));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let log = spawned.dir.join("server.log");
+    spawned.stop_keeping_log().await;
     Err(format!(
-        "the server did not answer /healthz within 20 s (see {})",
-        dir.join("server.log").display()
+        "the server on {server} did not answer /healthz within 20 s (see {})",
+        log.display()
     ))
 }
 
 impl SpawnedServer {
-    async fn stop(mut self) {
+    /// SIGTERM, then SIGKILL if it has not gone within 15 s.
+    async fn terminate(&mut self) {
         sys::signal(self.pid, libc::SIGTERM);
         if tokio::time::timeout(Duration::from_secs(15), self.child.wait())
             .await
@@ -227,8 +274,167 @@ impl SpawnedServer {
         {
             let _ = self.child.kill().await;
         }
+    }
+
+    async fn stop(mut self) {
+        self.terminate().await;
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+
+    async fn stop_keeping_log(mut self) {
+        self.terminate().await;
+    }
+}
+
+/// The servers a run started: one plain node, or cluster nodes sharing a Redis prefix.
+struct Spawned {
+    nodes: Vec<SpawnedServer>,
+    redis_url: Option<String>,
+    /// The prefix's keys are deleted at the end when this run chose the prefix.
+    prefix: Option<(String, bool)>,
+}
+
+impl Spawned {
+    fn pids(&self) -> Vec<u32> {
+        self.nodes.iter().map(|n| n.pid).collect()
+    }
+
+    /// Stops every node (all signalled first, so none outlives another by much), then deletes
+    /// the run's keys; returns how many keys were deleted.
+    async fn stop(self) -> Result<Option<u64>, String> {
+        for node in &self.nodes {
+            sys::signal(node.pid, libc::SIGTERM);
+        }
+        for node in self.nodes {
+            node.stop().await;
+        }
+        match (self.redis_url, self.prefix) {
+            (Some(url), Some((prefix, true))) => {
+                let mut redis = resp::Redis::connect(&url).await?;
+                Ok(Some(redis.delete_prefix(&prefix).await?))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// A fresh key prefix for one run.
+fn fresh_prefix() -> String {
+    format!("bench-{}-{}:", std::process::id(), now_us())
+}
+
+/// Starts the run's servers: `--spawn-cluster N` nodes on Redis, or one `--spawn-server`.
+async fn spawn_servers(args: &Args, bin: &Path, addrs: &[SocketAddr]) -> Result<Spawned, String> {
+    let Some(n) = args.spawn_cluster else {
+        let node = spawn_handsup(bin, addrs[0], &args.server_args, None).await?;
+        return Ok(Spawned {
+            nodes: vec![node],
+            redis_url: None,
+            prefix: None,
+        });
+    };
+    let redis_url = args
+        .redis_url
+        .clone()
+        .ok_or("--spawn-cluster needs --redis-url")?;
+    let (prefix, ours) = match &args.redis_prefix {
+        Some(p) => (p.clone(), false),
+        None => (fresh_prefix(), true),
+    };
+    let mut spawned = Spawned {
+        nodes: Vec::new(),
+        redis_url: Some(redis_url.clone()),
+        prefix: Some((prefix.clone(), ours)),
+    };
+    for (index, addr) in addrs.iter().take(n).enumerate() {
+        let node = ClusterNode {
+            redis_url: &redis_url,
+            prefix: &prefix,
+            index,
+        };
+        match spawn_handsup(bin, *addr, &args.server_args, Some(node)).await {
+            Ok(node) => spawned.nodes.push(node),
+            Err(e) => {
+                let _ = spawned.stop().await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(spawned)
+}
+
+/// The processes whose CPU and memory the run measures: the server nodes (handsup or
+/// nats-server) and, in cluster mode, Redis.
+#[derive(Clone, Debug, Default)]
+struct Meter {
+    nodes: Vec<u32>,
+    redis: Option<u32>,
+    redis_url: Option<String>,
+}
+
+/// One look at every measured process.
+#[derive(Clone, Debug, Default)]
+struct Snap {
+    nodes: Vec<ProcSample>,
+    redis: Option<ProcSample>,
+    redis_info: Option<resp::Info>,
+}
+
+impl Meter {
+    fn measured(&self) -> bool {
+        !self.nodes.is_empty()
+    }
+
+    /// /proc only (cheap, synchronous).
+    fn sample(&self) -> Snap {
+        Snap {
+            nodes: self.nodes.iter().map(|p| sample(Some(*p))).collect(),
+            redis: self.redis.map(|p| sample(Some(p))),
+            redis_info: None,
+        }
+    }
+
+    /// /proc and Redis's own counters.
+    async fn sample_all(&self) -> Snap {
+        let mut snap = self.sample();
+        if let Some(url) = &self.redis_url {
+            snap.redis_info = resp::info(url).await.ok();
+        }
+        snap
+    }
+}
+
+impl Snap {
+    /// CPU seconds of all server nodes together (Redis not included).
+    fn cpu(&self) -> f64 {
+        self.nodes.iter().map(|s| s.cpu_seconds).sum()
+    }
+
+    fn rss(&self) -> u64 {
+        self.nodes.iter().map(|s| s.rss_bytes).sum()
+    }
+
+    fn hwm(&self) -> u64 {
+        self.nodes.iter().map(|s| s.hwm_bytes).sum()
+    }
+
+    fn threads(&self) -> u64 {
+        self.nodes.iter().map(|s| s.threads).sum()
+    }
+
+    fn redis_cpu(&self) -> Option<f64> {
+        self.redis.map(|s| s.cpu_seconds)
+    }
+}
+
+/// Redis's counters between two looks (commands, bytes in, bytes out).
+fn redis_delta(before: &Snap, after: &Snap) -> Option<(u64, u64, u64)> {
+    let (b, a) = (before.redis_info.as_ref()?, after.redis_info.as_ref()?);
+    Some((
+        a.commands_processed.saturating_sub(b.commands_processed),
+        a.net_input_bytes.saturating_sub(b.net_input_bytes),
+        a.net_output_bytes.saturating_sub(b.net_output_bytes),
+    ))
 }
 
 fn sample(pid: Option<u32>) -> ProcSample {
@@ -243,23 +449,32 @@ pub fn default_tick_ms(n: usize) -> u64 {
 }
 
 /// Merges the per-worker earliest receipts into the global earliest receipt of each frame.
-fn merge_mins(all: Vec<Vec<(u64, u64)>>) -> Vec<(u64, u64)> {
-    let mut mins: HashMap<u64, u64> = HashMap::new();
+fn merge_mins(all: Vec<Vec<(u64, u64, u32)>>) -> Vec<(u64, u64, u32)> {
+    let mut mins: HashMap<u64, (u64, u32)> = HashMap::new();
     for list in all {
-        for (key, at) in list {
+        for (key, at, node) in list {
             mins.entry(key)
-                .and_modify(|m| *m = (*m).min(at))
-                .or_insert(at);
+                .and_modify(|m| m.0 = m.0.min(at))
+                .or_insert((at, node));
         }
     }
-    mins.into_iter().collect()
+    mins.into_iter()
+        .map(|(key, (at, node))| (key, at, node))
+        .collect()
 }
 
-/// Median gap between successive distinct frames (their first receipts).
-fn median_gap_ms(mins: &[(u64, u64)]) -> f64 {
-    let mut times: Vec<u64> = mins.iter().map(|(_, at)| *at).collect();
-    times.sort_unstable();
-    let mut gaps: Vec<u64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+/// Median gap between successive distinct frames (their first receipts) of the same node: each
+/// node renders its own frames at the room's interval.
+fn median_gap_ms(mins: &[(u64, u64, u32)]) -> f64 {
+    let mut by_node: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
+    for (_, at, node) in mins {
+        by_node.entry(*node).or_default().push(*at);
+    }
+    let mut gaps: Vec<u64> = Vec::new();
+    for times in by_node.values_mut() {
+        times.sort_unstable();
+        gaps.extend(times.windows(2).map(|w| w[1] - w[0]));
+    }
     if gaps.is_empty() {
         return 0.0;
     }
@@ -269,7 +484,7 @@ fn median_gap_ms(mins: &[(u64, u64)]) -> f64 {
 
 struct Run<'a> {
     args: &'a Args,
-    pid: Option<u32>,
+    meter: Meter,
     workers: Workers,
     host: Option<&'a Control>,
     presenter: Option<&'a Control>,
@@ -283,11 +498,13 @@ impl Run<'_> {
             + self.presenter.map(Control::frame_count).unwrap_or(0)
     }
 
-    /// Runs one phase on every worker, measuring the server around it.
+    /// Runs one phase on every worker, measuring the servers (and Redis) around it.
     async fn phase(&mut self, phase: Phase, longest: Duration) -> Result<Vec<PhaseReport>, String> {
         let name = phase.name().to_string();
         eprintln!("loadtest: phase {name}");
-        let before = sample(self.pid);
+        let before = self.meter.sample_all().await;
+        let generator_before = self.workers.cpu_seconds();
+        let busy_before = sys::machine_busy_seconds();
         let control_before = self.control_frames();
         let started = Instant::now();
         self.workers.send_all(&ToWorker::Phase { phase }).await?;
@@ -298,10 +515,29 @@ impl Run<'_> {
                 _ => None,
             })
             .await?;
-        let after = sample(self.pid);
+        let after = self.meter.sample_all().await;
+        let generator = self.workers.cpu_seconds() - generator_before;
+        let busy = sys::machine_busy_seconds() - busy_before;
         let frames: u64 = reports.iter().map(|r| r.frames).sum::<u64>()
             + (self.control_frames() - control_before);
-        let cpu = after.cpu_seconds - before.cpu_seconds;
+        let cpu = after.cpu() - before.cpu();
+        let per_frame = |cpu: f64| (frames > 0).then(|| cpu * 1e6 / frames as f64);
+        let measured = self.meter.measured();
+        let redis_cpu = match (before.redis_cpu(), after.redis_cpu()) {
+            (Some(b), Some(a)) => Some(a - b),
+            _ => None,
+        };
+        let node_cpu: Vec<f64> = if after.nodes.len() > 1 {
+            after
+                .nodes
+                .iter()
+                .zip(&before.nodes)
+                .map(|(a, b)| a.cpu_seconds - b.cpu_seconds)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let redis_counts = redis_delta(&before, &after);
         self.phases.push(PhaseStat {
             name,
             seconds: started.elapsed().as_secs_f64(),
@@ -310,8 +546,20 @@ impl Run<'_> {
             bounces: reports.iter().map(|r| r.bounces).sum(),
             frames,
             server_cpu_seconds: cpu,
-            server_cpu_us_per_frame: (frames > 0 && self.pid.is_some())
-                .then(|| cpu * 1e6 / frames as f64),
+            server_cpu_us_per_frame: per_frame(cpu).filter(|_| measured),
+            node_cpu_seconds: node_cpu,
+            redis_cpu_seconds: redis_cpu,
+            redis_cpu_us_per_frame: redis_cpu.and_then(per_frame),
+            server_with_redis_cpu_us_per_frame: redis_cpu
+                .filter(|_| measured)
+                .and_then(|r| per_frame(cpu + r)),
+            redis_commands: redis_counts.map(|c| c.0),
+            redis_net_input_bytes: redis_counts.map(|c| c.1),
+            redis_net_output_bytes: redis_counts.map(|c| c.2),
+            generator_cpu_seconds: generator,
+            machine_busy_seconds: busy,
+            started_us: reports.iter().map(|r| r.started_us).min().unwrap_or(0),
+            ended_us: reports.iter().map(|r| r.ended_us).max().unwrap_or(0),
         });
         self.phase_reports.push(reports.clone());
         Ok(reports)
@@ -343,15 +591,25 @@ pub async fn run(args: &Args) -> Result<Report, String> {
     let busy_before = sys::machine_busy_seconds();
     let wall = Instant::now();
     // A server started by this run has used nothing yet; a given one may have a history.
-    let server_before = sample(args.server_pid).cpu_seconds;
+    let server_before: f64 = args
+        .server_pid
+        .iter()
+        .map(|p| sample(Some(*p)).cpu_seconds)
+        .sum();
     let mut report = match args.target {
         Target::Handsup => run_handsup(args, report).await?,
         Target::Nats => run_nats(args, report).await?,
     };
     report.machine_busy_seconds = sys::machine_busy_seconds() - busy_before;
     let server_used = report.server_cpu_lifetime_seconds - server_before;
+    let redis_used = report
+        .redis
+        .as_ref()
+        .map(|r| r.cpu_run_seconds)
+        .unwrap_or(0.0);
     report.other_cpu_seconds =
-        (report.machine_busy_seconds - server_used - report.generator_cpu_seconds).max(0.0);
+        (report.machine_busy_seconds - server_used - redis_used - report.generator_cpu_seconds)
+            .max(0.0);
     // Background daemons use a little; more than 5 % of the machine means real competition.
     let capacity = wall.elapsed().as_secs_f64() * report.machine.cpus.max(1) as f64;
     if report.other_cpu_seconds > 0.05 * capacity {
@@ -365,25 +623,161 @@ pub async fn run(args: &Args) -> Result<Report, String> {
     Ok(report)
 }
 
+/// The server nodes' addresses: as given, or free ports for a spawned cluster.
+fn node_urls(args: &Args) -> Result<Vec<String>, String> {
+    let given: Vec<String> = args
+        .url
+        .iter()
+        .map(|u| u.trim().trim_end_matches('/').to_string())
+        .filter(|u| !u.is_empty())
+        .collect();
+    match args.spawn_cluster {
+        Some(n) if given.is_empty() => Ok(net::free_ports(n)?
+            .into_iter()
+            .map(|p| format!("http://127.0.0.1:{p}"))
+            .collect()),
+        Some(n) if given.len() == n => Ok(given),
+        Some(n) => Err(format!(
+            "--spawn-cluster {n} with {} --url addresses: give none (free ports are used) or \
+             exactly {n}",
+            given.len()
+        )),
+        None if args.spawn_server.is_some() && given.len() > 1 => Err(
+            "--spawn-server starts one server; use --spawn-cluster N --redis-url URL for several"
+                .into(),
+        ),
+        None if given.is_empty() => Ok(vec!["http://127.0.0.1:3000".into()]),
+        None => Ok(given),
+    }
+}
+
+/// Where the host or the presenter connects.
+#[derive(Clone, Debug)]
+struct Pick {
+    addr: SocketAddr,
+    url: String,
+    /// Its index in the node list, when it is one of the nodes.
+    node: Option<usize>,
+}
+
+fn pick_node(
+    url: Option<&str>,
+    node: Option<usize>,
+    urls: &[String],
+    addrs: &[SocketAddr],
+    flag: &str,
+) -> Result<Pick, String> {
+    if let Some(url) = url {
+        let addr = net::loopback_addr(url)?;
+        return Ok(Pick {
+            addr,
+            url: url.to_string(),
+            node: addrs.iter().position(|a| *a == addr),
+        });
+    }
+    let k = node.unwrap_or(0);
+    match (addrs.get(k), urls.get(k)) {
+        (Some(addr), Some(url)) => Ok(Pick {
+            addr: *addr,
+            url: url.clone(),
+            node: Some(k),
+        }),
+        _ => Err(format!("{flag} {k}: there are only {} nodes", addrs.len())),
+    }
+}
+
 async fn run_handsup(args: &Args, mut report: Report) -> Result<Report, String> {
     report.target = "handsup".into();
-    report.url = args.url.clone();
-    let server = net::loopback_addr(&args.url)?;
-    let spawned = match &args.spawn_server {
-        Some(bin) => Some(spawn_handsup(bin, server, &args.server_args).await?),
+    let urls = node_urls(args)?;
+    let addrs = urls
+        .iter()
+        .map(|u| net::loopback_addr(u))
+        .collect::<Result<Vec<_>, _>>()?;
+    let host = pick_node(
+        args.host_url.as_deref(),
+        args.host_node,
+        &urls,
+        &addrs,
+        "--host-node",
+    )?;
+    let presenter = pick_node(
+        args.presenter_url.as_deref(),
+        args.presenter_node,
+        &urls,
+        &addrs,
+        "--presenter-node",
+    )?;
+    report.url = urls.join(",");
+    report.urls = urls.clone();
+    report.host_url = host.url.clone();
+    report.presenter_url = presenter.url.clone();
+    report.presenter_node = presenter.node;
+    // Redis: its pid (for /proc) and counters, before anything of this run touches it.
+    let redis_start = match &args.redis_url {
+        Some(url) => {
+            let info = resp::info(url)
+                .await
+                .map_err(|e| format!("--redis-url {}: {e}", resp::redact(url)))?;
+            let at_start = info.pid.map(|p| sample(Some(p)));
+            report.redis = Some(RedisStat {
+                url: resp::redact(url),
+                pid: info.pid,
+                version: info.version.clone(),
+                ..RedisStat::default()
+            });
+            Some((info.pid, at_start))
+        }
         None => None,
     };
-    let pid = args.server_pid.or(spawned.as_ref().map(|s| s.pid));
-    report.server_pid = pid;
-    if pid.is_none() {
+    let spawned = match &args.spawn_server {
+        Some(bin) => Some(spawn_servers(args, bin, &addrs).await?),
+        None => None,
+    };
+    if let (Some(s), Some(r)) = (&spawned, report.redis.as_mut()) {
+        r.prefix = s.prefix.as_ref().map(|(p, _)| p.clone());
+    }
+    let pids = match &spawned {
+        Some(s) => s.pids(),
+        None => args.server_pid.clone(),
+    };
+    let meter = Meter {
+        nodes: pids.clone(),
+        redis: redis_start.as_ref().and_then(|r| r.0),
+        redis_url: args.redis_url.clone(),
+    };
+    report.server_pid = pids.first().copied();
+    report.server_pids = pids.clone();
+    if pids.is_empty() {
         report
             .notes
             .push("no --server-pid: server RSS and CPU are not measured".into());
+    } else if pids.len() != addrs.len() {
+        report.notes.push(format!(
+            "{} server pids for {} nodes: the CPU and memory figures cover only those",
+            pids.len(),
+            addrs.len()
+        ));
     }
-    let outcome = drive_handsup(args, server, pid, &mut report).await;
-    report.server_cpu_lifetime_seconds = sample(pid).cpu_seconds;
+    let outcome = drive_handsup(args, &addrs, &host, &presenter, &meter, &mut report).await;
+    let end = meter.sample();
+    report.server_cpu_lifetime_seconds = end.cpu();
+    if let (Some(r), Some(p), Some((_, Some(start)))) =
+        (report.redis.as_mut(), end.redis, redis_start.as_ref())
+    {
+        r.cpu_run_seconds = p.cpu_seconds - start.cpu_seconds;
+    }
     if let Some(s) = spawned {
-        s.stop().await;
+        match s.stop().await {
+            Ok(Some(n)) => {
+                if let Some(r) = report.redis.as_mut() {
+                    r.keys_deleted = Some(n);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => report
+                .notes
+                .push(format!("deleting the run's Redis keys failed: {e}")),
+        }
     }
     outcome.map(|()| report)
 }
@@ -406,12 +800,14 @@ fn activity_spec(scenario: Scenario) -> Value {
 
 async fn drive_handsup(
     args: &Args,
-    server: SocketAddr,
-    pid: Option<u32>,
+    addrs: &[SocketAddr],
+    host_at: &Pick,
+    presenter_at: &Pick,
+    meter: &Meter,
     report: &mut Report,
 ) -> Result<(), String> {
     let (status, body) = net::http(
-        server,
+        host_at.addr,
         "POST",
         "/api/rooms",
         Some(r#"{"title":"Load test"}"#),
@@ -427,10 +823,10 @@ async fn drive_handsup(
         .as_str()
         .ok_or("no host key")?
         .to_string();
-    let ws_url = format!("ws://{server}/ws/{code}");
+    let ws_url = |addr: SocketAddr| format!("ws://{addr}/ws/{code}");
     let host = Control::connect(
-        server,
-        &ws_url,
+        host_at.addr,
+        &ws_url(host_at.addr),
         json!({"type": "hello", "role": "host", "host_key": host_key}),
         false,
     )
@@ -442,21 +838,22 @@ async fn drive_handsup(
     host.ok(json!({"type": "navigate", "to": {"activity": activity}}))
         .await?;
     let presenter = Control::connect(
-        server,
-        &ws_url,
+        presenter_at.addr,
+        &ws_url(presenter_at.addr),
         json!({"type": "hello", "role": "presenter"}),
         true,
     )
     .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let before = sample(pid);
+    let before = meter.sample_all().await;
     let deadline = now_us() / 1000 + (args.connect_timeout + args.duration * 3 + 600) * 1000;
-    let workers = Workers::spawn(args, Target::Handsup, server, &ws_url, deadline).await?;
+    let ws_urls: Vec<String> = addrs.iter().map(|a| ws_url(*a)).collect();
+    let workers = Workers::spawn(args, Target::Handsup, addrs, &ws_urls, deadline).await?;
     report.workers = workers.len();
     report.source_addresses = workers.sources;
     let mut run = Run {
         args,
-        pid,
+        meter: meter.clone(),
         workers,
         host: Some(&host),
         presenter: Some(&presenter),
@@ -487,6 +884,19 @@ async fn connected(run: &mut Run<'_>, report: &mut Report) -> Result<(), String>
         .await?;
     report.participants_connected = reports.iter().map(|r| r.connected).sum();
     report.connect_failed = reports.iter().map(|r| r.failed).sum();
+    let nodes = reports
+        .iter()
+        .map(|r| r.connected_per_node.len())
+        .max()
+        .unwrap_or(0);
+    report.participants_connected_per_node = (0..nodes)
+        .map(|k| {
+            reports
+                .iter()
+                .map(|r| r.connected_per_node.get(k).copied().unwrap_or(0))
+                .sum()
+        })
+        .collect();
     for r in &reports {
         for (k, v) in &r.errors {
             *report.connect_errors.entry(k.clone()).or_insert(0) += v;
@@ -510,21 +920,21 @@ async fn connected(run: &mut Run<'_>, report: &mut Report) -> Result<(), String>
 async fn scenario_handsup(
     run: &mut Run<'_>,
     activity: u32,
-    before: ProcSample,
+    before: Snap,
     report: &mut Report,
 ) -> Result<(), String> {
     let args = run.args;
     connected(run, report).await?;
-    let after_connect = sample(run.pid);
+    let after_connect = run.meter.sample();
     // Let the frames caused by the joins settle before measuring memory.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let settled = sample(run.pid);
-    report.server_rss_before_connect_bytes = before.rss_bytes;
-    report.server_rss_connected_bytes = settled.rss_bytes;
-    report.server_cpu_connect_seconds = after_connect.cpu_seconds - before.cpu_seconds;
-    if report.participants_connected > 0 && run.pid.is_some() {
-        report.rss_per_participant_bytes = (settled.rss_bytes as f64 - before.rss_bytes as f64)
-            / report.participants_connected as f64;
+    let settled = run.meter.sample();
+    report.server_rss_before_connect_bytes = before.rss();
+    report.server_rss_connected_bytes = settled.rss();
+    report.server_cpu_connect_seconds = after_connect.cpu() - before.cpu();
+    if report.participants_connected > 0 && run.meter.measured() {
+        report.rss_per_participant_bytes =
+            (settled.rss() as f64 - before.rss() as f64) / report.participants_connected as f64;
     }
     let w = run.workers.len();
     let duration_ms = args.duration * 1000;
@@ -532,7 +942,8 @@ async fn scenario_handsup(
     let steady_ms = duration_ms.saturating_sub(window_ms);
     let rate = share(args.steady_rate, w);
     let window = Duration::from_millis(window_ms);
-    let mut rss_max = settled.rss_bytes;
+    let mut rss_max = RssMax::default();
+    rss_max.note(&settled);
     match args.scenario {
         Scenario::Poll => {
             run.phase(
@@ -544,7 +955,7 @@ async fn scenario_handsup(
                 window,
             )
             .await?;
-            rss_max = rss_max.max(sample(run.pid).rss_bytes);
+            rss_max.note(&run.meter.sample());
             if steady_ms > 0 {
                 run.phase(
                     Phase::Steady {
@@ -585,7 +996,7 @@ async fn scenario_handsup(
                 window,
             )
             .await?;
-            rss_max = rss_max.max(sample(run.pid).rss_bytes);
+            rss_max.note(&run.meter.sample());
             let rest = duration_ms.saturating_sub(2 * window_ms);
             if rest > 0 {
                 run.phase(
@@ -610,7 +1021,7 @@ async fn scenario_handsup(
                 window,
             )
             .await?;
-            rss_max = rss_max.max(sample(run.pid).rss_bytes);
+            rss_max.note(&run.meter.sample());
             if steady_ms > 0 {
                 run.phase(
                     Phase::Steady {
@@ -648,8 +1059,8 @@ async fn scenario_handsup(
             .await?;
         }
     }
-    rss_max = rss_max.max(sample(run.pid).rss_bytes);
-    report.server_rss_bytes = rss_max;
+    rss_max.note(&run.meter.sample());
+    report.server_rss_bytes = rss_max.total;
     // The steady fan-out step (or the only step) gives the per-frame figure.
     report.server_cpu_us_per_frame = run
         .phases
@@ -673,11 +1084,106 @@ async fn scenario_handsup(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let end = sample(run.pid);
-    report.server_cpu_seconds = end.cpu_seconds - before.cpu_seconds;
-    report.server_rss_peak_bytes = end.hwm_bytes;
-    report.server_threads = end.threads;
+    let end = run.meter.sample_all().await;
+    report.server_cpu_seconds = end.cpu() - before.cpu();
+    report.server_rss_peak_bytes = end.hwm();
+    report.server_threads = end.threads();
+    fill_nodes(
+        report,
+        &run.phases,
+        [&before, &after_connect, &settled, &end],
+        &rss_max,
+    );
     Ok(())
+}
+
+/// The highest RSS seen, all nodes together and each node.
+#[derive(Clone, Debug, Default)]
+struct RssMax {
+    total: u64,
+    nodes: Vec<u64>,
+}
+
+impl RssMax {
+    fn note(&mut self, snap: &Snap) {
+        self.total = self.total.max(snap.rss());
+        if self.nodes.len() < snap.nodes.len() {
+            self.nodes.resize(snap.nodes.len(), 0);
+        }
+        for (max, s) in self.nodes.iter_mut().zip(&snap.nodes) {
+            *max = (*max).max(s.rss_bytes);
+        }
+    }
+}
+
+/// Per-node figures and Redis's, from the looks before connecting, right after, once settled,
+/// and at the end.
+fn fill_nodes(report: &mut Report, phases: &[PhaseStat], looks: [&Snap; 4], rss: &RssMax) {
+    let [before, after_connect, settled, end] = looks;
+    let steady = phases
+        .iter()
+        .rev()
+        .find(|p| matches!(p.name.as_str(), "steady" | "churn" | "idle" | "receive"));
+    let count = report.urls.len().max(before.nodes.len());
+    let mut nodes = Vec::with_capacity(count);
+    for k in 0..count {
+        let connected = report
+            .participants_connected_per_node
+            .get(k)
+            .copied()
+            .unwrap_or(0);
+        let mut node = NodeStat {
+            url: report.urls.get(k).cloned().unwrap_or_default(),
+            participants_connected: connected,
+            ..NodeStat::default()
+        };
+        if let (Some(b), Some(c), Some(s), Some(e)) = (
+            before.nodes.get(k),
+            after_connect.nodes.get(k),
+            settled.nodes.get(k),
+            end.nodes.get(k),
+        ) {
+            node.pid = report.server_pids.get(k).copied();
+            node.rss_before_connect_bytes = b.rss_bytes;
+            node.rss_connected_bytes = s.rss_bytes;
+            node.rss_bytes = rss.nodes.get(k).copied().unwrap_or(e.rss_bytes);
+            node.rss_peak_bytes = e.hwm_bytes;
+            if connected > 0 {
+                node.rss_per_participant_bytes =
+                    (s.rss_bytes as f64 - b.rss_bytes as f64) / connected as f64;
+            }
+            node.cpu_seconds = e.cpu_seconds - b.cpu_seconds;
+            node.cpu_connect_seconds = c.cpu_seconds - b.cpu_seconds;
+            node.cpu_steady_seconds = steady.and_then(|p| {
+                if p.node_cpu_seconds.is_empty() {
+                    Some(p.server_cpu_seconds)
+                } else {
+                    p.node_cpu_seconds.get(k).copied()
+                }
+            });
+            node.threads = e.threads;
+        }
+        nodes.push(node);
+    }
+    report.nodes = nodes;
+    if let Some(steady) = steady {
+        report.redis_cpu_us_per_frame = steady.redis_cpu_us_per_frame;
+        report.server_with_redis_cpu_us_per_frame = steady.server_with_redis_cpu_us_per_frame;
+    }
+    if let Some(r) = report.redis.as_mut() {
+        if let (Some(b), Some(c), Some(e)) = (before.redis, after_connect.redis, end.redis) {
+            r.cpu_seconds = e.cpu_seconds - b.cpu_seconds;
+            r.cpu_connect_seconds = c.cpu_seconds - b.cpu_seconds;
+            r.rss_bytes = e.rss_bytes;
+        }
+        r.cpu_steady_seconds = steady.and_then(|p| p.redis_cpu_seconds);
+        if let Some((commands, input, output)) = redis_delta(before, end) {
+            r.commands = commands;
+            r.net_input_bytes = input;
+            r.net_output_bytes = output;
+        }
+        r.used_memory_bytes = end.redis_info.as_ref().map(|i| i.used_memory).unwrap_or(0);
+    }
 }
 
 /// Two-pass spread, final worker reports, and the sums.
@@ -697,9 +1203,8 @@ async fn finish(run: &mut Run<'_>, report: &mut Report) -> Result<(), String> {
         .await?;
     let mins = merge_mins(all);
     report.participant_frame_interval_ms = median_gap_ms(&mins);
-    run.workers
-        .send_all(&ToWorker::Finish { mins: mins.clone() })
-        .await?;
+    let mins: Vec<(u64, u64)> = mins.iter().map(|(key, at, _)| (*key, *at)).collect();
+    run.workers.send_all(&ToWorker::Finish { mins }).await?;
     let reports: Vec<WorkerReport> = run
         .workers
         .gather(Duration::from_secs(120), "report", |e| match e {
@@ -707,6 +1212,7 @@ async fn finish(run: &mut Run<'_>, report: &mut Report) -> Result<(), String> {
             _ => None,
         })
         .await?;
+    report.phases = run.phases.clone();
     sum_up(run.args, &reports, &screen, report);
     report.presenter_frames = screen.len() as u64;
     Ok(())
@@ -718,7 +1224,7 @@ fn sum_up(args: &Args, reports: &[WorkerReport], screen: &[ScreenFrame], report:
     let mut ack = Hist::default();
     let mut spread = Hist::default();
     let mut latency = Hist::default();
-    let mut acks: Vec<(u64, u64)> = Vec::new();
+    let mut acks: Vec<(u64, u64, u32)> = Vec::new();
     let mut expected_counts = vec![0u64; 4];
     let (mut dots, mut dot_voters, mut words, mut word_voters) = (0, 0, 0, 0);
     let mut state_bytes = 0;
@@ -788,15 +1294,46 @@ fn sum_up(args: &Args, reports: &[WorkerReport], screen: &[ScreenFrame], report:
     // vote → presenter: the ack's seq is the vote's log position; the first presenter frame with
     // seq at or past it is the first screen that includes the vote.
     let mut to_screen = Hist::default();
+    let mut from_elsewhere = Hist::default();
+    let mut from_same = Hist::default();
     let mut never = 0;
-    for (sent_us, seq) in &acks {
+    for (sent_us, seq, node) in &acks {
         let i = screen.partition_point(|f| f.seq < *seq);
         match screen.get(i) {
-            Some(frame) => to_screen.record(frame.at_us.saturating_sub(*sent_us)),
+            Some(frame) => {
+                let us = frame.at_us.saturating_sub(*sent_us);
+                to_screen.record(us);
+                if report.presenter_node == Some(*node as usize) {
+                    from_same.record(us);
+                } else {
+                    from_elsewhere.record(us);
+                }
+            }
             None => never += 1,
         }
     }
     report.vote_to_presenter_ms = to_screen.pcts();
+    // The same by step: an answer belongs to the step during which it was sent.
+    for phase in &report.phases {
+        let mut hist = Hist::default();
+        for (sent_us, seq, _) in &acks {
+            if (phase.started_us..phase.ended_us).contains(sent_us) {
+                let i = screen.partition_point(|f| f.seq < *seq);
+                if let Some(frame) = screen.get(i) {
+                    hist.record(frame.at_us.saturating_sub(*sent_us));
+                }
+            }
+        }
+        if hist.count() > 0 {
+            report
+                .vote_to_presenter_by_phase_ms
+                .insert(phase.name.clone(), hist.pcts());
+        }
+    }
+    if report.urls.len() > 1 {
+        report.vote_to_presenter_other_nodes_ms = Some(from_elsewhere.pcts());
+        report.vote_to_presenter_same_node_ms = Some(from_same.pcts());
+    }
     report.votes_never_on_presenter = never;
     report.vote_to_presenter_method = "ack seq = the answer's log position; latency = receipt of \
         the first presenter frame whose seq ≥ that position minus the send time (one clock for \
@@ -863,39 +1400,67 @@ fn sum_up(args: &Args, reports: &[WorkerReport], screen: &[ScreenFrame], report:
 async fn run_nats(args: &Args, mut report: Report) -> Result<Report, String> {
     report.target = "nats".into();
     report.scenario = "fanout".into();
-    let nats = nats::start(&args.nats_server, args.nats_port, args.nats_ws_port).await?;
-    report.url = format!("ws://127.0.0.1:{}", args.nats_ws_port);
-    report.server_pid = Some(nats.pid);
-    let outcome = drive_nats(args, nats.pid, &mut report).await;
-    report.server_cpu_lifetime_seconds = sample(Some(nats.pid)).cpu_seconds;
-    nats.stop().await;
+    let nodes = match args.nats_cluster {
+        Some(n) if n > 1 => {
+            nats::start_cluster(
+                &args.nats_server,
+                n,
+                args.nats_port,
+                args.nats_ws_port,
+                args.nats_route_port,
+            )
+            .await?
+        }
+        _ => vec![nats::start(&args.nats_server, args.nats_port, args.nats_ws_port).await?],
+    };
+    let ws_addrs: Vec<SocketAddr> = nodes
+        .iter()
+        .map(|n| SocketAddr::from(([127, 0, 0, 1], n.ws_port)))
+        .collect();
+    report.urls = ws_addrs.iter().map(|a| format!("ws://{a}/")).collect();
+    report.url = report.urls.join(",");
+    let pids: Vec<u32> = nodes.iter().map(|n| n.pid).collect();
+    report.server_pid = pids.first().copied();
+    report.server_pids = pids.clone();
+    let meter = Meter {
+        nodes: pids,
+        redis: None,
+        redis_url: None,
+    };
+    let pub_addr = SocketAddr::from(([127, 0, 0, 1], args.nats_port));
+    let outcome = drive_nats(args, &meter, &ws_addrs, pub_addr, &mut report).await;
+    report.server_cpu_lifetime_seconds = meter.sample().cpu();
+    for node in &nodes {
+        sys::signal(node.pid, libc::SIGTERM);
+    }
+    for node in nodes {
+        node.stop().await;
+    }
     outcome.map(|()| report)
 }
 
-async fn drive_nats(args: &Args, pid: u32, report: &mut Report) -> Result<(), String> {
-    let ws_addr = SocketAddr::from(([127, 0, 0, 1], args.nats_ws_port));
-    let pub_addr = SocketAddr::from(([127, 0, 0, 1], args.nats_port));
+async fn drive_nats(
+    args: &Args,
+    meter: &Meter,
+    ws_addrs: &[SocketAddr],
+    pub_addr: SocketAddr,
+    report: &mut Report,
+) -> Result<(), String> {
     let tick_ms = args
         .tick_ms
         .unwrap_or_else(|| default_tick_ms(args.participants))
         .max(1);
     report.tick_ms = Some(tick_ms);
     report.frame_bytes = Some(args.frame_bytes);
-    let before = sample(Some(pid));
+    let before = meter.sample();
     let deadline = now_us() / 1000 + (args.connect_timeout + args.duration * 3 + 600) * 1000;
-    let workers = Workers::spawn(
-        args,
-        Target::Nats,
-        ws_addr,
-        &format!("ws://{ws_addr}/"),
-        deadline,
-    )
-    .await?;
+    let ws_urls: Vec<String> = ws_addrs.iter().map(|a| format!("ws://{a}/")).collect();
+    let workers = Workers::spawn(args, Target::Nats, ws_addrs, &ws_urls, deadline).await?;
     report.workers = workers.len();
     report.source_addresses = workers.sources;
     let mut run = Run {
         args,
-        pid: Some(pid),
+        meter: meter.clone(),
         workers,
         host: None,
         presenter: None,
@@ -904,16 +1469,18 @@ async fn drive_nats(args: &Args, pid: u32, report: &mut Report) -> Result<(), St
     };
     let result: Result<(), String> = async {
         connected(&mut run, report).await?;
-        let after_connect = sample(Some(pid));
+        let after_connect = meter.sample();
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let settled = sample(Some(pid));
-        report.server_rss_before_connect_bytes = before.rss_bytes;
-        report.server_rss_connected_bytes = settled.rss_bytes;
-        report.server_cpu_connect_seconds = after_connect.cpu_seconds - before.cpu_seconds;
+        let settled = meter.sample();
+        report.server_rss_before_connect_bytes = before.rss();
+        report.server_rss_connected_bytes = settled.rss();
+        report.server_cpu_connect_seconds = after_connect.cpu() - before.cpu();
         if report.participants_connected > 0 {
-            report.rss_per_participant_bytes = (settled.rss_bytes as f64 - before.rss_bytes as f64)
-                / report.participants_connected as f64;
+            report.rss_per_participant_bytes =
+                (settled.rss() as f64 - before.rss() as f64) / report.participants_connected as f64;
         }
+        let mut rss_max = RssMax::default();
+        rss_max.note(&settled);
         let duration = Duration::from_secs(args.duration);
         // Subscribers listen a little longer than the publisher talks.
         let listen = duration + Duration::from_millis(1500);
@@ -934,11 +1501,18 @@ async fn drive_nats(args: &Args, pid: u32, report: &mut Report) -> Result<(), St
         report.frames_published = Some(published);
         report.frames_expected = Some(published * report.participants_connected as u64);
         report.server_cpu_us_per_frame = run.phases.last().and_then(|p| p.server_cpu_us_per_frame);
-        let end = sample(Some(pid));
-        report.server_rss_bytes = end.rss_bytes.max(settled.rss_bytes);
-        report.server_rss_peak_bytes = end.hwm_bytes;
-        report.server_threads = end.threads;
-        report.server_cpu_seconds = end.cpu_seconds - before.cpu_seconds;
+        let end = meter.sample();
+        rss_max.note(&end);
+        report.server_rss_bytes = rss_max.total;
+        report.server_rss_peak_bytes = end.hwm();
+        report.server_threads = end.threads();
+        report.server_cpu_seconds = end.cpu() - before.cpu();
+        fill_nodes(
+            report,
+            &run.phases,
+            [&before, &after_connect, &settled, &end],
+            &rss_max,
+        );
         finish(&mut run, report).await
     }
     .await;
@@ -954,4 +1528,45 @@ pub fn tidy(report: &mut Report) {
         .filter(|(_, v)| *v > 0)
         .collect();
     report.vote_errors = keep;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_frame_interval_is_measured_within_each_node() {
+        // Two nodes, each rendering every 200 ms, 50 ms apart from each other.
+        let mut mins = Vec::new();
+        for i in 0..10u64 {
+            mins.push((i, i * 200_000, 0));
+            mins.push((100 + i, i * 200_000 + 50_000, 1));
+        }
+        assert_eq!(median_gap_ms(&mins), 200.0);
+        let merged = merge_mins(vec![
+            vec![(7, 500, 1), (8, 900, 0)],
+            vec![(7, 300, 1), (9, 100, 2)],
+        ]);
+        let mut merged = merged;
+        merged.sort_unstable();
+        assert_eq!(merged, vec![(7, 300, 1), (8, 900, 0), (9, 100, 2)]);
+    }
+
+    #[test]
+    fn redis_counters_are_differences() {
+        let look = |c, i, o| Snap {
+            redis_info: Some(resp::Info {
+                commands_processed: c,
+                net_input_bytes: i,
+                net_output_bytes: o,
+                ..resp::Info::default()
+            }),
+            ..Snap::default()
+        };
+        assert_eq!(
+            redis_delta(&look(10, 100, 1000), &look(25, 160, 1900)),
+            Some((15, 60, 900))
+        );
+        assert_eq!(redis_delta(&Snap::default(), &look(1, 1, 1)), None);
+    }
 }

@@ -12,6 +12,7 @@ mod hist;
 mod nats;
 mod net;
 mod report;
+mod resp;
 mod sys;
 mod wire;
 mod worker;
@@ -42,9 +43,29 @@ pub enum Scenario {
     about = "Load generator for handsup: thousands of real WebSocket phones in one room"
 )]
 pub struct Args {
-    /// The handsup server (loopback only).
-    #[arg(long, default_value = "http://127.0.0.1:3000")]
-    pub url: String,
+    /// The handsup server (loopback only). Repeatable or comma-separated for a cluster: phones
+    /// are spread over the nodes round-robin. Default http://127.0.0.1:3000; with
+    /// --spawn-cluster, free ports (or exactly N addresses given here).
+    #[arg(long, value_delimiter = ',')]
+    pub url: Vec<String>,
+
+    /// The node the presenter connects to (default: the first --url).
+    #[arg(long, conflicts_with = "presenter_node")]
+    pub presenter_url: Option<String>,
+
+    /// The node the host connects to and creates the room on over HTTP (default: the first
+    /// --url).
+    #[arg(long, conflicts_with = "host_node")]
+    pub host_url: Option<String>,
+
+    /// The presenter's node as an index into the node list (0 = the first), handy with
+    /// --spawn-cluster whose ports are chosen at run time.
+    #[arg(long, value_parser = node_index_range)]
+    pub presenter_node: Option<usize>,
+
+    /// The host's node as an index into the node list (0 = the first).
+    #[arg(long, value_parser = node_index_range)]
+    pub host_node: Option<usize>,
 
     /// Phones to connect.
     #[arg(long, default_value_t = 1000,
@@ -62,14 +83,32 @@ pub struct Args {
     #[arg(long)]
     pub json: Option<PathBuf>,
 
-    /// The server's process id, for RSS and CPU from /proc.
-    #[arg(long)]
-    pub server_pid: Option<u32>,
+    /// The server's process id, for RSS and CPU from /proc. Repeatable or comma-separated for
+    /// a cluster's nodes, in --url order.
+    #[arg(long, value_delimiter = ',')]
+    pub server_pid: Vec<u32>,
 
     /// Start this handsup binary on --url's address with a fresh data directory, measure it, and
-    /// stop it afterwards.
+    /// stop it afterwards. With --spawn-cluster it is the binary every node runs.
     #[arg(long)]
     pub spawn_server: Option<PathBuf>,
+
+    /// Start N nodes of the --spawn-server binary on free ports, sharing --redis-url under a
+    /// fresh key prefix; measure each node and Redis; stop them and delete the prefix's keys
+    /// afterwards.
+    #[arg(long, requires_all = ["spawn_server", "redis_url"],
+          value_parser = cluster_range)]
+    pub spawn_cluster: Option<usize>,
+
+    /// The Redis the cluster shares (loopback only), e.g. redis://127.0.0.1:6379/0. Its CPU is
+    /// read from /proc (the pid from INFO) and reported beside the nodes'.
+    #[arg(long)]
+    pub redis_url: Option<String>,
+
+    /// Key prefix for the spawned cluster (default: a fresh bench-<pid>-<time>: whose keys are
+    /// deleted at the end; a prefix given here is left in place).
+    #[arg(long, requires = "spawn_cluster")]
+    pub redis_prefix: Option<String>,
 
     /// Extra argument for the spawned server (repeatable), e.g. --server-arg=--connect-rate=1000.
     #[arg(long = "server-arg", allow_hyphen_values = true)]
@@ -90,6 +129,16 @@ pub struct Args {
     /// WebSocket port of the nats-server this run starts.
     #[arg(long, default_value_t = 8222)]
     pub nats_ws_port: u16,
+
+    /// --target nats: run N nats-server nodes joined by routes, each with its own WebSocket
+    /// listener (node k on --nats-port+k and --nats-ws-port+k); subscribers are spread over them
+    /// round-robin, the publisher talks to the first.
+    #[arg(long, value_parser = cluster_range)]
+    pub nats_cluster: Option<usize>,
+
+    /// First route (cluster) port of a --nats-cluster (node k on this port + k).
+    #[arg(long, default_value_t = 6333)]
+    pub nats_route_port: u16,
 
     /// NATS payload size in bytes.
     #[arg(long, default_value_t = 100, value_parser = frame_bytes_range)]
@@ -180,6 +229,14 @@ fn per_worker_range(text: &str) -> Result<usize, String> {
 
 fn small_range(text: &str) -> Result<usize, String> {
     count_in(text, 1, 250)
+}
+
+fn cluster_range(text: &str) -> Result<usize, String> {
+    count_in(text, 1, 16)
+}
+
+fn node_index_range(text: &str) -> Result<usize, String> {
+    count_in(text, 0, 15)
 }
 
 fn concurrency_range(text: &str) -> Result<usize, String> {

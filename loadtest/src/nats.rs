@@ -25,19 +25,126 @@ pub struct NatsServer {
     pub child: Child,
     pub dir: PathBuf,
     pub pid: u32,
+    pub ws_port: u16,
+}
+
+/// One node of a nats-server cluster: its route port, the other nodes' route ports, and its
+/// monitoring port (to see the routes come up).
+pub struct Route {
+    pub name: String,
+    pub port: u16,
+    pub peers: Vec<u16>,
+    pub monitor: u16,
 }
 
 /// Starts nats-server with a WebSocket listener on 127.0.0.1 and waits until it accepts.
 pub async fn start(bin: &Path, port: u16, ws_port: u16) -> Result<NatsServer, String> {
-    let dir =
-        std::env::temp_dir().join(format!("loadtest-nats-{}-{}", std::process::id(), now_us()));
+    start_node(bin, port, ws_port, None).await
+}
+
+/// Starts `n` nats-server nodes joined by routes (node k: client `port + k`, WebSocket
+/// `ws_port + k`, route `route_port + k`) and waits until every node sees the other `n - 1`.
+pub async fn start_cluster(
+    bin: &Path,
+    n: usize,
+    port: u16,
+    ws_port: u16,
+    route_port: u16,
+) -> Result<Vec<NatsServer>, String> {
+    let offset = |base: u16, k: usize| -> Result<u16, String> {
+        base.checked_add(k as u16)
+            .ok_or_else(|| format!("port {base} + {k} is past 65535"))
+    };
+    let monitors = net::free_ports(n)?;
+    let mut routes = Vec::new();
+    for k in 0..n {
+        routes.push(offset(route_port, k)?);
+    }
+    let mut nodes: Vec<NatsServer> = Vec::new();
+    for k in 0..n {
+        let route = Route {
+            name: format!("loadtest-{k}"),
+            port: routes[k],
+            peers: (0..n).filter(|j| *j != k).map(|j| routes[j]).collect(),
+            monitor: monitors[k],
+        };
+        let started = match (offset(port, k), offset(ws_port, k)) {
+            (Ok(p), Ok(w)) => start_node(bin, p, w, Some(&route)).await,
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+        match started {
+            Ok(node) => nodes.push(node),
+            Err(e) => {
+                for node in nodes {
+                    node.stop().await;
+                }
+                return Err(e);
+            }
+        }
+    }
+    // Every node must see every other before anyone subscribes.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut ready = true;
+        for monitor in &monitors {
+            let addr = SocketAddr::from(([127, 0, 0, 1], *monitor));
+            let routes = match net::http(addr, "GET", "/routez", None).await {
+                Ok((200, body)) => serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["num_routes"].as_u64())
+                    .unwrap_or(0),
+                _ => 0,
+            };
+            ready &= routes as usize >= n - 1;
+        }
+        if ready {
+            return Ok(nodes);
+        }
+        if Instant::now() >= deadline {
+            for node in nodes {
+                node.stop().await;
+            }
+            return Err(format!(
+                "the {n} nats-server nodes did not all see each other's routes within 20 s"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn start_node(
+    bin: &Path,
+    port: u16,
+    ws_port: u16,
+    route: Option<&Route>,
+) -> Result<NatsServer, String> {
+    let dir = std::env::temp_dir().join(format!(
+        "loadtest-nats-{}-{}-{port}",
+        std::process::id(),
+        now_us()
+    ));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let conf = dir.join("nats.conf");
-    let text = format!(
+    let mut text = format!(
         "host: \"127.0.0.1\"\nport: {port}\nmax_connections: 200000\nmax_payload: 1048576\n\
          write_deadline: \"10s\"\nwebsocket {{\n  host: \"127.0.0.1\"\n  port: {ws_port}\n  \
          no_tls: true\n  compression: false\n}}\n"
     );
+    if let Some(route) = route {
+        let peers: Vec<String> = route
+            .peers
+            .iter()
+            .map(|p| format!("\"nats-route://127.0.0.1:{p}\""))
+            .collect();
+        text.push_str(&format!(
+            "server_name: \"{}\"\nhttp: \"127.0.0.1:{}\"\ncluster {{\n  name: \"loadtest\"\n  \
+             host: \"127.0.0.1\"\n  port: {}\n  routes: [{}]\n}}\n",
+            route.name,
+            route.monitor,
+            route.port,
+            peers.join(", ")
+        ));
+    }
     std::fs::write(&conf, text).map_err(|e| format!("{}: {e}", conf.display()))?;
     let log = std::fs::File::create(dir.join("nats.log")).map_err(|e| e.to_string())?;
     let child = Command::new(bin)
@@ -52,7 +159,12 @@ pub async fn start(bin: &Path, port: u16, ws_port: u16) -> Result<NatsServer, St
     let ws_addr = SocketAddr::from(([127, 0, 0, 1], ws_port));
     for _ in 0..100 {
         if net::tcp(ws_addr, None).await.is_ok() {
-            return Ok(NatsServer { child, dir, pid });
+            return Ok(NatsServer {
+                child,
+                dir,
+                pid,
+                ws_port,
+            });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -139,9 +251,11 @@ async fn send(ws: &mut Ws, text: &str) -> Result<(), String> {
     .map_err(|e| format!("send: {e}"))
 }
 
-/// Connects over WebSocket, subscribes, and waits for the PONG that confirms the subscription.
-async fn subscribe(ctx: &Ctx) -> Result<(Ws, Parser), String> {
-    let mut ws = net::websocket(ctx.server, ctx.source(), &ctx.cfg.ws_url).await?;
+/// Connects over WebSocket to `node`, subscribes, and waits for the PONG that confirms the
+/// subscription.
+async fn subscribe(ctx: &Ctx, node: usize) -> Result<(Ws, Parser), String> {
+    let (server, url) = ctx.endpoint(node);
+    let mut ws = net::websocket(server, ctx.source(), url).await?;
     let mut parser = Parser::default();
     send(
         &mut ws,
@@ -177,7 +291,7 @@ async fn subscribe(ctx: &Ctx) -> Result<(Ws, Parser), String> {
 /// One NATS subscriber over WebSocket, the counterpart of a phone.
 pub async fn subscriber(
     ctx: Arc<Ctx>,
-    _index: usize,
+    index: usize,
     mut rx: UnboundedReceiver<Action>,
     permit: OwnedSemaphorePermit,
 ) {
@@ -188,12 +302,13 @@ pub async fn subscriber(
             stats.first_start_us = now_us();
         }
     }
-    let subscribed = subscribe(&ctx).await;
+    let node = ctx.node_of(index);
+    let subscribed = subscribe(&ctx, node).await;
     drop(permit);
     let (mut ws, mut parser) = match subscribed {
         Ok(pair) => {
             let mut stats = ctx.stats();
-            stats.connected += 1;
+            ctx.connected_to(&mut stats, node);
             stats
                 .connect_hist
                 .record(started.elapsed().as_micros() as u64);
@@ -233,7 +348,8 @@ pub async fn subscriber(
                                 stats.state_bytes += payload.len() as u64;
                                 if let Ok(p) = serde_json::from_slice::<Payload>(&payload) {
                                     stats.latency_hist.record(at.saturating_sub(p.t));
-                                    ctx.sample(&mut stats, p.s, at);
+                                    // Every node relays the same message: one frame.
+                                    ctx.sample(&mut stats, p.s, at, 0);
                                 }
                             }
                             Op::Ping => pong = true,

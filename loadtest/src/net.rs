@@ -42,6 +42,24 @@ pub fn loopback_addr(url: &str) -> Result<SocketAddr, String> {
     Ok(SocketAddr::new(IpAddr::V4(ip), port))
 }
 
+/// `n` distinct free TCP ports on 127.0.0.1 (held open together while they are picked, so none
+/// repeats; another program could still take one before it is used).
+pub fn free_ports(n: usize) -> Result<Vec<u16>, String> {
+    let mut held = Vec::with_capacity(n);
+    for _ in 0..n {
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .map_err(|e| format!("finding a free port: {e}"))?;
+        held.push(listener);
+    }
+    held.iter()
+        .map(|l| {
+            l.local_addr()
+                .map(|a| a.port())
+                .map_err(|e| format!("finding a free port: {e}"))
+        })
+        .collect()
+}
+
 /// A TCP connection from `source` (port chosen by the kernel) to `server`.
 pub async fn tcp(server: SocketAddr, source: Option<Ipv4Addr>) -> Result<TcpStream, String> {
     let socket = TcpSocket::new_v4().map_err(|e| format!("socket: {e}"))?;

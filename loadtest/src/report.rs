@@ -16,8 +16,78 @@ pub struct PhaseStat {
     pub bounces: u64,
     /// Frames delivered to every client (participants, presenter, host) during the step.
     pub frames: u64,
+    /// All server nodes together (Redis not included).
     pub server_cpu_seconds: f64,
     pub server_cpu_us_per_frame: Option<f64>,
+    /// Each node's share, in node order (clusters only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub node_cpu_seconds: Vec<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis_cpu_seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis_cpu_us_per_frame: Option<f64>,
+    /// The nodes and Redis together, per delivered frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_with_redis_cpu_us_per_frame: Option<f64>,
+    /// Commands Redis processed during the step (INFO total_commands_processed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis_commands: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis_net_input_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis_net_output_bytes: Option<u64>,
+    /// The load generator (coordinator and workers) in the same step.
+    pub generator_cpu_seconds: f64,
+    /// The whole machine, all cores: how close the step came to using both of them.
+    pub machine_busy_seconds: f64,
+    /// When the workers started and ended the step (Unix µs).
+    pub started_us: u64,
+    pub ended_us: u64,
+}
+
+/// One server node of the run (a handsup node, or a nats-server node).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct NodeStat {
+    pub url: String,
+    pub pid: Option<u32>,
+    pub participants_connected: usize,
+    pub rss_before_connect_bytes: u64,
+    pub rss_connected_bytes: u64,
+    /// The highest RSS seen during the run.
+    pub rss_bytes: u64,
+    pub rss_peak_bytes: u64,
+    /// (RSS once connected − RSS before) ÷ this node's connected participants.
+    pub rss_per_participant_bytes: f64,
+    /// From just before the participants connect to the end.
+    pub cpu_seconds: f64,
+    pub cpu_connect_seconds: f64,
+    pub cpu_steady_seconds: Option<f64>,
+    pub threads: u64,
+}
+
+/// The Redis a cluster shares.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RedisStat {
+    /// The address without any password.
+    pub url: String,
+    pub pid: Option<u32>,
+    pub version: String,
+    /// The key prefix of the spawned cluster.
+    pub prefix: Option<String>,
+    /// Keys of that prefix deleted at the end (when the run chose the prefix).
+    pub keys_deleted: Option<u64>,
+    /// From just before the participants connect to the end.
+    pub cpu_seconds: f64,
+    pub cpu_connect_seconds: f64,
+    pub cpu_steady_seconds: Option<f64>,
+    /// The whole run, including the nodes' start.
+    pub cpu_run_seconds: f64,
+    pub rss_bytes: u64,
+    pub used_memory_bytes: u64,
+    /// INFO counters from just before the participants connect to the end.
+    pub commands: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -26,13 +96,20 @@ pub struct Report {
     pub started_unix: u64,
     pub target: String,
     pub scenario: String,
+    /// Every node, comma-separated.
     pub url: String,
+    pub urls: Vec<String>,
+    pub host_url: String,
+    pub presenter_url: String,
+    /// The presenter's index in `urls` (None when it is on another address).
+    pub presenter_node: Option<usize>,
     pub participants_requested: usize,
     pub duration_seconds: u64,
     pub workers: usize,
     pub source_addresses: usize,
 
     pub participants_connected: usize,
+    pub participants_connected_per_node: Vec<usize>,
     pub connect_failed: usize,
     pub connect_errors: BTreeMap<String, u64>,
     pub connect_seconds: f64,
@@ -62,6 +139,14 @@ pub struct Report {
 
     pub vote_ack_ms: Pcts,
     pub vote_to_presenter_ms: Pcts,
+    /// vote → presenter for answers sent to a node other than the presenter's (clusters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vote_to_presenter_other_nodes_ms: Option<Pcts>,
+    /// … and for answers sent to the presenter's own node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vote_to_presenter_same_node_ms: Option<Pcts>,
+    /// vote → presenter for the answers sent in each step (vote window, steady trickle …).
+    pub vote_to_presenter_by_phase_ms: BTreeMap<String, Pcts>,
     pub votes_never_on_presenter: u64,
     pub vote_to_presenter_method: String,
     /// Participant frames, tick → received: handsup, receipt minus the frame's `server_time` (its
@@ -94,6 +179,8 @@ pub struct Report {
     pub server_closes: BTreeMap<String, u64>,
 
     pub server_pid: Option<u32>,
+    pub server_pids: Vec<u32>,
+    /// The figures below are all nodes together (sums); `nodes` has each one's.
     pub server_rss_bytes: u64,
     pub server_rss_before_connect_bytes: u64,
     pub server_rss_connected_bytes: u64,
@@ -107,6 +194,15 @@ pub struct Report {
     pub server_cpu_lifetime_seconds: f64,
     /// CPU per delivered frame in the steady fan-out step (the NATS comparison figure).
     pub server_cpu_us_per_frame: Option<f64>,
+    /// Redis's CPU in the same step per delivered frame, and the nodes' and Redis's together.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis_cpu_us_per_frame: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_with_redis_cpu_us_per_frame: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<NodeStat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis: Option<RedisStat>,
     pub phases: Vec<PhaseStat>,
 
     pub generator_cpu_seconds: f64,
@@ -159,6 +255,13 @@ pub fn summary(r: &Report) -> String {
         );
         let _ = writeln!(s, "vote → ack         {}", line(&r.vote_ack_ms));
         let _ = writeln!(s, "vote → presenter   {}", line(&r.vote_to_presenter_ms));
+        if let (Some(other), Some(same)) = (
+            &r.vote_to_presenter_other_nodes_ms,
+            &r.vote_to_presenter_same_node_ms,
+        ) {
+            let _ = writeln!(s, "  from other nodes {}", line(other));
+            let _ = writeln!(s, "  from its node    {}", line(same));
+        }
         if r.votes_never_on_presenter > 0 {
             let _ = writeln!(
                 s,
@@ -219,6 +322,37 @@ pub fn summary(r: &Report) -> String {
             r.expected_total, r.expected_voters, r.expected_counts, r.lost_votes, r.unacked_counted
         );
     }
+    if r.urls.len() > 1 {
+        let roles = if r.target == "handsup" {
+            format!(
+                " (presenter on {}, host on {})",
+                r.presenter_url, r.host_url
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            s,
+            "nodes              {}{roles}; per node, then all together:",
+            r.urls.len()
+        );
+        for (k, n) in r.nodes.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "  node {k} {:<22} {:>6} phones  rss {} (+{:.0} B/phone)  cpu {:.2} s, steady {}",
+                n.url
+                    .trim_start_matches("http://")
+                    .trim_start_matches("ws://"),
+                n.participants_connected,
+                mb(n.rss_bytes),
+                n.rss_per_participant_bytes,
+                n.cpu_seconds,
+                n.cpu_steady_seconds
+                    .map(|c| format!("{c:.2} s"))
+                    .unwrap_or_else(|| "n/a".into())
+            );
+        }
+    }
     let _ = writeln!(
         s,
         "server             rss {} (before {} → connected {}, peak {}) = {:.0} B/participant; {} threads",
@@ -238,10 +372,45 @@ pub fn summary(r: &Report) -> String {
             .map(|us| format!(", {us:.2} µs per delivered frame (steady)"))
             .unwrap_or_default()
     );
+    if let Some(redis) = &r.redis {
+        let _ = writeln!(
+            s,
+            "redis              pid {}  cpu {:.2} s ({:.2} s connecting{}), rss {}; {} commands, \
+             {:.1} MB in, {:.1} MB out{}",
+            redis
+                .pid
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "?".into()),
+            redis.cpu_seconds,
+            redis.cpu_connect_seconds,
+            redis
+                .cpu_steady_seconds
+                .map(|c| format!(", {c:.2} s steady"))
+                .unwrap_or_default(),
+            mb(redis.rss_bytes),
+            redis.commands,
+            redis.net_input_bytes as f64 / 1e6,
+            redis.net_output_bytes as f64 / 1e6,
+            redis
+                .keys_deleted
+                .map(|k| format!("; {k} keys deleted"))
+                .unwrap_or_default()
+        );
+        if let (Some(nodes), Some(redis), Some(both)) = (
+            r.server_cpu_us_per_frame,
+            r.redis_cpu_us_per_frame,
+            r.server_with_redis_cpu_us_per_frame,
+        ) {
+            let _ = writeln!(
+                s,
+                "cpu per frame      nodes {nodes:.2} µs + redis {redis:.2} µs = {both:.2} µs (steady)"
+            );
+        }
+    }
     for p in &r.phases {
         let _ = writeln!(
             s,
-            "  phase {:<8} {:>6.1} s  requests {:>6}  frames {:>9}  server cpu {:>6.2} s{}",
+            "  phase {:<8} {:>6.1} s  requests {:>6}  frames {:>9}  server cpu {:>6.2} s{}{}",
             p.name,
             p.seconds,
             p.requests,
@@ -249,6 +418,21 @@ pub fn summary(r: &Report) -> String {
             p.server_cpu_seconds,
             p.server_cpu_us_per_frame
                 .map(|us| format!("  ({us:.2} µs/frame)"))
+                .unwrap_or_default(),
+            p.redis_cpu_seconds
+                .map(|c| format!("  redis {c:.2} s"))
+                .unwrap_or_default()
+        );
+        let cores = r.machine.cpus.max(1) as f64;
+        let _ = writeln!(
+            s,
+            "                  generator cpu {:.2} s; machine busy {:.0} % of {} cores{}",
+            p.generator_cpu_seconds,
+            100.0 * p.machine_busy_seconds / (p.seconds.max(0.001) * cores),
+            r.machine.cpus,
+            r.vote_to_presenter_by_phase_ms
+                .get(&p.name)
+                .map(|h| format!("; vote → presenter p99 {:.1} ms", h.p99))
                 .unwrap_or_default()
         );
     }
@@ -259,7 +443,47 @@ pub fn summary(r: &Report) -> String {
         mb(r.generator_rss_bytes),
         r.other_cpu_seconds
     );
-    if r.target == "handsup" && (r.scenario == "poll" || r.scenario == "churn") {
+    let voting = r.target == "handsup" && (r.scenario == "poll" || r.scenario == "churn");
+    if voting && r.urls.len() > 1 {
+        let check = |ok: bool| if ok { "met   " } else { "MISSED" };
+        let remote = r
+            .vote_to_presenter_other_nodes_ms
+            .as_ref()
+            .unwrap_or(&r.vote_to_presenter_ms);
+        let _ = writeln!(s, "targets (cluster):");
+        let _ = writeln!(
+            s,
+            "  {} connected and voting in one room: {} of {} on {} nodes",
+            check(r.participants_connected == r.participants_requested && r.connect_failed == 0),
+            r.participants_connected,
+            r.participants_requested,
+            r.urls.len()
+        );
+        let _ = writeln!(
+            s,
+            "  {} vote → presenter p99 ≤ 100 ms (voters on other nodes): {:.1} ms",
+            check(remote.count > 0 && remote.p99 <= 100.0),
+            remote.p99
+        );
+        let _ = writeln!(
+            s,
+            "  {} vote → ack p99 ≤ 150 ms: {:.1} ms",
+            check(r.vote_ack_ms.p99 <= 150.0),
+            r.vote_ack_ms.p99
+        );
+        let _ = writeln!(
+            s,
+            "  {} participant frames, tick → received p99 ≤ 500 ms: {:.1} ms",
+            check(r.participant_frame_ms.p99 <= 500.0),
+            r.participant_frame_ms.p99
+        );
+        let _ = writeln!(
+            s,
+            "  {} lost votes = 0: {}",
+            check(r.lost_votes == 0),
+            r.lost_votes
+        );
+    } else if voting {
         let check = |ok: bool| if ok { "met   " } else { "MISSED" };
         let _ = writeln!(s, "targets (issue 6):");
         let _ = writeln!(

@@ -17,10 +17,13 @@ pub enum Target {
 pub struct WorkerConfig {
     pub index: usize,
     pub target: Target,
-    /// host:port of the server (always loopback).
-    pub server: String,
-    /// The WebSocket URL every client of this worker opens.
-    pub ws_url: String,
+    /// host:port of every node (always loopback); client `i` of this worker talks to node
+    /// `(first_index + i) % servers.len()`, so the audience is spread round-robin.
+    pub servers: Vec<String>,
+    /// The WebSocket URL of each node, in the same order.
+    pub ws_urls: Vec<String>,
+    /// The run-wide index of this worker's first client.
+    pub first_index: usize,
     /// Source addresses in 127.0.0.0/8, used round-robin.
     pub sources: Vec<String>,
     pub count: usize,
@@ -134,7 +137,10 @@ impl Phase {
 pub enum FromWorker {
     Connected(ConnectedReport),
     PhaseDone(PhaseReport),
-    FrameMins { mins: Vec<(u64, u64)> },
+    /// (frame key, earliest receipt in Unix µs, the node that rendered it).
+    FrameMins {
+        mins: Vec<(u64, u64, u32)>,
+    },
     Report(Box<WorkerReport>),
 }
 
@@ -145,6 +151,8 @@ pub struct ConnectedReport {
     pub errors: BTreeMap<String, u64>,
     pub first_start_us: u64,
     pub last_done_us: u64,
+    /// Clients connected to each node.
+    pub connected_per_node: Vec<usize>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -182,8 +190,9 @@ pub struct WorkerReport {
     /// Requests still unanswered at the end.
     pub unanswered: u64,
     pub ack_ms: HistWire,
-    /// (send time in Unix µs, log seq of the ack) for every acknowledged answer.
-    pub acks: Vec<(u64, u64)>,
+    /// (send time in Unix µs, log seq of the ack, the sender's node) for every acknowledged
+    /// answer.
+    pub acks: Vec<(u64, u64, u32)>,
     /// Poll: per option, participants whose last acknowledged vote is that option.
     pub poll_counts: Vec<u64>,
     pub dots_total: u64,

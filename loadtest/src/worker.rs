@@ -103,7 +103,8 @@ pub struct Stats {
     pub acked: u64,
     pub errors: BTreeMap<String, u64>,
     pub ack_hist: Hist,
-    pub acks: Vec<(u64, u64)>,
+    pub acks: Vec<(u64, u64, u32)>,
+    pub connected_per_node: Vec<usize>,
     pub max_seq: u64,
     pub poll_choice: Vec<Option<u32>>,
     pub dots: Vec<u32>,
@@ -111,6 +112,8 @@ pub struct Stats {
     pub idea_ids: Vec<u32>,
     /// (frame key, receipt time in Unix µs).
     pub samples: Vec<(u64, u64)>,
+    /// The node each sampled frame came from.
+    pub sample_nodes: HashMap<u64, u32>,
     pub samples_dropped: u64,
     pub latency_hist: Hist,
     pub server_closes: BTreeMap<String, u64>,
@@ -123,7 +126,8 @@ pub struct Stats {
 
 pub struct Ctx {
     pub cfg: WorkerConfig,
-    pub server: SocketAddr,
+    /// Every node, in the coordinator's order.
+    pub servers: Vec<SocketAddr>,
     sources: Vec<Ipv4Addr>,
     next_source: AtomicUsize,
     stats: Mutex<Stats>,
@@ -145,6 +149,32 @@ impl Ctx {
         self.stats.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The node client `index` of this worker talks to (round-robin over the run).
+    pub fn node_of(&self, index: usize) -> usize {
+        (self.cfg.first_index + index) % self.servers.len().max(1)
+    }
+
+    /// A node's address and WebSocket URL.
+    pub fn endpoint(&self, node: usize) -> (SocketAddr, &str) {
+        let server = self.servers[node % self.servers.len()];
+        let url = self
+            .cfg
+            .ws_urls
+            .get(node)
+            .or(self.cfg.ws_urls.first())
+            .map(String::as_str)
+            .unwrap_or_default();
+        (server, url)
+    }
+
+    /// Counts a client that connected to `node`.
+    pub fn connected_to(&self, stats: &mut Stats, node: usize) {
+        stats.connected += 1;
+        if let Some(n) = stats.connected_per_node.get_mut(node) {
+            *n += 1;
+        }
+    }
+
     pub fn source(&self) -> Option<Ipv4Addr> {
         if self.sources.is_empty() {
             return None;
@@ -160,13 +190,15 @@ impl Ctx {
         self.phase_frames.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Keeps a receipt sample for the spread measurement (bounded).
-    pub fn sample(&self, stats: &mut Stats, key: u64, at_us: u64) {
+    /// Keeps a receipt sample for the spread measurement (bounded). `node` is the node that
+    /// rendered the frame (each handsup node renders its own participant frames).
+    pub fn sample(&self, stats: &mut Stats, key: u64, at_us: u64, node: usize) {
         if !self.measuring.load(Ordering::Relaxed) {
             return;
         }
         if stats.samples.len() < self.cfg.max_frame_samples {
             stats.samples.push((key, at_us));
+            stats.sample_nodes.entry(key).or_insert(node as u32);
         } else {
             stats.samples_dropped += 1;
         }
@@ -233,10 +265,11 @@ async fn next_text(ws: &mut Ws, wait: Duration) -> Result<String, String> {
     }
 }
 
-/// Opens a participant session: welcome, hello (with the token when coming back), session,
-/// then the first state snapshot. Returns the socket and the token.
-async fn join(ctx: &Ctx, token: Option<&str>) -> Result<(Ws, String), String> {
-    let mut ws = net::websocket(ctx.server, ctx.source(), &ctx.cfg.ws_url).await?;
+/// Opens a participant session on `node`: welcome, hello (with the token when coming back),
+/// session, then the first state snapshot. Returns the socket and the token.
+async fn join(ctx: &Ctx, node: usize, token: Option<&str>) -> Result<(Ws, String), String> {
+    let (server, url) = ctx.endpoint(node);
+    let mut ws = net::websocket(server, ctx.source(), url).await?;
     let wait = Duration::from_secs(20);
     let welcome = next_text(&mut ws, wait).await?;
     let frame: Frame = serde_json::from_str(&welcome).map_err(|e| format!("bad welcome: {e}"))?;
@@ -330,6 +363,8 @@ const VOCABULARY: &[&str] = &[
 struct Phone {
     ctx: Arc<Ctx>,
     index: usize,
+    /// The node this phone talks to (and comes back to).
+    node: usize,
     ws: Ws,
     token: String,
     next_rid: u64,
@@ -356,13 +391,14 @@ pub async fn phone(
             stats.first_start_us = now_us();
         }
     }
-    let joined = join(&ctx, None).await;
+    let node = ctx.node_of(index);
+    let joined = join(&ctx, node, None).await;
     drop(permit);
     match joined {
         Ok((ws, token)) => {
             {
                 let mut stats = ctx.stats();
-                stats.connected += 1;
+                ctx.connected_to(&mut stats, node);
                 stats
                     .connect_hist
                     .record(started.elapsed().as_micros() as u64);
@@ -372,6 +408,7 @@ pub async fn phone(
             let mut phone = Phone {
                 ctx: Arc::clone(&ctx),
                 index,
+                node,
                 ws,
                 token,
                 next_rid: 2,
@@ -494,7 +531,7 @@ impl Phone {
                 if !self.recent.contains(&key) {
                     self.recent[self.recent_at % self.recent.len()] = key;
                     self.recent_at += 1;
-                    ctx.sample(&mut stats, key, at);
+                    ctx.sample(&mut stats, key, at, self.node);
                     // Rendered → received, when the server says when it rendered (same clock).
                     if let Some(ms) = frame.server_time
                         && ctx.measuring.load(Ordering::Relaxed)
@@ -529,7 +566,7 @@ impl Phone {
                     .ack_hist
                     .record(pending.sent.elapsed().as_micros() as u64);
                 let seq = frame.seq.unwrap_or(0);
-                stats.acks.push((pending.sent_us, seq));
+                stats.acks.push((pending.sent_us, seq, self.node as u32));
                 stats.max_seq = stats.max_seq.max(seq);
                 let i = self.index;
                 match pending.answer {
@@ -654,7 +691,7 @@ impl Phone {
         self.lost();
         tokio::time::sleep(Duration::from_millis(pause_ms)).await;
         let started = Instant::now();
-        match join(&self.ctx, Some(&self.token)).await {
+        match join(&self.ctx, self.node, Some(&self.token)).await {
             Ok((ws, token)) => {
                 self.ws = ws;
                 self.token = token;
@@ -743,11 +780,17 @@ pub async fn run() -> Result<(), String> {
             std::thread::sleep(Duration::from_millis((deadline - now).min(1000)));
         }
     });
-    let server: SocketAddr = cfg
-        .server
-        .parse()
-        .map_err(|_| format!("bad server address {}", cfg.server))?;
-    net::loopback_addr(&format!("http://{server}"))?;
+    let mut servers: Vec<SocketAddr> = Vec::new();
+    for text in &cfg.servers {
+        let server: SocketAddr = text
+            .parse()
+            .map_err(|_| format!("bad server address {text}"))?;
+        net::loopback_addr(&format!("http://{server}"))?;
+        servers.push(server);
+    }
+    if servers.is_empty() {
+        return Err("no server address in the configuration".into());
+    }
     let sources: Vec<Ipv4Addr> = cfg
         .sources
         .iter()
@@ -756,6 +799,7 @@ pub async fn run() -> Result<(), String> {
         .collect();
     let count = cfg.count;
     let stats = Stats {
+        connected_per_node: vec![0; servers.len()],
         poll_choice: vec![None; count],
         dots: vec![0; count],
         words: vec![0; count],
@@ -764,7 +808,7 @@ pub async fn run() -> Result<(), String> {
     let ctx = Arc::new(Ctx {
         permits: Arc::new(Semaphore::new(cfg.connect_concurrency.max(1))),
         cfg,
-        server,
+        servers,
         sources,
         next_source: AtomicUsize::new(0),
         stats: Mutex::new(stats),
@@ -822,6 +866,7 @@ pub async fn run() -> Result<(), String> {
             errors: stats.connect_errors.clone(),
             first_start_us: stats.first_start_us,
             last_done_us: stats.last_done_us,
+            connected_per_node: stats.connected_per_node.clone(),
         }
     };
     emit(&mut out, &FromWorker::Connected(connected)).await?;
@@ -843,7 +888,10 @@ pub async fn run() -> Result<(), String> {
                 emit(&mut out, &FromWorker::PhaseDone(report)).await?;
             }
             ToWorker::FrameMins => {
-                let mins = frame_mins(&ctx.stats().samples);
+                let mins = {
+                    let stats = ctx.stats();
+                    frame_mins(&stats.samples, &stats.sample_nodes)
+                };
                 emit(&mut out, &FromWorker::FrameMins { mins }).await?;
             }
             ToWorker::Finish { mins } => {
@@ -855,14 +903,17 @@ pub async fn run() -> Result<(), String> {
     }
 }
 
-fn frame_mins(samples: &[(u64, u64)]) -> Vec<(u64, u64)> {
+/// The earliest local receipt of every distinct frame, with the node it came from.
+fn frame_mins(samples: &[(u64, u64)], nodes: &HashMap<u64, u32>) -> Vec<(u64, u64, u32)> {
     let mut mins: HashMap<u64, u64> = HashMap::new();
     for (key, at) in samples {
         mins.entry(*key)
             .and_modify(|m| *m = (*m).min(*at))
             .or_insert(*at);
     }
-    mins.into_iter().collect()
+    mins.into_iter()
+        .map(|(key, at)| (key, at, nodes.get(&key).copied().unwrap_or(0)))
+        .collect()
 }
 
 /// Runs one phase over this worker's clients and reports when every answer is in (or after
@@ -1128,5 +1179,57 @@ async fn finish(
         server_closes: stats.server_closes.clone(),
         cpu_seconds: me.cpu_seconds,
         rss_bytes: me.rss_bytes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(first_index: usize, nodes: usize) -> Ctx {
+        let servers: Vec<SocketAddr> = (0..nodes)
+            .map(|k| SocketAddr::from(([127, 0, 0, 1], 3000 + k as u16)))
+            .collect();
+        let cfg = WorkerConfig {
+            index: 0,
+            target: Target::Handsup,
+            servers: servers.iter().map(SocketAddr::to_string).collect(),
+            ws_urls: servers.iter().map(|s| format!("ws://{s}/ws/X")).collect(),
+            first_index,
+            sources: Vec::new(),
+            count: 10,
+            connect_rate: 1.0,
+            connect_concurrency: 1,
+            connect_timeout_ms: 1,
+            deadline_unix_ms: 0,
+            seed: 1,
+            options: 4,
+            max_frame_samples: 10,
+        };
+        Ctx {
+            permits: Arc::new(Semaphore::new(1)),
+            cfg,
+            servers,
+            sources: Vec::new(),
+            next_source: AtomicUsize::new(0),
+            stats: Mutex::new(Stats::default()),
+            measuring: AtomicBool::new(false),
+            outstanding: AtomicI64::new(0),
+            phase_frames: AtomicU64::new(0),
+            alive: AtomicUsize::new(0),
+            queued: AtomicI64::new(0),
+        }
+    }
+
+    #[test]
+    fn phones_are_spread_over_the_nodes_round_robin_across_workers() {
+        // The second worker starts at run-wide client 4000: it carries on where the first ended.
+        let second = ctx(4000, 3);
+        let nodes: Vec<usize> = (0..6).map(|i| second.node_of(i)).collect();
+        assert_eq!(nodes, vec![1, 2, 0, 1, 2, 0]);
+        let (addr, url) = second.endpoint(2);
+        assert_eq!((addr.port(), url), (3002, "ws://127.0.0.1:3002/ws/X"));
+        let single = ctx(17, 1);
+        assert!((0..5).all(|i| single.node_of(i) == 0));
     }
 }
