@@ -538,6 +538,13 @@ impl Run<'_> {
             Vec::new()
         };
         let redis_counts = redis_delta(&before, &after);
+        let merged = |pick: fn(&PhaseReport) -> &crate::hist::HistWire| {
+            let mut hist = Hist::default();
+            for r in &reports {
+                hist.merge(&Hist::from_wire(pick(r)));
+            }
+            (hist.count() > 0).then(|| hist.pcts())
+        };
         self.phases.push(PhaseStat {
             name,
             seconds: started.elapsed().as_secs_f64(),
@@ -556,6 +563,8 @@ impl Run<'_> {
             redis_commands: redis_counts.map(|c| c.0),
             redis_net_input_bytes: redis_counts.map(|c| c.1),
             redis_net_output_bytes: redis_counts.map(|c| c.2),
+            vote_ack_ms: merged(|r| &r.ack_ms),
+            participant_frame_ms: merged(|r| &r.frame_latency_ms),
             generator_cpu_seconds: generator,
             machine_busy_seconds: busy,
             started_us: reports.iter().map(|r| r.started_us).min().unwrap_or(0),

@@ -347,7 +347,7 @@ pub async fn subscriber(
                                 stats.state_frames += 1;
                                 stats.state_bytes += payload.len() as u64;
                                 if let Ok(p) = serde_json::from_slice::<Payload>(&payload) {
-                                    stats.latency_hist.record(at.saturating_sub(p.t));
+                                    stats.record_latency(at.saturating_sub(p.t));
                                     // Every node relays the same message: one frame.
                                     ctx.sample(&mut stats, p.s, at, 0);
                                 }

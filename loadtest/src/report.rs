@@ -36,6 +36,12 @@ pub struct PhaseStat {
     pub redis_net_input_bytes: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redis_net_output_bytes: Option<u64>,
+    /// Send → ack of the answers acknowledged during the step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vote_ack_ms: Option<Pcts>,
+    /// Tick → received of the participant frames received during the step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participant_frame_ms: Option<Pcts>,
     /// The load generator (coordinator and workers) in the same step.
     pub generator_cpu_seconds: f64,
     /// The whole machine, all cores: how close the step came to using both of them.
@@ -424,16 +430,19 @@ pub fn summary(r: &Report) -> String {
                 .unwrap_or_default()
         );
         let cores = r.machine.cpus.max(1) as f64;
+        let p99 = |label: &str, h: Option<&Pcts>| {
+            h.map(|h| format!("; {label} p99 {:.1} ms", h.p99))
+                .unwrap_or_default()
+        };
         let _ = writeln!(
             s,
-            "                  generator cpu {:.2} s; machine busy {:.0} % of {} cores{}",
+            "                  generator cpu {:.2} s; machine busy {:.0} % of {} cores{}{}{}",
             p.generator_cpu_seconds,
             100.0 * p.machine_busy_seconds / (p.seconds.max(0.001) * cores),
             r.machine.cpus,
-            r.vote_to_presenter_by_phase_ms
-                .get(&p.name)
-                .map(|h| format!("; vote → presenter p99 {:.1} ms", h.p99))
-                .unwrap_or_default()
+            p99("ack", p.vote_ack_ms.as_ref()),
+            p99("presenter", r.vote_to_presenter_by_phase_ms.get(&p.name)),
+            p99("frames", p.participant_frame_ms.as_ref()),
         );
     }
     let _ = writeln!(

@@ -168,6 +168,10 @@ pub struct PhaseReport {
     pub bounces: u64,
     /// The highest log position acknowledged to this worker so far.
     pub max_seq: u64,
+    /// Send → ack of the answers acknowledged during the step.
+    pub ack_ms: HistWire,
+    /// Tick → received of the participant frames received during the step.
+    pub frame_latency_ms: HistWire,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

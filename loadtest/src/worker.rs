@@ -116,12 +116,29 @@ pub struct Stats {
     pub sample_nodes: HashMap<u64, u32>,
     pub samples_dropped: u64,
     pub latency_hist: Hist,
+    /// The same two for the current step only.
+    pub phase_ack_hist: Hist,
+    pub phase_latency_hist: Hist,
     pub server_closes: BTreeMap<String, u64>,
     pub unanswered: u64,
     pub phase_requests: u64,
     pub phase_answered: u64,
     pub phase_bounces: u64,
     pub phase_ideas: Vec<u32>,
+}
+
+impl Stats {
+    /// Records one frame's tick → received, for the run and for the step.
+    pub fn record_latency(&mut self, us: u64) {
+        self.latency_hist.record(us);
+        self.phase_latency_hist.record(us);
+    }
+
+    /// Records one answer's send → ack, for the run and for the step.
+    pub fn record_ack(&mut self, us: u64) {
+        self.ack_hist.record(us);
+        self.phase_ack_hist.record(us);
+    }
 }
 
 pub struct Ctx {
@@ -536,7 +553,7 @@ impl Phone {
                     if let Some(ms) = frame.server_time
                         && ctx.measuring.load(Ordering::Relaxed)
                     {
-                        stats.latency_hist.record(at.saturating_sub(ms * 1000));
+                        stats.record_latency(at.saturating_sub(ms * 1000));
                     }
                 }
             }
@@ -562,9 +579,7 @@ impl Phone {
                     return;
                 }
                 stats.acked += 1;
-                stats
-                    .ack_hist
-                    .record(pending.sent.elapsed().as_micros() as u64);
+                stats.record_ack(pending.sent.elapsed().as_micros() as u64);
                 let seq = frame.seq.unwrap_or(0);
                 stats.acks.push((pending.sent_us, seq, self.node as u32));
                 stats.max_seq = stats.max_seq.max(seq);
@@ -930,6 +945,8 @@ async fn run_phase(
         stats.phase_answered = 0;
         stats.phase_bounces = 0;
         stats.phase_ideas.clear();
+        stats.phase_ack_hist = Hist::default();
+        stats.phase_latency_hist = Hist::default();
     }
     ctx.phase_frames.store(0, Ordering::Relaxed);
     ctx.measuring.store(true, Ordering::Relaxed);
@@ -1103,6 +1120,8 @@ async fn run_phase(
         idea_ids: stats.phase_ideas.clone(),
         bounces: stats.phase_bounces,
         max_seq: stats.max_seq,
+        ack_ms: stats.phase_ack_hist.to_wire(),
+        frame_latency_ms: stats.phase_latency_hist.to_wire(),
     }
 }
 
