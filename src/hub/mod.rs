@@ -651,7 +651,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_node_of_a_cluster_closes_a_countdown() {
-        use crate::store::redis::{RedisLog, tests::Redis, tests::test_url};
+        use crate::store::redis::tests::Redis;
         let prefix = format!("handsup-test:{}:", uuid::Uuid::new_v4().simple());
         let _cleanup = Redis {
             prefix: prefix.clone(),
@@ -660,19 +660,7 @@ mod tests {
         let config = Config::for_data_dir(dir.path().to_path_buf());
         let mut hubs = Vec::new();
         for _ in 0..2 {
-            let log = Arc::new(
-                RedisLog::connect(&test_url(), &prefix)
-                    .await
-                    .expect("redis"),
-            );
-            let hub = Hub::load(
-                Arc::clone(&log) as Arc<dyn CommandLog>,
-                Some(log as Arc<dyn Cluster>),
-                HubSettings::from_config(&config),
-                Secret::fixed(7),
-            )
-            .await
-            .expect("hub");
+            let (_log, hub) = redis_hub(&prefix, &config).await;
             hubs.push(hub);
         }
         let created = hubs[0].create_room("Quick").await.expect("room");
@@ -831,19 +819,7 @@ mod tests {
         );
         // A node that starts from nothing (as one far behind would) finds the start gone and
         // reloads from the snapshot, then follows on.
-        let other = Arc::new(
-            RedisLog::connect(&test_url(), &prefix)
-                .await
-                .expect("redis"),
-        );
-        let behind = Hub::load(
-            Arc::clone(&other) as Arc<dyn CommandLog>,
-            Some(other as Arc<dyn Cluster>),
-            HubSettings::from_config(&config),
-            Secret::fixed(7),
-        )
-        .await
-        .expect("hub");
+        let (_other, behind) = redis_hub(&prefix, &config).await;
         let late = behind.handle(created.code.clone(), String::new(), Room::empty(), 0, 1);
         let who = ParticipantId(uuid::Uuid::from_u128(999));
         room.submit(Command::Join {
@@ -906,5 +882,20 @@ mod tests {
             !open(&room),
             "ten minutes later, without waiting ten minutes"
         );
+    }
+
+    /// A hub on the test Redis under `prefix`, and its log.
+    async fn redis_hub(prefix: &str, config: &Config) -> (Arc<crate::store::redis::RedisLog>, Hub) {
+        use crate::store::redis::{RedisLog, tests::test_url};
+        let log = Arc::new(RedisLog::connect(&test_url(), prefix).await.expect("redis"));
+        let hub = Hub::load(
+            Arc::clone(&log) as Arc<dyn CommandLog>,
+            Some(Arc::clone(&log) as Arc<dyn Cluster>),
+            HubSettings::from_config(config),
+            Secret::fixed(7),
+        )
+        .await
+        .expect("hub");
+        (log, hub)
     }
 }
