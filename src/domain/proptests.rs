@@ -774,6 +774,75 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// What a cluster node's proposal replica relies on: two order-free commands of different
+    /// participants (`Command::order_free`) leave the same room, and get the same answers,
+    /// whichever comes first, from any state a session can reach. (Joins only while there are
+    /// places for both, as the hub checks.)
+    #[test]
+    fn order_free_commands_of_different_people_commute(
+        prefix in proptest::collection::vec(prop_oneof![command(), more_commands()], 0..60),
+        candidates in proptest::collection::vec(prop_oneof![command(), more_commands()], 2..80),
+        on_screen in 0..ACTIVITIES,
+        a_at in 0u8..8,
+        b_at in 0u8..8,
+    ) {
+        let (mut room, _) = created();
+        let mut at = 1;
+        for command in &prefix {
+            at += 250;
+            let command = resolve(command, &room);
+            let _ = room.apply(&command, at);
+        }
+        // Any activity on screen, open (as it is while a room answers it), if it still exists.
+        for command in [
+            Command::Room(RoomCommand::Navigate { to: Navigate::Activity(ActivityId(on_screen)) }),
+            Command::Room(RoomCommand::SetVoting { activity: ActivityId(on_screen), open: true }),
+        ] {
+            at += 250;
+            let _ = room.apply(&command, at);
+        }
+        // The first two generated commands that are order-free and that the room would take
+        // (on their own), of different participants: a pair that could meet in a cluster.
+        let free: Vec<(Command, ParticipantId)> = candidates
+            .iter()
+            .map(|c| resolve(c, &room))
+            .filter(|c| room.clone().apply(c, at + 250).is_ok())
+            .filter_map(|c| c.order_free().map(|p| (c, p)))
+            .collect();
+        // Two answers of one kind where there are (those meet most: a vote burst), else any two.
+        let tag = |c: &Command| serde_json::to_value(c).ok().map(|v| v["type"].clone());
+        let pick = |same: bool| {
+            free.iter().find_map(|(a, pa)| {
+                free.iter()
+                    .find(|(b, pb)| {
+                        pb != pa
+                            && (!same || (matches!(a, Command::Answer(_)) && tag(a) == tag(b)))
+                    })
+                    .map(|(b, _)| (a, b))
+            })
+        };
+        let Some((a, b)) = pick(true).or_else(|| pick(false)) else {
+            return Ok(());
+        };
+        let joins = [a, b].iter().filter(|c| matches!(c, Command::Join { .. })).count() as u64;
+        prop_assume!(joins == 0 || room.places_left() >= joins);
+        // Each command is applied at its own time in both orders, as a replica and the log do.
+        let (ta, tb) = (at + i64::from(a_at) * 250, at + i64::from(b_at) * 250);
+        let mut ab = room.clone();
+        let ab_a = ab.apply(a, ta);
+        let ab_b = ab.apply(b, tb);
+        let mut ba = room.clone();
+        let ba_b = ba.apply(b, tb);
+        let ba_a = ba.apply(a, ta);
+        prop_assert_eq!(ab_a.is_ok(), ba_a.is_ok(), "{:?} then {:?}", a, b);
+        prop_assert_eq!(ab_b.is_ok(), ba_b.is_ok(), "{:?} then {:?}", a, b);
+        prop_assert_eq!(ab, ba, "{:?} and {:?} do not commute", a, b);
+    }
+}
+
 /// The property above means little if the generator mostly produces commands the room refuses:
 /// run it as the property test does and check that a fair share is accepted, and that every kind
 /// of command it generates is accepted at least once.

@@ -254,6 +254,47 @@ impl Command {
         }
     }
 
+    /// The participant whose own part alone this command changes, when it is a command whose
+    /// effect does not depend on where it falls among other such commands of *other*
+    /// participants: a vote, a rating, an upvote, a reaction, a join (while the room has places
+    /// for everyone joining). Two of these by different participants give the same room in
+    /// either order (a property test checks it), so a node's proposal replica that took them in
+    /// another order than the log has not drifted. `None` for everything else: commands that
+    /// number what they create (a suggestion, a question, a pin), words for a cloud (which shows
+    /// the spelling seen first), host commands, and anything that draws from who is present.
+    pub fn order_free(&self) -> Option<ParticipantId> {
+        use crate::domain::activity::{
+            grid, ideas, number, points, poll, qna, quiz, ranking, scales,
+        };
+        match self {
+            Command::Join { participant, .. }
+            | Command::SetName { participant, .. }
+            | Command::React { participant, .. } => Some(*participant),
+            Command::Answer(Answered {
+                participant,
+                answer,
+            }) => match answer {
+                ActivityAnswer::Poll(poll::AnswerCommand::Vote { .. })
+                | ActivityAnswer::Ideas(ideas::AnswerCommand::DotVote { .. })
+                | ActivityAnswer::Scales(scales::AnswerCommand::Rate { .. })
+                | ActivityAnswer::Qna(qna::AnswerCommand::Upvote { .. })
+                | ActivityAnswer::Ranking(ranking::AnswerCommand::Rank { .. })
+                | ActivityAnswer::Points(points::AnswerCommand::Allocate { .. })
+                | ActivityAnswer::Quiz(quiz::AnswerCommand::QuizAnswer { .. })
+                | ActivityAnswer::Number(number::AnswerCommand::Estimate { .. })
+                | ActivityAnswer::Grid(grid::AnswerCommand::Place { .. })
+                | ActivityAnswer::Grid(grid::AnswerCommand::Unplace { .. }) => Some(*participant),
+                // A word cloud shows the spelling seen first among equals.
+                ActivityAnswer::Wordcloud(_)
+                | ActivityAnswer::Ideas(ideas::AnswerCommand::SubmitIdea { .. })
+                | ActivityAnswer::Qna(qna::AnswerCommand::Ask { .. })
+                | ActivityAnswer::Circle(_)
+                | ActivityAnswer::Pin(_) => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether participants' own answers may read differently afterwards: the hub then sends
     /// each a fresh `me`.
     pub fn changes_others_answers(&self) -> bool {
@@ -825,6 +866,11 @@ impl Room {
 
     pub fn deck(&self) -> &[Activity] {
         &self.deck
+    }
+
+    /// How many more participants may join.
+    pub fn places_left(&self) -> u64 {
+        u64::from(self.limits.max_participants).saturating_sub(self.participants.len() as u64)
     }
 
     pub fn participant_count(&self) -> u64 {

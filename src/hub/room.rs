@@ -66,11 +66,86 @@ type Reply = oneshot::Sender<Result<Applied, Rejection>>;
 struct Proposals {
     room: Room,
     /// Senders waiting for their command to come back from the log, by request number.
-    pending: HashMap<u64, Reply>,
+    pending: HashMap<u64, Pending>,
+    /// How many pending commands are not order-free (`Command::order_free`).
+    bound: usize,
+    /// The participants of the pending order-free commands, with how many each.
+    free: HashMap<ParticipantId, u32>,
+    /// Pending joins (they need places, whatever their order).
+    joins: u64,
     /// The replica may differ from the committed room plus the pending commands (an append
-    /// failed, another node's command came in between, an outcome differed at apply time): it is
-    /// copied from the committed room again as soon as nothing is pending.
+    /// failed, another node's command came in between and may not commute with ours, an outcome
+    /// differed at apply time): it is copied from the committed room again as soon as nothing is
+    /// pending.
     diverged: bool,
+}
+
+struct Pending {
+    reply: Reply,
+    free: Option<ParticipantId>,
+    join: bool,
+}
+
+impl Proposals {
+    fn new(room: Room) -> Proposals {
+        Proposals {
+            room,
+            pending: HashMap::new(),
+            bound: 0,
+            free: HashMap::new(),
+            joins: 0,
+            diverged: false,
+        }
+    }
+
+    fn insert(&mut self, request: u64, reply: Reply, command: &Command) {
+        let free = command.order_free();
+        let join = matches!(command, Command::Join { .. });
+        match free {
+            Some(who) => *self.free.entry(who).or_default() += 1,
+            None => self.bound += 1,
+        }
+        self.joins += u64::from(join);
+        self.pending.insert(request, Pending { reply, free, join });
+    }
+
+    fn remove(&mut self, request: u64) -> Option<Reply> {
+        let pending = self.pending.remove(&request)?;
+        match pending.free {
+            Some(who) => {
+                if let Some(n) = self.free.get_mut(&who) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.free.remove(&who);
+                    }
+                }
+            }
+            None => self.bound -= 1,
+        }
+        self.joins -= u64::from(pending.join);
+        Some(pending.reply)
+    }
+
+    fn clear(&mut self) {
+        self.pending.clear();
+        self.free.clear();
+        self.bound = 0;
+        self.joins = 0;
+    }
+
+    /// Whether another node's `command`, taken by the log before this node's pending commands
+    /// but by the replica after them, leaves the replica as the log will be once they are in:
+    /// true when it and every pending command are order-free, of different participants, and
+    /// the room (as committed, `places_left` after it) has places for every pending join.
+    fn commutes(&self, command: &Command, places_left: u64) -> bool {
+        if self.pending.is_empty() {
+            return true;
+        }
+        let Some(who) = command.order_free() else {
+            return false;
+        };
+        self.bound == 0 && !self.free.contains_key(&who) && places_left >= self.joins
+    }
 }
 
 pub struct RoomHandle {
@@ -283,11 +358,7 @@ impl RoomHandle {
         let handle = Arc::new(RoomHandle {
             code,
             host_key_hash,
-            proposals: Mutex::new(Proposals {
-                room: room.clone(),
-                pending: HashMap::new(),
-                diverged: false,
-            }),
+            proposals: Mutex::new(Proposals::new(room.clone())),
             state: Mutex::new(RoomState { room, seq, epoch }),
             deleted: AtomicBool::new(false),
             node,
@@ -462,7 +533,7 @@ impl RoomHandle {
             }
             let request = self.next_request.fetch_add(1, Ordering::Relaxed);
             let (tx, reply) = oneshot::channel();
-            proposals.pending.insert(request, tx);
+            proposals.insert(request, tx, &command);
             let entry = NewEntry {
                 command: text,
                 origin: Some(Origin {
@@ -490,7 +561,7 @@ impl RoomHandle {
             }
             Err(err) => {
                 let mut proposals = self.proposals();
-                proposals.pending.remove(&request);
+                proposals.remove(request);
                 proposals.diverged = true;
                 self.settle(&mut proposals);
                 return Err(SubmitError::Store(err));
@@ -558,7 +629,7 @@ impl RoomHandle {
         drop(feed);
         self.log.unfollow(&self.code);
         // Whoever still waits for an answer gets none: the room is gone.
-        self.proposals().pending.clear();
+        self.proposals().clear();
     }
 
     /// Reads and applies the log's entries after the room's position, up to `upto` or the end.
@@ -664,7 +735,7 @@ impl RoomHandle {
     /// Applies one entry read back from the log (once: an entry at or before the room's position
     /// is skipped) and answers its sender if it was proposed here.
     fn ingest(&self, entry: &LogEntry) {
-        let (result, epoch) = {
+        let (result, epoch, places_left) = {
             let mut state = self.lock();
             if entry.seq <= state.seq {
                 return;
@@ -672,7 +743,7 @@ impl RoomHandle {
             let result = apply_entry(&mut state.room, entry);
             state.seq = entry.seq;
             self.snapshot_if_due(entry, &state);
-            (result, state.epoch)
+            (result, state.epoch, state.room.places_left())
         };
         self.mark_dirty();
         if let Ok((_, command)) = &result
@@ -682,7 +753,7 @@ impl RoomHandle {
         }
         let mut proposals = self.proposals();
         let ours = entry.origin.filter(|origin| origin.node == self.node);
-        match ours.and_then(|origin| proposals.pending.remove(&origin.request)) {
+        match ours.and_then(|origin| proposals.remove(origin.request)) {
             Some(reply) => {
                 if result.is_err() {
                     // The replica accepted what the room refused.
@@ -701,11 +772,14 @@ impl RoomHandle {
             }
             None => {
                 // Another node's command: the replica takes it too. If commands of ours are
-                // pending, the replica has them before it, the log after.
+                // pending, the replica has them before it, the log after: that is the same room
+                // only if they commute.
                 if let Ok((_, command)) = &result {
+                    if !proposals.commutes(command, places_left) {
+                        proposals.diverged = true;
+                    }
                     let _ = proposals.room.apply(command, entry.at);
-                }
-                if !proposals.pending.is_empty() {
+                } else if !proposals.pending.is_empty() {
                     proposals.diverged = true;
                 }
             }

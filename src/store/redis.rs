@@ -53,17 +53,25 @@ redis.call('SADD', KEYS[3], ARGV[1])
 return {ARGV[4], 1, now}
 "#;
 
+/// Appends a run of entries to one room (KEYS: the room hash, its stream; ARGV: each entry's
+/// command and origin, in turn). They take consecutive `seq`s and one `at`; the reply is the
+/// first entry's position.
 const APPEND: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local last = tonumber(redis.call('HGET', KEYS[1], 'at'))
+local head = redis.call('HMGET', KEYS[1], 'at', 'seq', 'epoch')
+local last = tonumber(head[1])
 if last ~= nil and last > now then now = last end
 now = string.format('%.0f', now)
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('HSET', KEYS[1], 'at', now)
-redis.call('XADD', KEYS[2], string.format('%.0f', seq) .. '-0', 'a', now, 'c', ARGV[1], 'o', ARGV[2])
-return {redis.call('HGET', KEYS[1], 'epoch'), seq, now}
+local seq = tonumber(head[2]) or 0
+local first = seq + 1
+for i = 1, #ARGV, 2 do
+  seq = seq + 1
+  redis.call('XADD', KEYS[2], string.format('%.0f', seq) .. '-0', 'a', now, 'c', ARGV[i], 'o', ARGV[i + 1])
+end
+redis.call('HSET', KEYS[1], 'seq', string.format('%.0f', seq), 'at', now)
+return {head[3], first, now}
 "#;
 
 const DELETE: &str = r#"
@@ -302,70 +310,184 @@ async fn last_id(conn: &mut ConnectionManager, key: &str) -> Result<String, Stor
         .unwrap_or_else(|| "0-0".to_string()))
 }
 
+/// Appends of one room taken in one script call at most (consecutive in the queue).
+const MAX_RUN: usize = 256;
+
+/// The scripts, sent by their SHA1 (`EVALSHA`); loaded again whenever Redis has forgotten them
+/// (it was restarted).
+struct Scripts {
+    create: redis::Script,
+    append: redis::Script,
+    delete: redis::Script,
+    snapshot: redis::Script,
+}
+
+static SCRIPTS: std::sync::LazyLock<Scripts> = std::sync::LazyLock::new(|| Scripts {
+    create: redis::Script::new(CREATE),
+    append: redis::Script::new(APPEND),
+    delete: redis::Script::new(DELETE),
+    snapshot: redis::Script::new(SNAPSHOT),
+});
+
+impl Scripts {
+    async fn load(&self, conn: &mut ConnectionManager) -> redis::RedisResult<()> {
+        for script in [&self.create, &self.append, &self.delete, &self.snapshot] {
+            script.load_async(conn).await?;
+        }
+        Ok(())
+    }
+}
+
+fn evalsha(script: &redis::Script, keys: &[String]) -> redis::Cmd {
+    let mut cmd = redis::cmd("EVALSHA");
+    cmd.arg(script.get_hash()).arg(keys.len()).arg(keys);
+    cmd
+}
+
+/// The command that carries `ops` (one op, or a run of appends to one room).
+fn command_for(keys: &Keys, ops: &[Op]) -> redis::Cmd {
+    match ops.first() {
+        Some(Op::Create(record, first, _)) => {
+            let mut cmd = evalsha(
+                &SCRIPTS.create,
+                &[
+                    keys.meta(&record.code),
+                    keys.log(&record.code),
+                    keys.rooms(),
+                ],
+            );
+            cmd.arg(&record.code)
+                .arg(&record.host_key_hash)
+                .arg(record.created_at)
+                .arg(super::new_epoch())
+                .arg(&first.command)
+                .arg(origin_text(first.origin));
+            cmd
+        }
+        Some(Op::Append(room, _, _)) => {
+            let mut cmd = evalsha(&SCRIPTS.append, &[keys.meta(room), keys.log(room)]);
+            for op in ops {
+                if let Op::Append(_, entry, _) = op {
+                    cmd.arg(&entry.command).arg(origin_text(entry.origin));
+                }
+            }
+            cmd
+        }
+        Some(Op::Snapshot(room, snapshot, keep, _)) => {
+            let mut cmd = evalsha(
+                &SCRIPTS.snapshot,
+                &[keys.snapshot(room), keys.log(room), keys.meta(room)],
+            );
+            cmd.arg(snapshot.seq)
+                .arg(snapshot.state.as_slice())
+                .arg(*keep);
+            cmd
+        }
+        Some(Op::Delete(code, _)) => {
+            let mut cmd = evalsha(
+                &SCRIPTS.delete,
+                &[
+                    keys.meta(code),
+                    keys.log(code),
+                    keys.rooms(),
+                    keys.deletions(),
+                    keys.snapshot(code),
+                ],
+            );
+            cmd.arg(code).arg(DELETIONS_KEPT);
+            cmd
+        }
+        Some(Op::Flush(_)) | None => redis::cmd("PING"),
+    }
+}
+
+/// Splits a batch into calls: each op alone, except that consecutive appends to one room go
+/// together (up to `MAX_RUN`). Returns the number of ops in each call, in order.
+fn calls_of(batch: &[Op]) -> Vec<usize> {
+    let mut calls = Vec::new();
+    let mut i = 0;
+    while i < batch.len() {
+        let mut n = 1;
+        if let Op::Append(room, _, _) = &batch[i] {
+            while n < MAX_RUN
+                && matches!(batch.get(i + n), Some(Op::Append(next, _, _)) if next == room)
+            {
+                n += 1;
+            }
+        }
+        calls.push(n);
+        i += n;
+    }
+    calls
+}
+
+fn is_noscript(reply: &redis::RedisResult<Value>) -> bool {
+    matches!(reply, Err(err) if err.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript))
+}
+
+/// Sends the calls of `batch` in one pipeline: one reply per call, or why none came.
+async fn send_calls(
+    conn: &mut ConnectionManager,
+    keys: &Keys,
+    batch: &[Op],
+    calls: &[(usize, usize)],
+) -> Result<Vec<redis::RedisResult<Value>>, redis::RedisError> {
+    let mut pipe = redis::pipe();
+    pipe.ignore_errors();
+    for &(start, n) in calls {
+        pipe.add_command(command_for(keys, &batch[start..start + n]));
+    }
+    pipe.query_async(conn).await
+}
+
 /// Sends queued operations in order, a pipelined batch at a time.
 async fn writer(mut conn: ConnectionManager, keys: Keys, mut ops: mpsc::UnboundedReceiver<Op>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while ops.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let mut pipe = redis::pipe();
-        pipe.ignore_errors();
-        for op in &batch {
-            match op {
-                Op::Create(record, first, _) => {
-                    pipe.cmd("EVAL")
-                        .arg(CREATE)
-                        .arg(3)
-                        .arg(keys.meta(&record.code))
-                        .arg(keys.log(&record.code))
-                        .arg(keys.rooms())
-                        .arg(&record.code)
-                        .arg(&record.host_key_hash)
-                        .arg(record.created_at)
-                        .arg(super::new_epoch())
-                        .arg(&first.command)
-                        .arg(origin_text(first.origin));
+        let mut calls = Vec::new();
+        let mut start = 0;
+        for n in calls_of(&batch) {
+            calls.push((start, n));
+            start += n;
+        }
+        let mut replies = send_calls(&mut conn, &keys, &batch, &calls).await;
+        // Redis forgot the scripts (it restarted): load them and send again what they refused.
+        // Those are the calls after the restart, so they stay in order.
+        if let Ok(first) = &replies
+            && first.iter().any(is_noscript)
+        {
+            let again: Vec<usize> = (0..first.len())
+                .filter(|&i| is_noscript(&first[i]))
+                .collect();
+            let resent = match SCRIPTS.load(&mut conn).await {
+                Ok(()) => {
+                    let retry: Vec<(usize, usize)> = again.iter().map(|&i| calls[i]).collect();
+                    send_calls(&mut conn, &keys, &batch, &retry).await
                 }
-                Op::Append(room, entry, _) => {
-                    pipe.cmd("EVAL")
-                        .arg(APPEND)
-                        .arg(2)
-                        .arg(keys.meta(room))
-                        .arg(keys.log(room))
-                        .arg(&entry.command)
-                        .arg(origin_text(entry.origin));
-                }
-                Op::Snapshot(room, snapshot, keep, _) => {
-                    pipe.cmd("EVAL")
-                        .arg(SNAPSHOT)
-                        .arg(3)
-                        .arg(keys.snapshot(room))
-                        .arg(keys.log(room))
-                        .arg(keys.meta(room))
-                        .arg(snapshot.seq)
-                        .arg(snapshot.state.as_slice())
-                        .arg(*keep);
-                }
-                Op::Delete(code, _) => {
-                    pipe.cmd("EVAL")
-                        .arg(DELETE)
-                        .arg(5)
-                        .arg(keys.meta(code))
-                        .arg(keys.log(code))
-                        .arg(keys.rooms())
-                        .arg(keys.deletions())
-                        .arg(keys.snapshot(code))
-                        .arg(code)
-                        .arg(DELETIONS_KEPT);
-                }
-                Op::Flush(_) => {
-                    pipe.cmd("PING");
+                Err(err) => Err(err),
+            };
+            if let Ok(first) = &mut replies {
+                match resent {
+                    Ok(resent) if resent.len() == again.len() => {
+                        for (i, reply) in again.into_iter().zip(resent) {
+                            first[i] = reply;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(err) => {
+                        for i in again {
+                            first[i] = Err(err.clone());
+                        }
+                    }
                 }
             }
         }
-        let replies: Result<Vec<redis::RedisResult<Value>>, _> = pipe.query_async(&mut conn).await;
         match replies {
-            Ok(replies) if replies.len() == batch.len() => {
-                for (op, reply) in batch.drain(..).zip(replies) {
-                    resolve(op, reply);
+            Ok(replies) if replies.len() == calls.len() => {
+                let mut ops = batch.drain(..);
+                for (&(_, n), reply) in calls.iter().zip(replies) {
+                    let run: Vec<Op> = ops.by_ref().take(n).collect();
+                    resolve_run(run, reply);
                 }
             }
             Ok(_) => {
@@ -380,6 +502,34 @@ async fn writer(mut conn: ConnectionManager, keys: Keys, mut ops: mpsc::Unbounde
                     fail(op, err.clone());
                 }
             }
+        }
+    }
+}
+
+/// Answers a call's ops from its reply: a run of appends takes consecutive positions from the
+/// first one's.
+fn resolve_run(run: Vec<Op>, reply: redis::RedisResult<Value>) {
+    if run.len() == 1 {
+        if let Some(op) = run.into_iter().next() {
+            resolve(op, reply);
+        }
+        return;
+    }
+    let first = match &reply {
+        Ok(value) => position(value),
+        Err(_) => None,
+    };
+    for (i, op) in run.into_iter().enumerate() {
+        match (first, &reply) {
+            (Some(first), _) => {
+                if let Op::Append(_, _, tx) = op {
+                    let _ = tx.send(Ok(Position {
+                        seq: first.seq + i as u64,
+                        ..first
+                    }));
+                }
+            }
+            (None, reply) => resolve(op, reply.clone()),
         }
     }
 }
@@ -646,7 +796,8 @@ impl RedisLog {
             .arg(format!("{}-0", after.saturating_add(1)))
             .arg("+")
             .arg("COUNT")
-            .arg(limit.max(1))
+            // Redis takes a signed 64-bit count: "everything" is its largest.
+            .arg(limit.clamp(1, i64::MAX as usize))
             .query_async(&mut conn)
             .await
             .map_err(unavailable)?;
@@ -976,6 +1127,83 @@ pub mod tests {
     }
 
     crate::log_contract_tests!(Redis);
+
+    /// Appends queued together go to Redis in runs (one script call per room's run); each still
+    /// gets its own position, in the order queued. After Redis forgets its scripts (as a restart
+    /// does), appends load them again and nothing is lost or doubled.
+    #[tokio::test]
+    async fn appends_queued_together_keep_their_order_and_survive_a_script_flush() {
+        use futures_util::future::join_all;
+        let (fixture, log) = <Redis as super::super::contract::Fixture>::new().await;
+        let entry = |n: u32| NewEntry {
+            command: format!("{{\"n\":{n}}}"),
+            origin: Some(Origin {
+                node: 9,
+                request: u64::from(n),
+            }),
+        };
+        let record = |code: &str| RoomRecord {
+            code: code.into(),
+            host_key_hash: "h".into(),
+            created_at: 1,
+        };
+        log.create_room(record("11111111"), entry(0))
+            .await
+            .expect("create");
+        log.create_room(record("22222222"), entry(0))
+            .await
+            .expect("create");
+        // 600 appends queued at once, two rooms interleaved in runs: more than one run's worth.
+        let calls: Vec<_> = (1..=600u32)
+            .map(|n| {
+                let room = if (n / 50) % 2 == 0 {
+                    "11111111"
+                } else {
+                    "22222222"
+                };
+                (room, n, log.append(room, entry(n)))
+            })
+            .collect();
+        let mut seqs: HashMap<&str, Vec<u64>> = HashMap::new();
+        for (room, n, call) in calls {
+            let position = call.await.expect("append");
+            seqs.entry(room).or_default().push(position.seq);
+            let read = log.tail(room, position.seq - 1, 1).await.expect("tail");
+            assert_eq!(
+                read[0].command,
+                entry(n).command,
+                "entry {n} is at its own position"
+            );
+        }
+        for (room, seqs) in &seqs {
+            let expected: Vec<u64> = (2..2 + seqs.len() as u64).collect();
+            assert_eq!(seqs, &expected, "room {room}: positions follow the queue");
+        }
+        // Redis forgets every script; the next appends still land, once each.
+        let client = redis::Client::open(test_url()).expect("client");
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("conn");
+        let _: () = redis::cmd("SCRIPT")
+            .arg("FLUSH")
+            .query_async(&mut conn)
+            .await
+            .expect("flush");
+        let after: Vec<_> = (601..=610u32)
+            .map(|n| log.append("11111111", entry(n)))
+            .collect();
+        let positions: Vec<u64> = join_all(after)
+            .await
+            .into_iter()
+            .map(|p| p.expect("append after the flush").seq)
+            .collect();
+        let head = seqs["11111111"].last().copied().unwrap_or(1);
+        assert_eq!(positions, (head + 1..=head + 10).collect::<Vec<_>>());
+        let all = log.tail("11111111", 0, usize::MAX).await.expect("tail");
+        assert_eq!(all.len() as u64, head + 10, "nothing lost or doubled");
+        drop(fixture);
+    }
 
     #[tokio::test]
     async fn presence_is_the_union_of_the_live_nodes_and_lapses_with_a_dead_one() {

@@ -91,14 +91,6 @@ async fn a_dozen_phones_find_the_quick_wins() {
         json!({"kind": "grid", "placements": [{"item": 0, "x": 20, "y": 90}]})
     );
 
-    let view = screen
-        .wait_state(|v| {
-            v["activity"]["results"]["items"][1]["count"] == 10
-                && v["activity"]["results"]["items"][0]["count"] == 12
-        })
-        .await;
-    let results = &view["activity"]["results"];
-    assert_eq!(results["voters"], 12);
     // Lights: Priya at (20, 90) and eleven at x = 10 + (i mod 3)·10, y = 80 + (i mod 3)·10.
     let xs: Vec<f64> = std::iter::once(20.0)
         .chain((1..12).map(|i| f64::from(10 + i % 3 * 10)))
@@ -111,6 +103,18 @@ async fn a_dozen_phones_find_the_quick_wins() {
         let m = avg(v);
         (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
     };
+    // The screen shows the take-back and Priya's move (her count is the same before and after
+    // it, her place is not).
+    let view = screen
+        .wait_state(|v| {
+            let results = &v["activity"]["results"];
+            results["items"][1]["count"] == 10
+                && results["items"][0]["count"] == 12
+                && (mean(results, 0).0 - avg(&xs)).abs() < 1e-9
+        })
+        .await;
+    let results = &view["activity"]["results"];
+    assert_eq!(results["voters"], 12);
     let (mx, my) = mean(results, 0);
     assert!((mx - avg(&xs)).abs() < 1e-9 && (my - avg(&ys)).abs() < 1e-9);
     let spread = &results["items"][0]["spread"];
