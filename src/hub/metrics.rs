@@ -19,6 +19,7 @@ pub struct Metrics {
     pub slow_consumers_dropped: Counter,
     pub rate_limited: Counter,
     pub heartbeat_timeouts: Counter,
+    pub replica_copies: Counter,
 }
 
 impl Default for Metrics {
@@ -35,6 +36,7 @@ impl Default for Metrics {
             slow_consumers_dropped: Counter::default(),
             rate_limited: Counter::default(),
             heartbeat_timeouts: Counter::default(),
+            replica_copies: Counter::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -77,6 +79,11 @@ impl Default for Metrics {
             "heartbeat_timeouts",
             "Connections closed because they did not answer pings",
             metrics.heartbeat_timeouts.clone(),
+        );
+        registry.register(
+            "replica_copies",
+            "Times a room's proposal replica was copied afresh from the room (it had drifted)",
+            metrics.replica_copies.clone(),
         );
         Metrics {
             registry,

@@ -587,6 +587,7 @@ impl RoomHandle {
     /// replica may have drifted from it.
     fn settle(&self, proposals: &mut Proposals) {
         if proposals.diverged && proposals.pending.is_empty() {
+            self.metrics.replica_copies.inc();
             proposals.room = self.lock().room.clone();
             proposals.diverged = false;
         }

@@ -141,6 +141,27 @@ async fn three_nodes_hold_one_room_and_every_node_counts_the_same() {
     // The export (from B, which never saw the votes arrive) is the same recount.
     let csv = b.export_csv(&room, id).await;
     assert_eq!(csv.lines().count() - 1, 200, "{csv}");
+    // Joins and votes of different people commute: however they met on their way to the log,
+    // no node had to copy its whole room to keep its proposal replica right.
+    for node in [a, b, c] {
+        let metrics = reqwest::get(format!("{}/metrics", node.base))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l == "handsup_replica_copies_total 0"),
+            "{}",
+            metrics
+                .lines()
+                .filter(|l| l.contains("replica_copies"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
