@@ -525,30 +525,32 @@ where
                 Ok(synced) => synced,
                 Err(err) => return self.on_submit_error(rid, err).await,
             };
-            self.send_msg(&ServerMsg::Ack {
+            let ack = ServerMsg::Ack {
                 rid,
                 epoch,
                 seq,
                 id: None,
-            })
-            .await?;
-            return self.send_text(me).await;
+            };
+            return self.send_texts([Utf8Bytes::from(ack.to_text()), me]).await;
         }
         let Some(command) = frame.msg.into_command(participant) else {
             return Ok(());
         };
         match self.room().submit_from(command, participant).await {
             Ok(Submitted { applied, me }) => {
-                self.send_msg(&ServerMsg::Ack {
-                    rid,
-                    epoch: applied.epoch,
-                    seq: applied.seq,
-                    id: applied.outcome.created(),
-                })
-                .await?;
+                let ack = Utf8Bytes::from(
+                    ServerMsg::Ack {
+                        rid,
+                        epoch: applied.epoch,
+                        seq: applied.seq,
+                        id: applied.outcome.created(),
+                    }
+                    .to_text(),
+                );
                 match me {
-                    Some(me) => self.send_text(me).await,
-                    None => Ok(()),
+                    // The ack and the phone's own answers leave in one write.
+                    Some(me) => self.send_texts([ack, me]).await,
+                    None => self.send_text(ack).await,
                 }
             }
             Err(err) => self.on_submit_error(rid, err).await,
@@ -727,6 +729,29 @@ where
 
     async fn send_msg(&mut self, msg: &ServerMsg) -> Result<(), End> {
         self.send_text(Utf8Bytes::from(msg.to_text())).await
+    }
+
+    /// Sends frames one after another and writes them out together (one system call where the
+    /// socket takes them); as [`Self::send_text`] for a client that cannot take them in time.
+    async fn send_texts<const N: usize>(&mut self, texts: [Utf8Bytes; N]) -> Result<(), End> {
+        let socket = &mut self.socket;
+        let write = async move {
+            for text in texts {
+                socket.feed(Message::Text(text)).await?;
+            }
+            socket.flush().await
+        };
+        match tokio::time::timeout(self.state.config.send_timeout, write).await {
+            Ok(Ok(())) => {
+                self.room().metrics().frames_sent.inc_by(N as u64);
+                Ok(())
+            }
+            Ok(Err(_)) => Err(End::Quiet),
+            Err(_) => {
+                self.room().metrics().slow_consumers_dropped.inc();
+                Err(End::Close(close::SLOW_CONSUMER, "too slow"))
+            }
+        }
     }
 
     /// Sends one frame; a client that cannot take it within the send timeout is closed as slow.

@@ -6,6 +6,8 @@
 //! - `room:{code}:log`: the stream. Entry ids are `{seq}-0`, so the id supplies the position's
 //!   `seq` and a range read after any `seq` is exact; fields `a` (`at`), `c` (the command's JSON),
 //!   `o` (the proposer's origin).
+//! - `room:{code}:present`, `room:{code}:present:{node}`, `room:{code}:present:count`: who is
+//!   connected through which node (see `PRESENCE_LIB`).
 //! - `rooms`: the set of codes. `deletions`: a capped stream of deleted codes, which every node's
 //!   follower reads beside the rooms' streams.
 //!
@@ -82,54 +84,71 @@ redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'room', ARGV[1])
 return existed
 "#;
 
-/// A node's participants in a room (KEYS: the room's node index, this node's set; ARGV: this
-/// node, ttl in ms, 1 for a full update, the number added, then the added and removed ids).
+/// Presence, shared by the scripts below. Per room: `present` (a sorted set of the nodes, each
+/// scored with the time its entry lapses), `present:{node}` (the participants connected through
+/// that node) and `present:count` (a hash: participant → through how many live nodes). The hash
+/// changes only with the sets' real changes, so counting everyone is `HLEN`, never a union; a
+/// lapsed node's participants are taken out by whichever script sees it first (`reap`).
+const PRESENCE_LIB: &str = r#"
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function drop(count, m)
+  if redis.call('HINCRBY', count, m, -1) <= 0 then redis.call('HDEL', count, m) end
+end
+local function reap(index, count, now)
+  for _, node in ipairs(redis.call('ZRANGEBYSCORE', index, '-inf', '(' .. now)) do
+    local set = index .. ':' .. node
+    for _, m in ipairs(redis.call('SMEMBERS', set)) do drop(count, m) end
+    redis.call('DEL', set)
+    redis.call('ZREM', index, node)
+  end
+end
+"#;
+
+/// A node's participants in a room (KEYS: the room's node index, this node's set, the count;
+/// ARGV: this node, ttl in ms, 1 for a full update, the number added, then the added and removed
+/// ids). Returns how many are connected through the other live nodes only, and whether this
+/// node's entry had lapsed.
 const PRESENCE: &str = r#"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local ttl = tonumber(ARGV[2])
+reap(KEYS[1], KEYS[3], now)
 local lapsed = redis.call('EXISTS', KEYS[2]) == 0 and 1 or 0
-if ARGV[3] == '1' then redis.call('DEL', KEYS[2]) end
-local added = tonumber(ARGV[4])
-local first, last = 5, 4 + added
-for i = first, last, 4000 do
-  redis.call('SADD', KEYS[2], unpack(ARGV, i, math.min(i + 3999, last)))
+local last = 4 + tonumber(ARGV[4])
+if ARGV[3] == '1' then
+  local keep = {}
+  for i = 5, last do keep[ARGV[i]] = true end
+  for _, m in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+    if not keep[m] then
+      redis.call('SREM', KEYS[2], m)
+      drop(KEYS[3], m)
+    end
+  end
 end
-for i = last + 1, #ARGV, 4000 do
-  redis.call('SREM', KEYS[2], unpack(ARGV, i, math.min(i + 3999, #ARGV)))
+for i = 5, last do
+  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then redis.call('HINCRBY', KEYS[3], ARGV[i], 1) end
 end
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('PEXPIRE', KEYS[2], ttl)
+for i = last + 1, #ARGV do
+  if redis.call('SREM', KEYS[2], ARGV[i]) == 1 then drop(KEYS[3], ARGV[i]) end
+end
+local mine = redis.call('SCARD', KEYS[2])
+if mine > 0 then
+  redis.call('PEXPIRE', KEYS[2], ttl * 4)
   redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 else
   redis.call('ZREM', KEYS[1], ARGV[1])
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('PEXPIRE', KEYS[1], ttl * 4)
-local sets = {}
-for _, node in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  table.insert(sets, KEYS[1] .. ':' .. node)
-end
-local elsewhere = 0
-if #sets > 0 then
-  local union = KEYS[1] .. ':union'
-  local everyone = redis.call('SUNIONSTORE', union, unpack(sets))
-  redis.call('DEL', union)
-  elsewhere = everyone - redis.call('SCARD', KEYS[2])
-end
-return {elsewhere, lapsed}
+redis.call('PEXPIRE', KEYS[3], ttl * 4)
+return {redis.call('HLEN', KEYS[3]) - mine, lapsed}
 "#;
 
-/// Everyone connected to a room through a live node (KEYS: the room's node index).
+/// Everyone connected to a room through a live node (KEYS: the room's node index, the count).
 const EVERYONE: &str = r#"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local sets = {}
-for _, node in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do
-  table.insert(sets, KEYS[1] .. ':' .. node)
-end
-if #sets == 0 then return {} end
-return redis.call('SUNION', unpack(sets))
+reap(KEYS[1], KEYS[2], now_ms())
+return redis.call('HKEYS', KEYS[2])
 "#;
 
 /// Keeps a snapshot unless a later one is kept, and trims the stream to `keep` entries before
@@ -961,10 +980,11 @@ impl super::Cluster for RedisLog {
         let node = format!("{node:x}");
         Box::pin(async move {
             let reply: Vec<i64> = redis::cmd("EVAL")
-                .arg(PRESENCE)
-                .arg(2)
+                .arg(format!("{PRESENCE_LIB}{PRESENCE}"))
+                .arg(3)
                 .arg(&index)
                 .arg(format!("{index}:{node}"))
+                .arg(format!("{index}:count"))
                 .arg(&node)
                 .arg(ttl.as_millis() as u64)
                 .arg(if update.full { "1" } else { "0" })
@@ -1042,9 +1062,10 @@ impl super::Cluster for RedisLog {
         let index = self.keys.present(room);
         Box::pin(async move {
             redis::cmd("EVAL")
-                .arg(EVERYONE)
-                .arg(1)
-                .arg(index)
+                .arg(format!("{PRESENCE_LIB}{EVERYONE}"))
+                .arg(2)
+                .arg(&index)
+                .arg(format!("{index}:count"))
                 .query_async(&mut conn)
                 .await
                 .map_err(unavailable)
@@ -1268,6 +1289,28 @@ pub mod tests {
         let alone = log.publish(room, 2, add(vec![]), ttl).await.unwrap();
         assert_eq!(alone.elsewhere, 0);
         assert_eq!(log.everyone(room).await.unwrap().len(), 20);
+        // Node 1 comes back with a change since it last published: its entry had lapsed, so it
+        // is told to send everything, and only what it sent counts meanwhile.
+        let back = log.publish(room, 1, add(ids(1..2)), ttl).await.unwrap();
+        assert_eq!(
+            back,
+            super::super::PresenceCount {
+                elsewhere: 20,
+                lapsed: true
+            }
+        );
+        assert_eq!(log.everyone(room).await.unwrap().len(), 21);
+        log.publish(
+            room,
+            1,
+            PresenceUpdate {
+                full: true,
+                ..PresenceUpdate::default()
+            },
+            ttl,
+        )
+        .await
+        .unwrap();
         // A full update replaces the set.
         let full = PresenceUpdate {
             full: true,
