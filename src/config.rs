@@ -82,8 +82,9 @@ pub struct Config {
     #[arg(long, env = "HANDSUP_PARTICIPANT_TICK", default_value = "200ms", value_parser = parse_duration)]
     pub participant_tick: Duration,
 
-    /// Participant frames per second one room may send in all; large audiences get frames less
-    /// often so the total stays within it.
+    /// Participant frames per second one room may send in all, replies to their answers
+    /// included; large audiences get the room's frames less often so the total stays within it
+    /// (during a vote burst at most four times less often).
     #[arg(long, env = "HANDSUP_PARTICIPANT_FRAME_BUDGET", default_value_t = 20_000,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub participant_frame_budget: u32,

@@ -233,6 +233,10 @@ impl Command {
     /// A command as read back from a log. Logs written before each kind owned its commands tag
     /// them with `cmd` instead of `type`; everything else is the same.
     pub fn from_log(text: &str) -> Result<Command, serde_json::Error> {
+        // Today's entries read directly; only an older one goes through a JSON tree.
+        if let Ok(command) = serde_json::from_str(text) {
+            return Ok(command);
+        }
         let mut value: serde_json::Value = serde_json::from_str(text)?;
         if let Some(object) = value.as_object_mut()
             && !object.contains_key("type")

@@ -40,6 +40,8 @@ const PARTICIPANT_SHARDS: usize = 64;
 const FANOUT_GROUP_WAIT: Duration = Duration::from_millis(25);
 /// How often the ticker looks at the room when nothing changes (countdowns, pending frames).
 const HOUSEKEEPING: Duration = Duration::from_millis(50);
+/// How often the ticker measures the rate of replies to participants.
+const REPLY_RATE_WINDOW: Duration = Duration::from_millis(250);
 /// Embed frames go to any number of web pages: at most this often.
 const EMBED_INTERVAL: Duration = Duration::from_millis(100);
 /// How often a node of a cluster publishes who is connected through it.
@@ -164,6 +166,8 @@ pub struct RoomHandle {
     /// In a cluster: who is connected through other nodes, and how many they are.
     cluster: Option<Arc<dyn Cluster>>,
     online_elsewhere: AtomicU64,
+    /// Replies sent to participants through this node (the frame budget counts them).
+    replies: AtomicU64,
     connections: AtomicU64,
     /// Set by every change; cleared by the ticker when it renders.
     dirty: AtomicBool,
@@ -327,6 +331,26 @@ pub fn replay(entries: &[LogEntry]) -> (Room, u64) {
     (room, seq)
 }
 
+/// The interval between participant frames: as short as `tick`, longer when the room's
+/// participants would get more than `budget` frames a second in all. The budget counts every
+/// frame a participant gets, replies too: a node with `here` of the room's `online` participants
+/// has its share of the budget, less what its replies (an ack with the phone's own answers) take,
+/// for the room's frames; never less than a quarter of its share, so a vote burst slows the
+/// frames (at most fourfold) instead of the answers.
+pub fn participant_interval(
+    online: u64,
+    here: u64,
+    budget: u32,
+    replies_per_sec: f64,
+    tick: Duration,
+) -> Duration {
+    let online = online.max(1) as f64;
+    let here = here.clamp(1, online as u64) as f64;
+    let share = f64::from(budget.max(1)) * here / online;
+    let for_frames = (share - replies_per_sec.max(0.0)).max(share / 4.0);
+    Duration::from_secs_f64(here / for_frames).max(tick)
+}
+
 pub fn now_ms() -> Millis {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -369,6 +393,7 @@ impl RoomHandle {
             present: Mutex::new(std::collections::BTreeMap::new()),
             cluster: cluster.clone(),
             online_elsewhere: AtomicU64::new(0),
+            replies: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             dirty: AtomicBool::new(true),
             changed: Notify::new(),
@@ -861,6 +886,9 @@ impl RoomHandle {
         }
         let renamed = matches!(command, Command::SetName { .. });
         let applied = self.submit(command).await?;
+        if participant.is_some() {
+            self.replies.fetch_add(1, Ordering::Relaxed);
+        }
         let me = participant.and_then(|who| match applied.outcome.answered() {
             Some(activity) => Some(self.me_frame(&who, Some(activity))),
             None => renamed.then(|| self.me_frame(&who, None)),
@@ -1044,13 +1072,21 @@ impl RoomHandle {
         self.deleted.load(Ordering::Acquire)
     }
 
-    /// The interval between participant frames for the current audience size: as short as
-    /// `participant_tick`, longer when the audience would exceed the frame budget.
-    fn participant_interval(&self) -> Duration {
-        let online = self.online_participants().max(1);
-        let budget = u64::from(self.settings.participant_frame_budget.max(1));
-        let spread = Duration::from_millis(online.saturating_mul(1000) / budget);
-        spread.max(self.settings.participant_tick)
+    /// The interval between participant frames for the current audience size and this node's
+    /// replies to participants (`replies_per_sec`): see [`participant_interval`].
+    fn participant_interval(&self, replies_per_sec: f64) -> Duration {
+        let here = self
+            .present
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len() as u64;
+        participant_interval(
+            self.online_participants(),
+            here,
+            self.settings.participant_frame_budget,
+            replies_per_sec,
+            self.settings.participant_tick,
+        )
     }
 
     /// Renders the views while the room has connections. Host, presenter and embed views are
@@ -1067,15 +1103,22 @@ impl RoomHandle {
         let mut last_view = long_ago;
         let mut last_embed = long_ago;
         let mut embed_pending = false;
+        // Replies to participants per second, as a moving average.
+        let (mut replies_seen, mut replies_since, mut reply_rate) = (0u64, Instant::now(), 0.0);
         loop {
+            let elapsed = replies_since.elapsed();
+            if elapsed >= REPLY_RATE_WINDOW {
+                let replies = self.replies.load(Ordering::Relaxed);
+                let rate = (replies - replies_seen) as f64 / elapsed.as_secs_f64();
+                reply_rate = (reply_rate + rate) / 2.0;
+                (replies_seen, replies_since) = (replies, Instant::now());
+            }
+            let interval = self.participant_interval(reply_rate);
             // Sleep until the room changes, a participant or embed frame falls due, or the
             // housekeeping interval (countdowns) is up.
             let mut wait = HOUSEKEEPING;
             if participant_pending {
-                wait = wait.min(
-                    self.participant_interval()
-                        .saturating_sub(last_participant_frame.elapsed()),
-                );
+                wait = wait.min(interval.saturating_sub(last_participant_frame.elapsed()));
             }
             if embed_pending {
                 wait = wait.min(EMBED_INTERVAL.saturating_sub(last_embed.elapsed()));
@@ -1149,9 +1192,7 @@ impl RoomHandle {
                 };
                 self.embed_frames.send_replace(frame);
             }
-            if participant_pending
-                && last_participant_frame.elapsed() >= self.participant_interval()
-            {
+            if participant_pending && last_participant_frame.elapsed() >= interval {
                 participant_pending = false;
                 last_participant_frame = Instant::now();
                 let anyone = self
@@ -1347,6 +1388,25 @@ mod tests {
     }
 
     /// Receivers dealt to the shards like connections are, and what each holds now.
+    #[test]
+    fn replies_to_a_vote_burst_take_their_share_of_the_frame_budget() {
+        let tick = Duration::from_millis(200);
+        let at = |online, here, replies| participant_interval(online, here, 20_000, replies, tick);
+        // Small rooms: every tick.
+        assert_eq!(at(500, 500, 0.0), tick);
+        // 40,000 on three nodes, nobody answering: 20,000 frames a second in all.
+        let quiet = at(40_000, 13_333, 0.0);
+        assert!((quiet.as_secs_f64() - 2.0).abs() < 0.01, "{quiet:?}");
+        // The same node sending 3,333 replies a second (half its share): frames half as often.
+        let burst = at(40_000, 13_333, 3_333.0);
+        assert!((burst.as_secs_f64() - 4.0).abs() < 0.02, "{burst:?}");
+        // However many replies, at most four times less often.
+        let flood = at(40_000, 13_333, 1e9);
+        assert!((flood.as_secs_f64() - 8.0).abs() < 0.02, "{flood:?}");
+        // A small room's replies fit within the budget's slack: still every tick.
+        assert_eq!(at(500, 500, 400.0), tick);
+    }
+
     fn latest(receivers: &[watch::Receiver<Utf8Bytes>]) -> Vec<String> {
         receivers.iter().map(|r| r.borrow().to_string()).collect()
     }

@@ -650,13 +650,13 @@ fn stream_entries(reply: &Value) -> Vec<StreamEntry> {
 }
 
 /// A log entry from a stream entry of `room`.
-fn log_entry(room: &str, id: &str, fields: &HashMap<String, String>) -> Option<LogEntry> {
+fn log_entry(room: &str, id: &str, mut fields: HashMap<String, String>) -> Option<LogEntry> {
     let seq = id.split_once('-')?.0.parse().ok()?;
     Some(LogEntry {
         room: room.to_string(),
         seq,
         at: fields.get("a")?.parse().ok()?,
-        command: fields.get("c")?.clone(),
+        command: fields.remove("c")?,
         origin: fields.get("o").and_then(|o| Origin::decode(o)),
     })
 }
@@ -770,7 +770,7 @@ async fn follower(
                 continue;
             };
             for (id, fields) in entries {
-                let Some(entry) = log_entry(code, &id, &fields) else {
+                let Some(entry) = log_entry(code, &id, fields) else {
                     tracing::warn!(room = code, id, "a log entry in Redis could not be read");
                     continue;
                 };
@@ -821,9 +821,9 @@ impl RedisLog {
             .await
             .map_err(unavailable)?;
         stream_entries(&reply)
-            .iter()
+            .into_iter()
             .map(|(id, fields)| {
-                log_entry(&room, id, fields).ok_or_else(|| {
+                log_entry(&room, &id, fields).ok_or_else(|| {
                     StoreError::Io(format!("entry {id} of room {room} cannot be read"))
                 })
             })
