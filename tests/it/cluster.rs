@@ -14,6 +14,7 @@ fn redis_url() -> String {
 pub struct Cluster {
     pub nodes: Vec<TestServer>,
     prefix: String,
+    _keys: Prefix,
     _dirs: Vec<tempfile::TempDir>,
 }
 
@@ -42,15 +43,10 @@ impl Cluster {
         }
         Cluster {
             nodes,
+            _keys: Prefix(prefix.clone()),
             prefix,
             _dirs: dirs,
         }
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = handsup::store::redis::remove_prefix(&redis_url(), &self.prefix);
     }
 }
 
@@ -161,6 +157,98 @@ async fn three_nodes_hold_one_room_and_every_node_counts_the_same() {
                 .collect::<Vec<_>>()
                 .join("\n")
         );
+    }
+}
+
+/// The same, with the server binary as deployed: three processes on loopback sharing Redis, the
+/// host on A, the screen on C, 200 phones over all three, and a phone that moves from A to B.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_server_processes_count_one_room_the_same() {
+    let prefix = format!("handsup-it:{}:", uuid::Uuid::new_v4().simple());
+    let _keys = Prefix(prefix.clone());
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().expect("dir")).collect();
+    let url = redis_url();
+    let nodes: Vec<ServerProcess> = dirs
+        .iter()
+        .map(|d| ServerProcess::start(d.path(), &["--redis-url", &url, "--redis-prefix", &prefix]))
+        .collect();
+    let [a, b, c] = &nodes[..] else {
+        unreachable!()
+    };
+    let (code, key) = a.create_room().await;
+    let mut host = host_at(&a.ws_base, &code, &key).await;
+    let id = add(
+        &mut host,
+        poll("Which first?", &["Repairs", "Damp", "Rent", "Noise"]),
+    )
+    .await;
+    go_to(&mut host, id).await;
+    let mut screen = presenter_at(&c.ws_base, &code).await;
+
+    let mut tasks = Vec::new();
+    for i in 0..200u64 {
+        let (base, code) = (nodes[(i % 3) as usize].ws_base.clone(), code.clone());
+        tasks.push(tokio::spawn(async move {
+            let first = i % 4;
+            let second = (i % 5 == 0).then_some((first + 1) % 4);
+            phone_votes(&base, &code, id, first, second).await
+        }));
+    }
+    let mut expected = vec![0u64; 4];
+    for task in tasks {
+        expected[task.await.expect("phone") as usize] += 1;
+    }
+    let on_c = screen.wait_state(|v| counts(v) == expected).await;
+    assert_eq!(on_c["activity"]["results"]["voters"], 200);
+    host.wait_host_state(|v| host_counts(v) == expected).await;
+    // B's export is the same recount.
+    let csv = reqwest::Client::new()
+        .get(format!(
+            "{}/api/rooms/{code}/activities/{id}/export.csv",
+            b.base
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("export")
+        .text()
+        .await
+        .expect("csv");
+    assert_eq!(csv.lines().count() - 1, 200, "{csv}");
+
+    // A phone votes on A, comes back on B with its token: the same person and vote, changed once.
+    let mut phone = participant_at(&a.ws_base, &code, None, Some("Ann")).await;
+    phone
+        .ok(json!({"type": "vote", "activity": id, "options": [3]}))
+        .await;
+    let (token, who) = (
+        phone.token.clone().unwrap(),
+        phone.participant.clone().unwrap(),
+    );
+    drop(phone);
+    let mut moved = participant_at(&b.ws_base, &code, Some(&token), None).await;
+    assert_eq!(moved.participant.as_deref(), Some(who.as_str()));
+    let me = moved
+        .wait_me(|me| !me["answers"].as_object().is_none_or(|a| a.is_empty()))
+        .await;
+    assert_eq!(me["answers"][id.to_string()]["options"], json!([3]), "{me}");
+    moved
+        .ok(json!({"type": "vote", "activity": id, "options": [0]}))
+        .await;
+    expected[0] += 1;
+    let view = screen.wait_state(|v| counts(v) == expected).await;
+    assert_eq!(
+        view["activity"]["results"]["voters"], 201,
+        "one person, one vote"
+    );
+}
+
+/// Removes a key prefix from the test Redis when dropped.
+struct Prefix(String);
+
+impl Drop for Prefix {
+    fn drop(&mut self) {
+        let _ = handsup::store::redis::remove_prefix(&redis_url(), &self.0);
     }
 }
 

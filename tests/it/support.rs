@@ -103,51 +103,65 @@ impl TestServer {
     }
 
     pub async fn connect(&self, code: &str) -> Client {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("{}/ws/{code}", self.ws_base))
-            .await
-            .expect("websocket connect");
-        let mut client = Client::new(ws);
-        let welcome = client.recv().await;
-        assert_eq!(welcome["type"], "welcome", "{welcome}");
-        client
+        connect_to(&self.ws_base, code).await
     }
 
     pub async fn host(&self, room: &Created) -> Client {
-        let mut client = self.connect(&room.code).await;
-        let reply = client
-            .request(json!({"type": "hello", "role": "host", "host_key": room.host_key}))
-            .await;
-        assert_eq!(reply["type"], "session", "{reply}");
-        client.wait_host_state(|_| true).await;
-        client
+        host_at(&self.ws_base, &room.code, &room.host_key).await
     }
 
     pub async fn presenter(&self, code: &str) -> Client {
-        let mut client = self.connect(code).await;
-        let reply = client
-            .request(json!({"type": "hello", "role": "presenter"}))
-            .await;
-        assert_eq!(reply["type"], "session", "{reply}");
-        client.wait_state(|_| true).await;
-        client
+        presenter_at(&self.ws_base, code).await
     }
 
     pub async fn participant(&self, code: &str, token: Option<&str>, name: Option<&str>) -> Client {
-        let mut client = self.connect(code).await;
-        let mut hello = json!({"type": "hello", "role": "participant"});
-        if let Some(token) = token {
-            hello["token"] = json!(token);
-        }
-        if let Some(name) = name {
-            hello["name"] = json!(name);
-        }
-        let reply = client.request(hello).await;
-        assert_eq!(reply["type"], "session", "{reply}");
-        client.token = reply["token"].as_str().map(str::to_string);
-        client.participant = reply["participant"].as_str().map(str::to_string);
-        client.wait_state(|_| true).await;
-        client
+        participant_at(&self.ws_base, code, token, name).await
     }
+}
+
+/// The host of `code` on the server at `ws_base`, with its first host view read.
+pub async fn host_at(ws_base: &str, code: &str, host_key: &str) -> Client {
+    let mut client = connect_to(ws_base, code).await;
+    let reply = client
+        .request(json!({"type": "hello", "role": "host", "host_key": host_key}))
+        .await;
+    assert_eq!(reply["type"], "session", "{reply}");
+    client.wait_host_state(|_| true).await;
+    client
+}
+
+/// A presenter screen of `code` on the server at `ws_base`, with its first view read.
+pub async fn presenter_at(ws_base: &str, code: &str) -> Client {
+    let mut client = connect_to(ws_base, code).await;
+    let reply = client
+        .request(json!({"type": "hello", "role": "presenter"}))
+        .await;
+    assert_eq!(reply["type"], "session", "{reply}");
+    client.wait_state(|_| true).await;
+    client
+}
+
+/// A participant of `code` on the server at `ws_base` (new, or back with `token`).
+pub async fn participant_at(
+    ws_base: &str,
+    code: &str,
+    token: Option<&str>,
+    name: Option<&str>,
+) -> Client {
+    let mut client = connect_to(ws_base, code).await;
+    let mut hello = json!({"type": "hello", "role": "participant"});
+    if let Some(token) = token {
+        hello["token"] = json!(token);
+    }
+    if let Some(name) = name {
+        hello["name"] = json!(name);
+    }
+    let reply = client.request(hello).await;
+    assert_eq!(reply["type"], "session", "{reply}");
+    client.token = reply["token"].as_str().map(str::to_string);
+    client.participant = reply["participant"].as_str().map(str::to_string);
+    client.wait_state(|_| true).await;
+    client
 }
 
 impl Drop for TestServer {
