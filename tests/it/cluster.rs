@@ -85,6 +85,25 @@ async fn phone_votes(
     last
 }
 
+/// 200 phones dealt round-robin over the nodes at `bases`, each voting on a four-option poll
+/// and every fifth changing its mind: the counts of their last acknowledged votes.
+async fn two_hundred_phones(bases: &[String], code: &str, id: u64) -> Vec<u64> {
+    let mut tasks = Vec::new();
+    for i in 0..200u64 {
+        let (base, code) = (bases[i as usize % bases.len()].clone(), code.to_string());
+        tasks.push(tokio::spawn(async move {
+            let first = i % 4;
+            let second = (i % 5 == 0).then_some((first + 1) % 4);
+            phone_votes(&base, &code, id, first, second).await
+        }));
+    }
+    let mut expected = vec![0u64; 4];
+    for task in tasks {
+        expected[task.await.expect("phone") as usize] += 1;
+    }
+    expected
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_hold_one_room_and_every_node_counts_the_same() {
     let cluster = Cluster::start(3).await;
@@ -104,20 +123,8 @@ async fn three_nodes_hold_one_room_and_every_node_counts_the_same() {
     let mut screen_b = b.presenter(&room.code).await;
 
     // 200 phones spread over the three nodes; every fifth changes its mind.
-    let mut tasks = Vec::new();
-    for i in 0..200u64 {
-        let (node, code) = (i % 3, room.code.clone());
-        let base = [a, b, c][node as usize].ws_base.clone();
-        tasks.push(tokio::spawn(async move {
-            let first = i % 4;
-            let second = (i % 5 == 0).then_some((first + 1) % 4);
-            phone_votes(&base, &code, id, first, second).await
-        }));
-    }
-    let mut expected = vec![0u64; 4];
-    for task in tasks {
-        expected[task.await.expect("phone") as usize] += 1;
-    }
+    let bases = [a, b, c].map(|n| n.ws_base.clone());
+    let expected = two_hundred_phones(&bases, &room.code, id).await;
     // Every node's replica counts exactly the acknowledged votes.
     let on_c = screen.wait_state(|v| counts(v) == expected).await;
     let on_b = screen_b.wait_state(|v| counts(v) == expected).await;
@@ -185,19 +192,8 @@ async fn three_server_processes_count_one_room_the_same() {
     go_to(&mut host, id).await;
     let mut screen = presenter_at(&c.ws_base, &code).await;
 
-    let mut tasks = Vec::new();
-    for i in 0..200u64 {
-        let (base, code) = (nodes[(i % 3) as usize].ws_base.clone(), code.clone());
-        tasks.push(tokio::spawn(async move {
-            let first = i % 4;
-            let second = (i % 5 == 0).then_some((first + 1) % 4);
-            phone_votes(&base, &code, id, first, second).await
-        }));
-    }
-    let mut expected = vec![0u64; 4];
-    for task in tasks {
-        expected[task.await.expect("phone") as usize] += 1;
-    }
+    let bases = [a, b, c].map(|n| n.ws_base.clone());
+    let mut expected = two_hundred_phones(&bases, &code, id).await;
     let on_c = screen.wait_state(|v| counts(v) == expected).await;
     assert_eq!(on_c["activity"]["results"]["voters"], 200);
     host.wait_host_state(|v| host_counts(v) == expected).await;
