@@ -934,11 +934,7 @@ impl RoomHandle {
     /// In a cluster, those connected through other nodes too (as last heard, at most
     /// `PRESENCE_INTERVAL` ago; each person once).
     pub fn online_participants(&self) -> u64 {
-        let here = self
-            .present
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .len() as u64;
+        let here = self.present_here().len() as u64;
         here + self.online_elsewhere.load(Ordering::Acquire)
     }
 
@@ -979,14 +975,17 @@ impl RoomHandle {
         present.into_iter().collect()
     }
 
-    /// The participants connected right now through this node.
-    pub fn present(&self) -> Vec<ParticipantId> {
+    /// Who is connected through this node, with how many connections each. Poisoning is
+    /// recovered from: the map is only ever counted up and down.
+    fn present_here(&self) -> MutexGuard<'_, std::collections::BTreeMap<ParticipantId, u32>> {
         self.present
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .keys()
-            .copied()
-            .collect()
+    }
+
+    /// The participants connected right now through this node.
+    pub fn present(&self) -> Vec<ParticipantId> {
+        self.present_here().keys().copied().collect()
     }
 
     pub fn subscribe(&self, audience: Audience) -> watch::Receiver<Utf8Bytes> {
@@ -1075,11 +1074,7 @@ impl RoomHandle {
     /// The interval between participant frames for the current audience size and this node's
     /// replies to participants (`replies_per_sec`): see [`participant_interval`].
     fn participant_interval(&self, replies_per_sec: f64) -> Duration {
-        let here = self
-            .present
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .len() as u64;
+        let here = self.present_here().len() as u64;
         participant_interval(
             self.online_participants(),
             here,
@@ -1312,13 +1307,7 @@ impl Connection {
     pub fn set_participant_online(&mut self, who: ParticipantId) {
         if self.participant_online.is_none() {
             self.participant_online = Some(who);
-            *self
-                .room
-                .present
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .entry(who)
-                .or_insert(0) += 1;
+            *self.room.present_here().entry(who).or_insert(0) += 1;
             self.room.mark_dirty();
         }
     }
@@ -1327,11 +1316,7 @@ impl Connection {
 impl Drop for Connection {
     fn drop(&mut self) {
         if let Some(who) = self.participant_online {
-            let mut present = self
-                .room
-                .present
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut present = self.room.present_here();
             if let Some(count) = present.get_mut(&who) {
                 *count -= 1;
                 if *count == 0 {
