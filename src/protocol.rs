@@ -315,8 +315,11 @@ impl From<RejectCode> for &'static str {
     }
 }
 
-/// Why a text frame could not be read as a [`ClientFrame`].
+/// A text frame read as a [`ClientFrame`], or why it could not be.
 pub fn decode(text: &str) -> Result<ClientFrame, (Option<u64>, ErrorCode, String)> {
+    if let Some(frame) = decode_routed(text) {
+        return Ok(frame);
+    }
     serde_json::from_str::<ClientFrame>(text).map_err(|err| {
         // Only on the failure path: recover the rid and the type, so the client can match the
         // error and be told what was wrong.
@@ -354,6 +357,64 @@ pub fn decode(text: &str) -> Result<ClientFrame, (Option<u64>, ErrorCode, String
             Some(Err(detail)) => (rid, ErrorCode::InvalidMessage, detail.to_string()),
         }
     })
+}
+
+/// A frame read straight as the one group (session message, room command, a kind's control or
+/// answer) that has its `type`: what reading it as a [`ClientFrame`] gives, without trying the
+/// groups and kinds before it, each of which would build and format an error (a vote tried the
+/// session messages, the room commands and every kind's controls first). `None` when the type is
+/// unknown or the frame does not read; the caller then reads it the general way, for the error.
+pub(crate) fn decode_routed(text: &str) -> Option<ClientFrame> {
+    use crate::domain::activity::{Routes, owns};
+    #[derive(Deserialize)]
+    struct Peek<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: std::borrow::Cow<'a, str>,
+        #[serde(default)]
+        rid: Option<u64>,
+    }
+    #[derive(Clone, Copy)]
+    enum Group {
+        Session,
+        Room,
+        Control(u8),
+        Answer(u8),
+    }
+    static ROUTES: std::sync::LazyLock<Routes<Group>> = std::sync::LazyLock::new(|| {
+        Routes::new(|tag| {
+            let mut owners = Vec::new();
+            if owns::<SessionMsg>(tag) {
+                owners.push(Group::Session);
+            }
+            if owns::<RoomCommand>(tag) {
+                owners.push(Group::Room);
+            }
+            owners.extend(
+                ActivityControl::kinds_owning(tag)
+                    .into_iter()
+                    .map(Group::Control),
+            );
+            owners.extend(
+                ActivityAnswer::kinds_owning(tag)
+                    .into_iter()
+                    .map(Group::Answer),
+            );
+            owners
+        })
+    });
+    let peek: Peek = serde_json::from_str(text).ok()?;
+    let owners = ROUTES.owners(&peek.kind)?;
+    let msg = owners.iter().find_map(|owner| match *owner {
+        Group::Session => serde_json::from_str(text).ok().map(ClientMsg::Session),
+        Group::Room => serde_json::from_str(text).ok().map(ClientMsg::Room),
+        Group::Control(kind) => ActivityControl::parse_kind(kind, text)?
+            .ok()
+            .map(ClientMsg::Control),
+        Group::Answer(kind) => ActivityAnswer::parse_kind(kind, text)?
+            .ok()
+            .map(ClientMsg::Answer),
+    })?;
+    Some(ClientFrame { rid: peek.rid, msg })
 }
 
 /// `Some(how text parses as T)` when T has a message of type `tag`; `None` when it has none.

@@ -193,6 +193,44 @@ pub fn owns<T: serde::de::DeserializeOwned>(tag: &str) -> bool {
     }
 }
 
+/// For each message `type` seen, which of a set of `type`-tagged types have a message of that type,
+/// worked out once (with [`owns`]) and kept. A message can then be read straight as the type that
+/// owns its tag, where an untagged enum over all of them would try each in turn and build (and
+/// format) an error for every one that does not fit. Only tags that some type owns are kept, so
+/// the table is bounded by the protocol, not by what clients send.
+pub struct Routes<R: 'static> {
+    find: fn(&str) -> Vec<R>,
+    known: std::sync::RwLock<std::collections::HashMap<Box<str>, std::sync::Arc<[R]>>>,
+}
+
+impl<R: Copy + 'static> Routes<R> {
+    pub fn new(find: fn(&str) -> Vec<R>) -> Self {
+        Routes {
+            find,
+            known: Default::default(),
+        }
+    }
+
+    /// The owners of `tag`, in the order an untagged enum over them would try them; `None` when
+    /// no type has a message of that type.
+    pub fn owners(&self, tag: &str) -> Option<std::sync::Arc<[R]>> {
+        if let Ok(known) = self.known.read()
+            && let Some(owners) = known.get(tag)
+        {
+            return Some(owners.clone());
+        }
+        let owners = (self.find)(tag);
+        if owners.is_empty() {
+            return None;
+        }
+        let owners: std::sync::Arc<[R]> = owners.into();
+        if let Ok(mut known) = self.known.write() {
+            known.insert(tag.into(), owners.clone());
+        }
+        Some(owners)
+    }
+}
+
 /// Declares the enums over every kind's own command type, and what they share: the activity each
 /// command is for, its kind's name, and a decoder that says what was wrong with a message.
 macro_rules! kind_commands {
@@ -217,6 +255,27 @@ macro_rules! kind_commands {
                     }
                 )*
                 None
+            }
+
+            /// The positions, in declaration order (the order the untagged enum tries them), of
+            /// the kinds that have a command of type `tag`.
+            pub fn kinds_owning(tag: &str) -> Vec<u8> {
+                let mut owners = Vec::new();
+                let kinds: &[fn(&str) -> bool] = &[$(owns::<$ty>,)*];
+                for (index, owns_tag) in kinds.iter().enumerate() {
+                    if owns_tag(tag) {
+                        owners.push(index as u8);
+                    }
+                }
+                owners
+            }
+
+            /// `text` read as the command of the kind at `index` (of [`Self::kinds_owning`]),
+            /// without trying the other kinds first.
+            pub fn parse_kind(index: u8, text: &str) -> Option<Result<Self, serde_json::Error>> {
+                let parsers: &[fn(&str) -> Result<Self, serde_json::Error>] =
+                    &[$(|text| serde_json::from_str::<$ty>(text).map($name::$variant),)*];
+                parsers.get(index as usize).map(|parse| parse(text))
             }
         }
     };

@@ -200,24 +200,29 @@ impl Poll {
                 );
             }
         }
-        if let Some(previous) = self.ballots.get(&who) {
-            if !self.allow_change {
-                return reject(
-                    RejectCode::AlreadyVoted,
-                    "you have already voted in this poll",
-                );
-            }
-            for id in previous {
-                if let Some(count) = self.counts.get_mut(id) {
-                    *count -= 1;
-                }
-            }
-        }
         let ballot: Vec<u32> = unique.into_iter().collect();
-        for id in &ballot {
-            *self.counts.entry(*id).or_insert(0) += 1;
+        // One walk down the ballots (thousands of them in a big room) finds and replaces a vote.
+        let counts = &mut self.counts;
+        let ballot = match self.ballots.entry(who) {
+            std::collections::btree_map::Entry::Occupied(mut held) => {
+                if !self.allow_change {
+                    return reject(
+                        RejectCode::AlreadyVoted,
+                        "you have already voted in this poll",
+                    );
+                }
+                for id in &held.insert(ballot) {
+                    if let Some(count) = counts.get_mut(id) {
+                        *count -= 1;
+                    }
+                }
+                held.into_mut()
+            }
+            std::collections::btree_map::Entry::Vacant(place) => place.insert(ballot),
+        };
+        for id in ballot.iter() {
+            *counts.entry(*id).or_insert(0) += 1;
         }
-        self.ballots.insert(who, ballot);
         Ok(())
     }
 
