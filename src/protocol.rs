@@ -366,6 +366,7 @@ pub fn decode(text: &str) -> Result<ClientFrame, (Option<u64>, ErrorCode, String
 /// unknown or the frame does not read; the caller then reads it the general way, for the error.
 pub(crate) fn decode_routed(text: &str) -> Option<ClientFrame> {
     use crate::domain::activity::{Routes, owns};
+    use crate::domain::room::{CommandGroup, Grouped};
     #[derive(Deserialize)]
     struct Peek<'a> {
         #[serde(rename = "type", borrow)]
@@ -376,43 +377,24 @@ pub(crate) fn decode_routed(text: &str) -> Option<ClientFrame> {
     #[derive(Clone, Copy)]
     enum Group {
         Session,
-        Room,
-        Control(u8),
-        Answer(u8),
+        Command(CommandGroup),
     }
     static ROUTES: std::sync::LazyLock<Routes<Group>> = std::sync::LazyLock::new(|| {
         Routes::new(|tag| {
-            let mut owners = Vec::new();
-            if owns::<SessionMsg>(tag) {
-                owners.push(Group::Session);
-            }
-            if owns::<RoomCommand>(tag) {
-                owners.push(Group::Room);
-            }
-            owners.extend(
-                ActivityControl::kinds_owning(tag)
-                    .into_iter()
-                    .map(Group::Control),
-            );
-            owners.extend(
-                ActivityAnswer::kinds_owning(tag)
-                    .into_iter()
-                    .map(Group::Answer),
-            );
-            owners
+            let session = owns::<SessionMsg>(tag).then_some(Group::Session);
+            let commands = CommandGroup::owning(tag).into_iter().map(Group::Command);
+            session.into_iter().chain(commands).collect()
         })
     });
     let peek: Peek = serde_json::from_str(text).ok()?;
     let owners = ROUTES.owners(&peek.kind)?;
     let msg = owners.iter().find_map(|owner| match *owner {
         Group::Session => serde_json::from_str(text).ok().map(ClientMsg::Session),
-        Group::Room => serde_json::from_str(text).ok().map(ClientMsg::Room),
-        Group::Control(kind) => ActivityControl::parse_kind(kind, text)?
-            .ok()
-            .map(ClientMsg::Control),
-        Group::Answer(kind) => ActivityAnswer::parse_kind(kind, text)?
-            .ok()
-            .map(ClientMsg::Answer),
+        Group::Command(group) => Some(match group.read(text)? {
+            Grouped::Room(command) => ClientMsg::Room(command),
+            Grouped::Control(control) => ClientMsg::Control(control),
+            Grouped::Answer(answer) => ClientMsg::Answer(answer),
+        }),
     })?;
     Some(ClientFrame { rid: peek.rid, msg })
 }

@@ -229,6 +229,57 @@ pub struct Answered {
     pub answer: ActivityAnswer,
 }
 
+/// The groups of commands that share the `type` tag space with their own enums: the room's
+/// commands, each kind's controls and each kind's answers (by position among the kinds). The
+/// log's and the wire's routed readings both go through these.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CommandGroup {
+    Room,
+    Control(u8),
+    Answer(u8),
+}
+
+/// A message read as one [`CommandGroup`].
+pub(crate) enum Grouped {
+    Room(RoomCommand),
+    Control(ActivityControl),
+    Answer(ActivityAnswer),
+}
+
+impl CommandGroup {
+    /// The groups with a command of type `tag`, in the order the untagged enums try them.
+    pub(crate) fn owning(tag: &str) -> Vec<CommandGroup> {
+        let mut owners = Vec::new();
+        if owns::<RoomCommand>(tag) {
+            owners.push(CommandGroup::Room);
+        }
+        owners.extend(
+            ActivityControl::kinds_owning(tag)
+                .into_iter()
+                .map(CommandGroup::Control),
+        );
+        owners.extend(
+            ActivityAnswer::kinds_owning(tag)
+                .into_iter()
+                .map(CommandGroup::Answer),
+        );
+        owners
+    }
+
+    /// `text` read as this group's command, if it reads.
+    pub(crate) fn read(self, text: &str) -> Option<Grouped> {
+        match self {
+            CommandGroup::Room => serde_json::from_str(text).ok().map(Grouped::Room),
+            CommandGroup::Control(kind) => ActivityControl::parse_kind(kind, text)?
+                .ok()
+                .map(Grouped::Control),
+            CommandGroup::Answer(kind) => ActivityAnswer::parse_kind(kind, text)?
+                .ok()
+                .map(Grouped::Answer),
+        }
+    }
+}
+
 impl Command {
     /// A command as read back from a log. Logs written before each kind owned its commands tag
     /// them with `cmd` instead of `type`; everything else is the same.
@@ -265,46 +316,17 @@ impl Command {
             #[serde(default)]
             participant: Option<ParticipantId>,
         }
-        #[derive(Clone, Copy)]
-        enum Group {
-            Room,
-            Control(u8),
-            Answer(u8),
-        }
-        static ROUTES: std::sync::LazyLock<Routes<Group>> = std::sync::LazyLock::new(|| {
-            Routes::new(|tag| {
-                let mut owners = Vec::new();
-                if owns::<RoomCommand>(tag) {
-                    owners.push(Group::Room);
-                }
-                owners.extend(
-                    ActivityControl::kinds_owning(tag)
-                        .into_iter()
-                        .map(Group::Control),
-                );
-                owners.extend(
-                    ActivityAnswer::kinds_owning(tag)
-                        .into_iter()
-                        .map(Group::Answer),
-                );
-                owners
-            })
-        });
+        static ROUTES: std::sync::LazyLock<Routes<CommandGroup>> =
+            std::sync::LazyLock::new(|| Routes::new(CommandGroup::owning));
         let peek: Peek = serde_json::from_str(text).ok()?;
         let owners = ROUTES.owners(&peek.kind)?;
-        owners.iter().find_map(|owner| match *owner {
-            Group::Room => serde_json::from_str(text).ok().map(Command::Room),
-            Group::Control(kind) => ActivityControl::parse_kind(kind, text)?
-                .ok()
-                .map(Command::Control),
-            Group::Answer(kind) => {
-                let participant = peek.participant?;
-                let answer = ActivityAnswer::parse_kind(kind, text)?.ok()?;
-                Some(Command::Answer(Answered {
-                    participant,
-                    answer,
-                }))
-            }
+        owners.iter().find_map(|owner| match owner.read(text)? {
+            Grouped::Room(command) => Some(Command::Room(command)),
+            Grouped::Control(control) => Some(Command::Control(control)),
+            Grouped::Answer(answer) => Some(Command::Answer(Answered {
+                participant: peek.participant?,
+                answer,
+            })),
         })
     }
 
