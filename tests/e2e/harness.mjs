@@ -299,6 +299,49 @@ export function horizontalOverflow(page) {
 }
 
 /**
+ * Words broken across lines although they would fit their line whole ("dissatisf/ied"): each
+ * visible word of four letters or more in `sel` that the layout split over two or more lines while
+ * it is no wider than the content box of the block it sits in. A word longer than its line may
+ * break (it has to); any other break is a fault. Returns `[{word, width, room}]`.
+ */
+export function midWordBreaks(page, sel = 'body') {
+  return page.evaluate((sel) => {
+    const out = [];
+    const root = document.querySelector(sel);
+    if (!root) return out;
+    const ctx = document.createElement('canvas').getContext('2d');
+    const blockOf = (el) => {
+      while (el && el !== document.body && getComputedStyle(el).display.startsWith('inline')) el = el.parentElement;
+      return el;
+    };
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!el || !el.getClientRects().length || el.closest('.sr-only, [hidden], svg')) continue;
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden') continue;
+      ctx.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      const block = blockOf(el);
+      const bs = getComputedStyle(block);
+      const room = block.clientWidth - parseFloat(bs.paddingLeft) - parseFloat(bs.paddingRight);
+      const re = /[\p{L}\p{N}'’]{4,}/gu; // a hyphen is a fair place to break
+      for (let m = re.exec(node.textContent); m; m = re.exec(node.textContent)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        if (lines.size < 2) continue;
+        const shown = style.textTransform === 'uppercase' ? m[0].toUpperCase() : m[0];
+        const spacing = parseFloat(style.letterSpacing) || 0;
+        const width = ctx.measureText(shown).width + spacing * shown.length;
+        if (width <= room) out.push({ word: m[0], width: Math.round(width), room: Math.round(room) });
+      }
+    }
+    return out;
+  }, sel);
+}
+
+/**
  * The smallest computed font size of any visible text in `sel` (`smallest`), and of the elements
  * matching `big` (`smallestBig`, over `bigs` of them): the projected screen's type checks.
  */

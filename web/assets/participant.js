@@ -1,7 +1,7 @@
 // The participant's phone: join with an optional name, then follow whatever the facilitator shows.
 
 import { h, $, put, api, store, codeFromPath, formatCode, announcer, keepFocus } from './util.js';
-import { initI18n, t, translatePage, errorText, applySessionLanguage } from './i18n.js';
+import { initI18n, t, translatePage, errorText, applySessionLanguage, chooseOwnLanguage, ownLanguage, currentLang, LANGUAGES } from './i18n.js';
 import { Conn, bindStatus } from './conn.js';
 import { clock, isKind, titleOf } from './kinds/common.js';
 import { MAX_NAME_CHARS } from './kinds/limits.js';
@@ -21,6 +21,8 @@ let joinName = null; // the name typed on the join screen, sent with the first h
 let ui = null; // the mounted screen: {key, el, update()}
 let shell = null; // reactions, own pacing, side lane, countdown (kinds/phone.js)
 let ended = false;
+let sessionLanguage = null; // the facilitator's choice for the session (a language tag)
+let joining = null; // the join screen's room information while it is shown
 
 const saveLocal = () => store.set(KEY, saved);
 
@@ -29,6 +31,7 @@ async function start() {
   translatePage();
   document.title = t('p.page_title');
   bindStatusEl();
+  renderLanguagePicker();
   if (!code) return showEnd('room_not_found');
   if (saved.token) connect();
   else showJoin();
@@ -62,11 +65,19 @@ async function showJoin() {
     if (err.code === 'room_not_found' || err.status === 404) return showEnd('room_not_found');
     // Offline or a server hiccup: let the connection retry on its own.
   }
-  if (info?.language && (await applySessionLanguage(info.language))) {
+  if (info?.language) sessionLanguage = info.language;
+  if (info?.language && (await applySessionLanguage(info.language, { personal: true }))) {
     translatePage();
     $('#conn').__show($('#conn').dataset.status || 'connecting');
   }
-  const title = info?.title || '';
+  renderLanguagePicker();
+  joining = info || {};
+  renderJoin();
+  $('#join-name')?.focus();
+}
+
+function renderJoin() {
+  const title = joining?.title || '';
   setTitle(title);
   const nameInput = h('input', {
     id: 'join-name',
@@ -87,6 +98,7 @@ async function showJoin() {
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
+    joining = null;
     joinName = nameInput.value.trim() || null;
     put(main, h('p', { class: 'loading', text: t('p.joining') }));
     connect();
@@ -102,7 +114,6 @@ async function showJoin() {
       form,
     ),
   );
-  nameInput.focus();
 }
 
 function connect() {
@@ -145,6 +156,7 @@ function onMessage(msg) {
       room = msg.view;
       clock.sync(msg.server_time);
       if (room.language) followLanguage(room.language);
+      else sessionLanguage = null;
       render();
       break;
     case 'me':
@@ -171,19 +183,96 @@ function onMessage(msg) {
 
 /** The facilitator chose (or changed) the session's language: re-render every text. */
 function followLanguage(tag) {
-  applySessionLanguage(tag).then((changed) => {
-    if (!changed || ended) return;
-    translatePage();
-    $('#conn').__show(conn?.status === 'idle' ? 'connecting' : conn?.status || 'connecting');
-    const who = $('#who');
-    if (!who.hidden && !who.querySelector('form')) {
-      put(who);
-      renderWho();
-    }
-    ui = null;
-    shell = null;
-    render();
+  const news = tag !== sessionLanguage;
+  sessionLanguage = tag;
+  applySessionLanguage(tag, { personal: true }).then((changed) => {
+    if (changed) retranslate();
+    else if (news) renderLanguagePicker();
   });
+}
+
+/** The language changed: every text again, in it. */
+function retranslate() {
+  if (ended) return;
+  document.title = t('p.page_title');
+  translatePage();
+  $('#conn').__show(conn?.status === 'idle' ? 'connecting' : conn?.status || 'connecting');
+  const who = $('#who');
+  if (!who.hidden && !who.querySelector('form')) {
+    put(who);
+    renderWho();
+  }
+  renderLanguagePicker();
+  if (joining) {
+    const typed = $('#join-name')?.value || '';
+    renderJoin();
+    const input = $('#join-name');
+    if (input) input.value = typed;
+    return;
+  }
+  ui = null;
+  shell = null;
+  if (room) render();
+}
+
+/**
+ * The phone's own language menu, at the foot of every screen: each catalogue by its own name,
+ * and "the session's language" to follow the facilitator's choice again. A choice here wins
+ * over the session's and is remembered on this phone; the screen and other phones are not
+ * affected.
+ */
+function renderLanguagePicker() {
+  const foot = $('#lang-foot');
+  const tags = Object.keys(LANGUAGES);
+  if (tags.length < 2) {
+    foot.hidden = true;
+    return;
+  }
+  const own = ownLanguage();
+  const sessionCode = String(sessionLanguage || 'en').toLowerCase().split(/[-_]/)[0];
+  const sessionName = LANGUAGES[sessionCode] || LANGUAGES.en || 'English';
+  const select = h(
+    'select',
+    { id: 'lang-pick', 'data-key': 'lang-pick' },
+    h('option', { value: '', text: t('p.language_session', { name: sessionName }) }),
+    tags.map((tag) => h('option', { value: tag, lang: tag, text: LANGUAGES[tag] })),
+  );
+  select.value = own && own in LANGUAGES ? own : '';
+  select.addEventListener('change', () => {
+    chooseOwnLanguage(select.value || null, sessionLanguage).then((changed) => {
+      if (changed) retranslate();
+      say(t('p.language_label') + ': ' + (LANGUAGES[currentLang()] || currentLang()));
+      $('#lang-pick')?.focus();
+    });
+  });
+  keepFocus(foot, () =>
+    put(
+      foot,
+      h(
+        'label',
+        { for: 'lang-pick', class: 'lang-label' },
+        globe(),
+        h('span', { text: t('p.language_label') }),
+      ),
+      select,
+    ),
+  );
+  foot.hidden = false;
+}
+
+function globe() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'globe');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute(
+    'd',
+    'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 0c2.8 2.7 4 6 4 10s-1.2 7.3-4 10m0-20C9.2 4.7 8 8 8 12s1.2 7.3 4 10M2.5 9h19M2.5 15h19',
+  );
+  svg.append(path);
+  return svg;
 }
 
 function showEnd(reason) {

@@ -14,6 +14,10 @@ export function h(tag, props, ...kids) {
       else el.setAttribute(k, v === true ? '' : v);
     }
   }
+  // What people type takes the direction of what they type.
+  if ((tag === 'textarea' || (tag === 'input' && ['text', 'search', undefined].includes(props?.type))) && !props?.dir) {
+    el.dir = 'auto';
+  }
   append(el, kids);
   return el;
 }

@@ -93,6 +93,8 @@ export default {
   'p.joined_anonymously': 'You are taking part anonymously.',
   'p.change_name': 'Change name',
   'p.add_name': 'Add your name',
+  'p.language_label': 'Language',
+  'p.language_session': 'The session’s language ({name})',
   'p.name_label': 'Your name',
   'p.lobby_title': 'You’re in!',
   'p.lobby_text': 'Waiting for the facilitator to start. This page changes by itself — keep it open.',
