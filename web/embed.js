@@ -27,7 +27,8 @@
   if (activity && /^\d+$/.test(activity)) src += '?activity=' + activity;
 
   var frame = document.createElement('iframe');
-  frame.src = src;
+  // This loader sizes the frame to its content (below), so the page need not fit a fixed frame.
+  frame.src = src + '#auto-height';
   frame.title = script.getAttribute('data-title') || 'Live poll';
   frame.className = 'handsup-embed';
   frame.setAttribute('scrolling', 'no');

@@ -64,7 +64,7 @@ test('the example page embeds a live, self-sizing poll from another site', { tim
   const iframe = visitor.locator('iframe.handsup-embed');
   await iframe.waitFor();
   assert.equal(await visitor.locator('script[data-room]').count(), 0, 'the script tag is replaced by the iframe');
-  assert.equal(await iframe.getAttribute('src'), `${w.base}/embed/${room.code}`);
+  assert.equal(await iframe.getAttribute('src'), `${w.base}/embed/${room.code}#auto-height`, 'the loader sizes its frame itself');
   assert.equal(await iframe.getAttribute('title'), 'Live poll: the next meetup’s topic'.replace('’', "'"));
   const frame = await until(() => visitor.frames().find((f) => f.url().startsWith(`${w.base}/embed/`)), 'the embed frame loads');
 
@@ -145,7 +145,7 @@ test('the example page embeds a live, self-sizing poll from another site', { tim
     },
     { base: w.base, code: room.code, id: other },
   );
-  const pinned = await until(() => visitor.frames().find((f) => f.url().endsWith(`/embed/${room.code}?activity=${other}`)), 'the second embed loads');
+  const pinned = await until(() => visitor.frames().find((f) => f.url().endsWith(`/embed/${room.code}?activity=${other}#auto-height`)), 'the second embed loads');
   await pinned.locator('h1', { hasText: 'This question is not on screen right now' }).waitFor();
   await host.selectOption('#embed-pin', '');
   await driver.send({ type: 'navigate', to: { activity: other } });
@@ -180,5 +180,72 @@ test('embed pages of unknown sessions explain themselves', { timeout: 60_000 }, 
   assert.equal(response.status(), 404);
   await page.locator('h1', { hasText: 'Session not found' }).waitFor();
   await axe(page, 'embed page, unknown session');
+  w.assertClean();
+});
+
+test('a plain iframe of a fixed size shows the whole poll, Vote button included, at 560×420 and 320×480', { timeout: 90_000 }, async (t) => {
+  const pages = {};
+  const site = await otherSite(pages);
+  t.after(() => site.close());
+  const w = await setup(t, { allowedOrigins: [site.origin] });
+  const room = await w.createRoom('Fixed frames');
+  const driver = await w.hostDriver(room);
+  const options = ['Repairs and maintenance', 'Rents and service charges', 'Anti-social behaviour', 'Green spaces and play areas', 'Communication from the landlord'];
+  const { id } = await driver.send({ type: 'add_activity', spec: { kind: 'poll', question: 'Which theme should the next meetup take on first?', options } });
+  await driver.send({ type: 'navigate', to: { activity: id } });
+  await driver.send({ type: 'set_embed', voting: true });
+  for (const [width, height] of [[560, 420], [320, 480]]) {
+    const visitor = await w.page({ viewport: { width: width + 40, height: height + 40 } });
+    // The oEmbed snippet's shape: a plain iframe, no script, nothing to resize it.
+    pages[`/${width}`] = `<!doctype html><title>Newsletter</title><body style="margin:20px"><iframe src="${w.base}/embed/${room.code}" title="Live poll" width="${width}" height="${height}" style="border:0;max-width:100%"></iframe></body>`;
+    await visitor.goto(`${site.origin}/${width}`);
+    const frame = await until(() => visitor.frames().find((f) => f.url().startsWith(`${w.base}/embed/`)), 'the embed frame loads');
+    const vote = frame.locator('.embed-vote button[type=submit]');
+    await vote.waitFor();
+    const fit = async () =>
+      frame.evaluate(() => {
+        const root = document.documentElement;
+        const button = document.querySelector('.embed-vote button[type=submit]').getBoundingClientRect();
+        const choices = [...document.querySelectorAll('.embed .choice')].map((c) => c.getBoundingClientRect());
+        return {
+          overflow: root.scrollHeight - window.innerHeight,
+          sideways: root.scrollWidth - window.innerWidth,
+          button: button.bottom <= window.innerHeight && button.top >= 0,
+          choices: choices.length,
+          allShown: choices.every((c) => c.bottom <= window.innerHeight),
+          font: parseFloat(getComputedStyle(document.querySelector('.embed .choice')).fontSize),
+        };
+      });
+    await until(async () => (await fit()).overflow <= 1, `${width}×${height}: the page fits its frame`);
+    const before = await fit();
+    assert.equal(before.choices, options.length);
+    assert.ok(before.button, `${width}×${height}: the Vote button is inside the frame`);
+    assert.ok(before.allShown, `${width}×${height}: every option is inside the frame`);
+    assert.ok(before.sideways <= 1, `${width}×${height}: nothing runs out sideways`);
+    assert.ok(before.font >= 10, `${width}×${height}: options stay readable (${before.font} px)`);
+    await shot(visitor, `e20-iframe-${width}x${height}-poll`, { fullPage: false });
+    // The form and the results take turns in a small frame: the results are one press away…
+    await frame.locator('.embed-swap', { hasText: 'See the results' }).click();
+    await frame.locator('.embed-results ol.bars').waitFor();
+    assert.equal(await frame.locator('.embed-vote').isHidden(), true, 'the form gives way to the results');
+    await until(async () => (await fit()).overflow <= 1, `${width}×${height}: the results fit the frame`);
+    await frame.locator('.embed-swap', { hasText: 'Back to voting' }).click();
+    await vote.waitFor();
+    // …and once this visitor has voted, the results come by themselves, counting the vote.
+    await frame.locator('.embed .choice', { hasText: 'Green spaces' }).click();
+    await vote.click();
+    const voted = width === 560 ? 1 : 2;
+    await until(async () => (await barCounts(frame))['Green spaces and play areas'] === voted, `${width}×${height}: the visitor's vote shows`);
+    await until(async () => (await fit()).overflow <= 1, `${width}×${height}: the page with results fits its frame`);
+    assert.equal(await frame.locator('.embed-vote').isHidden(), true);
+    await axe(frame, `embed in a ${width}×${height} frame, voted`);
+    await shot(visitor, `e21-iframe-${width}x${height}-voted`, { fullPage: false });
+    await visitor.close();
+  }
+  // A page of its own (not in a frame) keeps its full size.
+  const own = await w.page({ viewport: { width: 560, height: 420 } });
+  await own.goto(`${w.base}/embed/${room.code}`);
+  await own.locator('.embed-vote button[type=submit]').waitFor();
+  assert.equal(await own.evaluate(() => document.documentElement.style.fontSize), '');
   w.assertClean();
 });

@@ -5,7 +5,9 @@
 // It watches on the read-only embed channel (/ws/{code}/embed). A vote goes through an ordinary
 // participant connection, opened on the first vote (or at once when this browser has voted here
 // before, so its choice shows). It never sees or sends the host key. It tells the parent page its
-// height (`{type: 'handsup:resize', height}`) so the loader (embed.js) can size the iframe.
+// height (`{type: 'handsup:resize', height}`) so the loader (embed.js) can size the iframe. In a
+// frame of a fixed size (a plain <iframe>, an oEmbed card) nothing resizes it, so the page fits
+// the frame instead: its type and spacing shrink, down to 62.5 %, until all of it shows.
 
 import { h, $, put, store, codeFromPath, formatCode, announcer } from './util.js';
 import { initI18n, t, translatePage, applySessionLanguage } from './i18n.js';
@@ -105,7 +107,10 @@ function startVoter() {
   return voter;
 }
 
-/** Tells the parent page how tall the content is, whenever that changes. */
+/** The loader (embed.js) marks its frames: it sizes them to the content, so they need no fitting. */
+const selfSizing = /(^#|&)auto-height(&|$)/.test(location.hash);
+
+/** Tells the parent page how tall the content is, whenever that changes; fits a fixed frame. */
 function reportHeight() {
   if (window.parent === window) return;
   let last = 0;
@@ -115,8 +120,31 @@ function reportHeight() {
     last = height;
     window.parent.postMessage({ type: 'handsup:resize', height }, '*');
   };
-  new ResizeObserver(post).observe(document.body);
-  post();
+  if (selfSizing) {
+    new ResizeObserver(post).observe(document.body);
+    post();
+    return;
+  }
+  let queued = false;
+  const refit = () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      fitFrame();
+    });
+  };
+  new ResizeObserver(refit).observe(main);
+  window.addEventListener('resize', refit);
+  fitFrame();
+}
+
+/** Shrinks the page's type (and the rem-based spacing with it) until the content fits the frame. */
+function fitFrame() {
+  const root = document.documentElement;
+  const fits = () => root.scrollHeight <= window.innerHeight + 1 && root.scrollWidth <= window.innerWidth + 1;
+  root.style.fontSize = '';
+  for (let size = 92.5; size >= 62.5 && !fits(); size -= 7.5) root.style.fontSize = `${size}%`;
 }
 
 function showEnd(reason) {
@@ -193,7 +221,18 @@ function activityScreen(first) {
   const note = h('p', { class: 'muted embed-note', hidden: true });
   const results = h('div', { class: 'embed-results' });
   const meta = h('span');
-  const el = h('section', { class: 'embed-act', 'aria-labelledby': `q${id}` }, eyebrow, heading, voteBox, note, results, footer(meta));
+  // In a frame nobody resizes, the form and the results take turns: the form until this visitor
+  // has voted, then the results, with a button to switch.
+  const fixed = !selfSizing && window.parent !== window;
+  const swap = h('button', { class: 'btn link embed-swap', type: 'button', hidden: true });
+  let showing = null; // 'form' | 'results' while they take turns
+  let answeredBefore = false;
+  swap.addEventListener('click', () => {
+    showing = showing === 'form' ? 'results' : 'form';
+    render();
+    swap.focus();
+  });
+  const el = h('section', { class: 'embed-act', 'aria-labelledby': `q${id}` }, eyebrow, heading, voteBox, note, results, h('p', { class: 'embed-swap-line' }, swap), footer(meta));
   let vote = null; // the voting form (the phone's, from the kind's module), while shown
 
   return {
@@ -219,6 +258,16 @@ function activityScreen(first) {
       const parts = [...shown.meta];
       if (!a.voting_open) parts.push(t('present.closed'));
       meta.textContent = parts.join(' · ');
+
+      const answered = !!answers[a.id];
+      if (!fixed || !vote) showing = null;
+      else if (showing == null || (answered && !answeredBefore)) showing = answered ? 'results' : 'form';
+      answeredBefore = answered;
+      voteBox.hidden = showing === 'results';
+      results.hidden = showing === 'form';
+      if (showing === 'form') note.hidden = true;
+      swap.hidden = showing == null;
+      swap.textContent = showing === 'form' ? t('embed.see_results') : t('embed.back_to_vote');
     },
   };
 }

@@ -218,6 +218,8 @@ export default {
   'embed.not_live_text': 'تظهر نتائجه المباشرة هنا عندما يعرضه الميسّر.',
   'embed.join': 'شارك بالرمز {code}',
   'embed.session': 'الجلسة {code}',
+  'embed.see_results': 'عرض النتائج',
+  'embed.back_to_vote': 'العودة إلى التصويت',
 
   // ===== Newer activity kinds and shared controls (web/assets/kinds/*.js) =====
   'kind.scales': 'مقاييس التقييم',

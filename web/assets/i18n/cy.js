@@ -242,6 +242,8 @@ export default {
   'embed.not_live_text': 'Bydd ei ganlyniadau byw yn ymddangos yma pan fydd yr hwylusydd yn ei ddangos.',
   'embed.join': 'Cymerwch ran gyda’r cod {code}',
   'embed.session': 'Sesiwn {code}',
+  'embed.see_results': 'Gweld y canlyniadau',
+  'embed.back_to_vote': 'Yn ôl i bleidleisio',
 
   // ===== Newer activity kinds and shared controls (web/assets/kinds/*.js) =====
   'kind.scales': 'Graddfeydd',

@@ -204,6 +204,8 @@ export default {
   'embed.not_live_text': 'Its live results appear here when the facilitator shows it.',
   'embed.join': 'Take part with code {code}',
   'embed.session': 'Session {code}',
+  'embed.see_results': 'See the results',
+  'embed.back_to_vote': 'Back to voting',
 
   // ===== Newer activity kinds and shared controls (web/assets/kinds/*.js) =====
   'kind.scales': 'Scales',

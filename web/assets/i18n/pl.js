@@ -217,6 +217,8 @@ export default {
   'embed.not_live_text': 'Jego wyniki na żywo pojawią się tutaj, gdy prowadzący je pokaże.',
   'embed.join': 'Weź udział z kodem {code}',
   'embed.session': 'Sesja {code}',
+  'embed.see_results': 'Zobacz wyniki',
+  'embed.back_to_vote': 'Wróć do głosowania',
 
   // ===== Nowsze rodzaje aktywności i wspólne elementy (newer activity kinds and shared controls, web/assets/kinds/*.js) =====
   'kind.scales': 'Skale ocen',

@@ -214,6 +214,8 @@ export default {
   'embed.not_live_text': 'جب سہولت کار اسے دکھائیں گے تو اس کے براہ راست نتائج یہاں نظر آئیں گے۔',
   'embed.join': 'کوڈ {code} کے ساتھ حصہ لیں',
   'embed.session': 'سیشن {code}',
+  'embed.see_results': 'نتائج دیکھیں',
+  'embed.back_to_vote': 'ووٹ پر واپس جائیں',
 
   // ===== Newer activity kinds and shared controls (web/assets/kinds/*.js) =====
   'kind.scales': 'پیمانے',
