@@ -415,6 +415,9 @@ fn more_commands() -> impl Strategy<Value = Command> {
         })),
         proptest::option::of(activity.clone())
             .prop_map(|activity| Command::Room(RoomCommand::SetSideQna { activity })),
+        (0u32..4, proptest::option::of(0u32..4), any::<bool>()).prop_map(|(page, focus, qr)| {
+            Command::Room(RoomCommand::SetScreen { page, focus, qr })
+        }),
         (
             activity.clone(),
             proptest::collection::vec((0u8..7).prop_map(pid), 0..7)
@@ -854,7 +857,7 @@ fn the_generator_produces_commands_the_room_accepts() {
     let strategy = proptest::collection::vec(prop_oneof![command(), more_commands()], 1..120);
     // Per command type ("type" in its JSON): (generated, accepted).
     let mut counts: BTreeMap<String, (u32, u32)> = BTreeMap::new();
-    for _ in 0..256 {
+    for _ in 0..1024 {
         let commands = strategy
             .new_tree(&mut runner)
             .expect("a sequence")

@@ -45,6 +45,10 @@ pub struct PublicView {
     /// Presenter: reactions sent during the current activity (or the lobby).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reactions: Option<ReactionCounts>,
+    /// Presenter: the page, statement or QR code the console put on screen (absent: the first
+    /// page, nothing zoomed, no QR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<super::room::ScreenState>,
 }
 
 fn is_presenter_paced(pacing: &Pacing) -> bool {
@@ -68,6 +72,9 @@ pub struct HostView {
     pub pacing: Pacing,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub side_qna: Option<ActivityId>,
+    /// What the console put on the projected screen (`set_screen`).
+    #[serde(default, skip_serializing_if = "super::room::ScreenState::is_default")]
+    pub screen: super::room::ScreenState,
     /// Reactions sent during the current activity (or the lobby).
     pub reactions: ReactionCounts,
     /// The report's notes and whether it is published.
@@ -134,6 +141,8 @@ pub fn public_view(room: &Room, audience: Audience, online: u64) -> PublicView {
         deck,
         side,
         reactions: (audience == Audience::Presenter).then(|| room.reactions(room.current)),
+        screen: (audience == Audience::Presenter && !room.screen.is_default())
+            .then_some(room.screen),
     }
 }
 
@@ -149,6 +158,7 @@ pub fn host_view(room: &Room, online: u64) -> HostView {
         embed: room.embed,
         pacing: room.pacing,
         side_qna: room.side_qna,
+        screen: room.screen,
         reactions: room.reactions(room.current),
         report: room.report.clone(),
         deck: room

@@ -197,6 +197,18 @@ pub enum RoomCommand {
     SetPacing {
         pacing: Pacing,
     },
+    /// What the projected screen shows of the current activity, driven from the console: a page
+    /// of it, one statement alone (scales), the join QR code over everything. Moving to another
+    /// activity goes back to its first page and drops the statement; the QR stays until taken
+    /// down.
+    SetScreen {
+        #[serde(default)]
+        page: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        focus: Option<u32>,
+        #[serde(default)]
+        qr: bool,
+    },
     /// A Q&A that stays open beside every other activity (`None` closes the side lane).
     SetSideQna {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -435,6 +447,34 @@ impl Outcome {
     }
 }
 
+/// What the projected screen shows of the current activity, as the console drives it
+/// (`set_screen`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenState {
+    /// The page of the current activity's screen (0: its first; scales: the summary).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub page: u32,
+    /// A statement of the current scales shown alone, large.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<u32>,
+    /// The join QR code over the whole screen.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub qr: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl ScreenState {
+    pub fn is_default(&self) -> bool {
+        *self == ScreenState::default()
+    }
+}
+
+/// Pages a screen can be driven to (far more than any activity has).
+pub const MAX_SCREEN_PAGE: u32 = 10_000;
+
 /// What pages embedded in other sites show.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmbedSettings {
@@ -467,6 +507,8 @@ pub struct Room {
     pub(crate) participants: BTreeMap<ParticipantId, Participant>,
     pub(crate) pacing: Pacing,
     pub(crate) side_qna: Option<ActivityId>,
+    #[serde(default)]
+    pub(crate) screen: ScreenState,
     pub(crate) reactions: BTreeMap<Option<ActivityId>, ReactionCounts>,
     pub(crate) report: Report,
     next_activity_id: u32,
@@ -709,7 +751,44 @@ impl Room {
                 Ok(Outcome::Done)
             }
             RoomCommand::Navigate { to } => {
+                let before = self.current;
                 self.navigate(*to)?;
+                if self.current != before {
+                    self.screen.page = 0;
+                    self.screen.focus = None;
+                }
+                Ok(Outcome::Done)
+            }
+            RoomCommand::SetScreen { page, focus, qr } => {
+                if *page > MAX_SCREEN_PAGE {
+                    return reject(
+                        RejectCode::OutOfRange,
+                        format!("a screen has at most {MAX_SCREEN_PAGE} pages"),
+                    );
+                }
+                if let Some(statement) = focus {
+                    let Some(current) = self.current else {
+                        return reject(
+                            RejectCode::ActivityNotCurrent,
+                            "nothing is on screen to show a statement of",
+                        );
+                    };
+                    match &self.activity(current)?.kind {
+                        ActivityKind::Scales(scales) if scales.has_statement(*statement) => {}
+                        ActivityKind::Scales(_) => {
+                            return reject(
+                                RejectCode::StatementNotFound,
+                                format!("the scales on screen have no statement {statement}"),
+                            );
+                        }
+                        _ => return wrong_kind(current, "scales"),
+                    }
+                }
+                self.screen = ScreenState {
+                    page: *page,
+                    focus: *focus,
+                    qr: *qr,
+                };
                 Ok(Outcome::Done)
             }
             RoomCommand::SetVoting { activity, open } => {
@@ -1062,6 +1141,10 @@ impl Room {
 
     pub fn pacing(&self) -> Pacing {
         self.pacing
+    }
+
+    pub fn screen(&self) -> ScreenState {
+        self.screen
     }
 
     pub fn side_qna(&self) -> Option<ActivityId> {

@@ -58,6 +58,7 @@ fn client_type(msg: &ClientMsg) -> &'static str {
             R::ResetResults { .. } => "reset_results",
             R::SetPacing { .. } => "set_pacing",
             R::SetSideQna { .. } => "set_side_qna",
+            R::SetScreen { .. } => "set_screen",
             R::SetReportNote { .. } => "set_report_note",
             R::PublishReport { .. } => "publish_report",
             R::SetResults { .. } => "set_results",
@@ -96,7 +97,7 @@ fn client_type(msg: &ClientMsg) -> &'static str {
         },
     }
 }
-const CLIENT_TYPES: usize = 50;
+const CLIENT_TYPES: usize = 51;
 
 fn server_type(msg: &ServerMsg) -> &'static str {
     match msg {

@@ -155,8 +155,40 @@ function render() {
   }
   screen.update(a, room);
   renderJoinbar();
+  renderQrOverlay();
   if (!reactions.el.isConnected) document.body.append(reactions.el);
   reactions.update(room);
+}
+
+let qrOverlay = null;
+
+/** The join QR code over the whole screen, while the console asks for it (`set_screen`). */
+function renderQrOverlay() {
+  const wanted = !!room.screen?.qr;
+  if (!wanted) {
+    if (qrOverlay) qrOverlay.hidden = true;
+    return;
+  }
+  if (!qrOverlay) {
+    qrOverlay = h(
+      'section',
+      { class: 'qr-overlay', 'aria-labelledby': 'qr-overlay-h' },
+      h('h1', { id: 'qr-overlay-h', class: 'qr-overlay-title' }),
+      h('img', { src: qrSrc, alt: t('present.qr_alt'), width: 640, height: 640 }),
+      h('p', { class: 'qr-overlay-steps' }, h('span', { class: 'qr-step-go' }), ' ', h('strong', { class: 'qr-url' }), ' ', h('span', { class: 'qr-step-code' }), ' ', h('strong', { class: 'qr-code' })),
+    );
+    document.body.append(qrOverlay);
+  }
+  qrOverlay.hidden = false;
+  setText(qrOverlay.querySelector('h1'), room.title || t('present.lobby_default_title'));
+  setText(qrOverlay.querySelector('.qr-step-go'), t('present.lobby_go_to'));
+  setText(qrOverlay.querySelector('.qr-url'), join.display);
+  setText(qrOverlay.querySelector('.qr-step-code'), t('present.lobby_enter_code'));
+  setText(qrOverlay.querySelector('.qr-code'), formatCode(code));
+}
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
 }
 
 function lobbyScreen() {

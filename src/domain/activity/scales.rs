@@ -212,6 +212,11 @@ impl Sums {
 }
 
 impl Scales {
+    /// Whether the list holds a statement with this id.
+    pub fn has_statement(&self, id: u32) -> bool {
+        self.statements.iter().any(|s| s.id == id)
+    }
+
     pub fn new(spec: &ScalesSpec) -> Result<Self, Rejection> {
         let mut scales = Scales {
             prompt: String::new(),

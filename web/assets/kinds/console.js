@@ -397,8 +397,78 @@ function sharedControls(first, hctx) {
   };
 }
 
-/** Pacing for the session, and the reactions sent during the current activity. */
+/**
+ * What the presenter screen shows, driven from here (`set_screen`): the join QR code over
+ * everything, and for scales the page and one statement alone.
+ */
+function screenControls(box, view, hctx) {
+  if (!box._screen) {
+    const qr = h('input', { type: 'checkbox', id: 'screen-qr', 'data-key': 'screen-qr' });
+    const page = h('select', { id: 'screen-page', 'data-key': 'screen-page' });
+    const focus = h('select', { id: 'screen-focus', 'data-key': 'screen-focus' });
+    const send = async (change) => {
+      const now = { page: 0, qr: false, ...(box._view.screen || {}), ...change };
+      const msg = { type: 'set_screen', page: now.page, qr: now.qr };
+      if (now.focus != null) msg.focus = now.focus;
+      if (await hctx.cmd(msg)) hctx.say(t('ctl.screen_done'));
+    };
+    const prev = h('button', { class: 'btn small', type: 'button', 'data-key': 'screen-prev', text: '‹', 'aria-label': t('ctl.screen_prev'), onclick: () => send({ page: Math.max(0, Number(page.value) - 1), focus: null }) });
+    const next = h('button', { class: 'btn small', type: 'button', 'data-key': 'screen-next', text: '›', 'aria-label': t('ctl.screen_next'), onclick: () => send({ page: Math.min(page.options.length - 1, Number(page.value) + 1), focus: null }) });
+    qr.addEventListener('change', () => send({ qr: qr.checked }));
+    page.addEventListener('change', () => send({ page: Number(page.value), focus: null }));
+    focus.addEventListener('change', () => send({ focus: focus.value === '' ? null : Number(focus.value) }));
+    const pages = h('div', { class: 'screen-pages' }, h('label', { for: page.id, text: t('ctl.screen_page') }), prev, page, next);
+    const zoom = h('div', { class: 'field' }, h('label', { for: focus.id, text: t('ctl.screen_focus') }), focus);
+    box._screen = { qr, page, focus, pages, zoom, prev, next };
+    box.append(
+      h(
+        'fieldset',
+        { class: 'screen-drive' },
+        h('legend', { text: t('ctl.screen') }),
+        h('p', { class: 'hint', text: t('ctl.screen_hint') }),
+        h('div', { class: 'check' }, qr, h('label', { for: qr.id, text: t('ctl.screen_qr') })),
+        pages,
+        zoom,
+      ),
+    );
+  }
+  box._view = view;
+  const c = box._screen;
+  const screen = view.screen || {};
+  if (document.activeElement !== c.qr) c.qr.checked = !!screen.qr;
+  const current = view.deck.find((a) => a.id === view.current);
+  const scales = current?.kind === 'scales' && !!current.results ? current : null;
+  c.pages.hidden = !scales;
+  c.zoom.hidden = !scales;
+  if (!scales) return;
+  // The screen's pages: the summary, then six statements a page (kinds/scales.js).
+  const n = scales.statements.length;
+  const labels = [t('ctl.screen_summary')];
+  for (let from = 1; from <= n; from += 6) labels.push(t('ctl.screen_statements', { from, to: Math.min(n, from + 5) }));
+  const sigPages = JSON.stringify(labels);
+  if (c.page.dataset.sig !== sigPages) {
+    c.page.dataset.sig = sigPages;
+    put(c.page, labels.map((label, i) => h('option', { value: String(i), text: label })));
+  }
+  const sigFocus = JSON.stringify(scales.statements.map((s) => [s.id, s.text]));
+  if (c.focus.dataset.sig !== sigFocus) {
+    c.focus.dataset.sig = sigFocus;
+    put(
+      c.focus,
+      h('option', { value: '', text: t('ctl.screen_focus_none') }),
+      scales.statements.map((s, i) => h('option', { value: String(s.id), text: `${i + 1}. ${s.text}` })),
+    );
+  }
+  const at = Math.min(screen.page || 0, labels.length - 1);
+  if (document.activeElement !== c.page) c.page.value = String(at);
+  if (document.activeElement !== c.focus) c.focus.value = screen.focus != null ? String(screen.focus) : '';
+  c.prev.disabled = at <= 0 && screen.focus == null;
+  c.next.disabled = at >= labels.length - 1;
+}
+
+/** Pacing for the session, the reactions sent during the current activity, and the screen. */
 export function sessionControls(box, view, hctx) {
+  screenControls(box._screenBox || (box._screenBox = h('div', { class: 'screen-box' })), view, hctx);
   if (!box._built) {
     box._built = true;
     const follow = h('input', { type: 'radio', name: 'pacing', id: 'pace-presenter', value: 'presenter', 'data-key': 'pace-presenter' });
@@ -422,6 +492,7 @@ export function sessionControls(box, view, hctx) {
         h('div', { class: 'check' }, own, h('label', { for: own.id, text: t('ctl.pacing_audience') })),
       ),
       box._reactions,
+      box._screenBox,
     );
   }
   const audience = view.pacing === 'audience';

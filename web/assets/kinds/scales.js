@@ -361,10 +361,13 @@ export function present(first, ctx) {
   const el = h('div', { class: 'scales-screen' });
   let mode = '';
   let page = 0;
+  let focus = null; // a statement shown alone, from the console (`set_screen`)
+  let driven = null; // the console's last page/statement, applied once each
   let last = first;
   const pageCount = () => 1 + Math.ceil(last.statements.length / SCREEN_ROWS);
   const turn = (delta) => {
     if (!last.results) return;
+    focus = null;
     page = Math.max(0, Math.min(pageCount() - 1, page + delta));
     render(last);
     ctx?.refit?.();
@@ -385,7 +388,8 @@ export function present(first, ctx) {
 
   function render(a) {
     last = a;
-    const want = a.results ? (page === 0 ? 'summary' : 'detail') : 'waiting';
+    const zoomed = focus != null ? a.statements.find((s) => s.id === focus) : null;
+    const want = a.results ? (zoomed ? 'focus' : page === 0 ? 'summary' : 'detail') : 'waiting';
     if (want !== mode) {
       mode = want;
       el.replaceChildren();
@@ -412,6 +416,13 @@ export function present(first, ctx) {
       return;
     }
     page = Math.min(page, pageCount() - 1);
+    if (want === 'focus') {
+      // One statement, large: the team talks about it.
+      if (!el._focus) el._focus = h('ol', { class: 'st-detail st-focus', role: 'list' });
+      if (el._focus.parentNode !== el) el.replaceChildren(el._focus);
+      detailRows(el._focus, a, [zoomed]);
+      return;
+    }
     if (want === 'summary') {
       if (!el._summary) el._summary = h('div');
       if (el._summary.parentNode !== el) el.replaceChildren(el._summary, pager);
@@ -434,7 +445,16 @@ export function present(first, ctx) {
 
   return {
     el,
-    update(a) {
+    update(a, room) {
+      // The console drives the page and the statement; the screen's own keys turn pages until
+      // it next does.
+      const drive = room?.screen || {};
+      const key = `${drive.page || 0}|${drive.focus ?? ''}`;
+      if (key !== driven) {
+        driven = key;
+        page = drive.page || 0;
+        focus = drive.focus ?? null;
+      }
       render(a);
       return [
         t('scales.screen_people', { n: a.responses }),

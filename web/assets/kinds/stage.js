@@ -77,7 +77,7 @@ export function kindScreen(first) {
       setText(question, titleOf(a));
       question.classList.toggle('long', question.textContent.length > 90);
       badge.update(a);
-      const parts = inner.update(a) || [];
+      const parts = inner.update(a, room) || [];
       if (!a.voting_open && !ANSWERLESS.includes(a.kind)) parts.push(t('present.closed'));
       setText(foot, parts.filter(Boolean).join(' · '));
       foot.hidden = !foot.textContent;
