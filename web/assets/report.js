@@ -47,6 +47,7 @@ function noteItems(view) {
     case 'scales': {
       if (!r) return [];
       const text = new Map(view.statements.map((s) => [s.id, s.text]));
+      const themeOf = new Map(view.statements.map((s) => [s.id, s.theme]));
       return r.weaknesses.map((id) => [id, text.get(id)]);
     }
     case 'ranking':
@@ -93,6 +94,7 @@ function renderResults(view) {
     case 'scales': {
       if (!r) return h('p', { class: 'empty', text: t('report.no_answers') });
       const text = new Map(view.statements.map((s) => [s.id, s.text]));
+      const themeOf = new Map(view.statements.map((s) => [s.id, s.theme]));
       const list = (title, ids) => h('div', null, h('h3', { text: title }), ids.length ? h('ol', null, ids.map((id) => h('li', { text: text.get(id) }))) : h('p', { class: 'empty', text: '–' }));
       return h(
         'div',
@@ -100,11 +102,17 @@ function renderResults(view) {
         h('div', { class: 'lists' }, list(t('report.strengths'), r.strengths), list(t('report.weaknesses'), r.weaknesses), list(t('report.talk_about'), r.talk_about)),
         r.themes.length ? [h('h3', { text: t('report.themes') }), table([t('report.theme'), t('report.mean'), t('report.ratings')], r.themes.map((th) => [th.theme, mean(th.mean), num(th.count)]), [1, 2])] : null,
         h('h3', { text: t('report.statements') }),
-        table(
-          [t('report.statement'), t('report.mean'), t('report.spread'), t('report.ratings')],
-          r.statements.map((s) => [text.get(s.id), mean(s.mean), mean(s.spread), num(s.count)]),
-          [1, 2, 3],
-        ),
+        view.statements.some((s) => s.theme)
+          ? table(
+              [t('report.statement'), t('report.theme'), t('report.mean'), t('report.spread'), t('report.ratings')],
+              r.statements.map((s) => [text.get(s.id), themeOf.get(s.id) || '', mean(s.mean), mean(s.spread), num(s.count)]),
+              [2, 3, 4],
+            )
+          : table(
+              [t('report.statement'), t('report.mean'), t('report.spread'), t('report.ratings')],
+              r.statements.map((s) => [text.get(s.id), mean(s.mean), mean(s.spread), num(s.count)]),
+              [1, 2, 3],
+            ),
       );
     }
     case 'qna': {
@@ -227,19 +235,30 @@ function saidWeDid(id, view) {
   const editors = [[null, t('report.overall')], ...items].map(([item, label]) => {
     const area = h('textarea', { id: `note-${id}-${item}`, maxlength: MAX_NOTE_CHARS, value: noteFor(id, item) });
     const status = h('span', { class: 'status', role: 'status' });
+    const button = h('button', { type: 'button', class: 'btn', 'data-note': `${id}-${item}`, text: t('common.save') });
     const save = async () => {
       try {
         await conn.send({ type: 'set_report_note', activity: id, ...(item == null ? {} : { item }), text: area.value });
-        status.textContent = t('report.saved');
+        // The page is drawn again with the saved note: the panel stays open and says so.
+        justSaved = `${id}-${item}`;
         await load();
       } catch (err) {
         status.textContent = err.message || String(err);
       }
     };
-    return h('div', { class: 'note-editor' }, h('label', { for: area.id, text: t('report.note_for', { what: label }) }), area, h('div', null, h('button', { type: 'button', class: 'btn', onclick: save, text: t('common.save') }), ' ', status));
+    button.addEventListener('click', save);
+    if (justSaved === `${id}-${item}`) status.textContent = t('report.saved');
+    return h('div', { class: 'note-editor' }, h('label', { for: area.id, text: t('report.note_for', { what: label }) }), area, h('div', null, button, ' ', status));
   });
-  return h('div', null, shown, h('details', { class: 'editor-only' }, h('summary', { text: t('report.write_notes') }), editors));
+  const panel = h('details', { class: 'editor-only', open: openNotes.has(id) }, h('summary', { text: t('report.write_notes') }), editors);
+  panel.addEventListener('toggle', () => (panel.open ? openNotes.add(id) : openNotes.delete(id)));
+  return h('div', null, shown, panel);
 }
+
+/** The activities whose note panels are open, so drawing the page again keeps them open. */
+const openNotes = new Set();
+/** The note just saved (`activity-item`): its panel says "Saved" and its button keeps the focus. */
+let justSaved = null;
 
 function render() {
   const report = data.report;
@@ -300,6 +319,10 @@ async function load() {
   }
   render();
   renderControls();
+  if (justSaved) {
+    document.querySelector(`button[data-note="${justSaved}"]`)?.focus();
+    justSaved = null;
+  }
 }
 
 async function main() {
