@@ -25,7 +25,8 @@ const BIKES = 'Bike shed by block C';
 
 /**
  * Participants on sockets of the host driver's page (quick set-up of the ideas activity): each
- * joins and sends its messages in order, waiting for each answer.
+ * joins and sends its messages in order, waiting for each answer (and, when the rate limit
+ * refuses one, for as long as the server says before sending it again).
  */
 function sockets(driver, code, scripts) {
   return driver.page.evaluate(
@@ -45,6 +46,8 @@ function sockets(driver, code, scripts) {
                 const m = JSON.parse(e.data);
                 if (m.type === 'welcome') ws.send(JSON.stringify({ type: 'hello', rid: 1, role: 'participant' }));
                 else if (m.type === 'session') next();
+                // Too fast for the connection's rate limit: wait as told and send it again.
+                else if (m.type === 'error' && m.code === 'rate_limited') setTimeout(() => ((i -= 1), next()), m.retry_after_ms || 100);
                 else if (m.type === 'error' && m.rid > 1) reject(new Error(`${msgs[i - 1].type}: ${m.code}`));
                 else if (m.type === 'ack' && m.rid > 1) next();
               };

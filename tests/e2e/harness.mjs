@@ -182,45 +182,28 @@ export class World {
   async hostDriver(room) {
     const page = await this.page();
     await page.goto(`${this.base}/healthz`);
-    await page.evaluate(
-      ({ code, key }) =>
-        new Promise((resolve, reject) => {
-          const ws = new WebSocket(`ws://${location.host}/ws/${code}`);
-          const pending = new Map();
-          let rid = 1;
-          window.__host = {
-            send(msg) {
-              const id = ++rid;
-              ws.send(JSON.stringify({ ...msg, rid: id }));
-              return new Promise((res) => pending.set(id, res));
-            },
-          };
-          ws.onmessage = (e) => {
-            const msg = JSON.parse(e.data);
-            if (msg.type === 'welcome') ws.send(JSON.stringify({ type: 'hello', rid: 1, role: 'host', host_key: key }));
-            else if (msg.type === 'session') resolve();
-            else if (msg.type === 'error' && msg.rid === 1) reject(new Error(msg.code));
-            else if (msg.rid != null && pending.has(msg.rid)) {
-              pending.get(msg.rid)(msg);
-              pending.delete(msg.rid);
-            }
-          };
-          ws.onerror = () => reject(new Error('host socket failed'));
-        }),
-      { code: room.code, key: room.host_key },
-    );
+    const send = await socketClients(page, room.code, [{ type: 'hello', role: 'host', host_key: room.host_key }]);
     return {
       page,
       /** Sends a host message; resolves to the ack, throws on an error reply. */
-      async send(msg) {
-        const reply = await page.evaluate((m) => window.__host.send(m), msg);
-        if (reply.type !== 'ack') throw new Error(`${msg.type} refused: ${reply.code} ${reply.message}`);
-        return reply;
-      },
+      send: (msg) => send(0, msg),
     };
   }
 
-  /** A participant who opens the join link, optionally types a name, and joins. */
+  /**
+   * `n` participants on plain sockets, answering as phones do: resolves to `answer(i, msg)`,
+   * which sends as the i-th and resolves to the ack (throws on an error reply).
+   */
+  async participantSockets(room, n) {
+    const page = await this.page();
+    await page.goto(`${this.base}/healthz`);
+    return socketClients(
+      page,
+      room.code,
+      Array.from({ length: n }, (_, i) => ({ type: 'hello', role: 'participant', name: `Person ${i + 1}` })),
+    );
+  }
+
   async join(code, name = '', options = PHONE) {
     const page = await this.page(options);
     await page.goto(`${this.base}/${code}`);
@@ -230,6 +213,55 @@ export class World {
     await page.locator('#who').waitFor({ state: 'visible' });
     return page;
   }
+}
+
+/**
+ * Opens one WebSocket per hello in `page` (a page of this server) and waits until each has its
+ * session; returns `send(i, msg)`, resolving to the i-th socket's ack (an error reply throws).
+ */
+async function socketClients(page, code, hellos) {
+  await page.evaluate(
+    ({ code, hellos }) =>
+      Promise.all(
+        hellos.map(
+          (hello, i) =>
+            new Promise((resolve, reject) => {
+              const ws = new WebSocket(`ws://${location.host}/ws/${code}`);
+              const pending = new Map();
+              let rid = 1;
+              (window.__sockets ||= [])[i] = {
+                send(msg) {
+                  const id = ++rid;
+                  ws.send(JSON.stringify({ ...msg, rid: id }));
+                  return new Promise((res) => pending.set(id, res));
+                },
+              };
+              ws.onmessage = (e) => {
+                const msg = JSON.parse(e.data);
+                if (msg.type === 'welcome') ws.send(JSON.stringify({ ...hello, rid: 1 }));
+                else if (msg.type === 'session') resolve();
+                else if (msg.type === 'error' && msg.rid === 1) reject(new Error(msg.code));
+                else if (msg.rid != null && pending.has(msg.rid)) {
+                  pending.get(msg.rid)(msg);
+                  pending.delete(msg.rid);
+                }
+              };
+              ws.onerror = () => reject(new Error(`socket ${i} failed`));
+            }),
+        ),
+      ),
+    { code, hellos },
+  );
+  return async (i, msg) => {
+    let reply = await page.evaluate(([i, m]) => window.__sockets[i].send(m), [i, msg]);
+    // Too fast for the rate limit: wait as the server says and send it again, as clients do.
+    for (let tries = 0; reply.code === 'rate_limited' && tries < 20; tries++) {
+      await sleep(reply.retry_after_ms || 100);
+      reply = await page.evaluate(([i, m]) => window.__sockets[i].send(m), [i, msg]);
+    }
+    if (reply.type !== 'ack') throw new Error(`${msg.type} refused: ${reply.code} ${reply.message}`);
+    return reply;
+  };
 }
 
 /** Saves a screenshot as target/e2e/<name>.png. */

@@ -43,7 +43,7 @@ test('a participant joins and votes with the keyboard alone', { timeout: 60_000 
   assert.equal(await page.locator('#live').getAttribute('aria-live'), 'polite');
   assert.equal(await page.locator('.choice.on .choice-text').textContent(), 'Damp');
   const ack = await until(async () => {
-    const reply = await driver.page.evaluate(() => window.__host.send({ type: 'set_results', activity: 0, shown: true }));
+    const reply = await driver.page.evaluate(() => window.__sockets[0].send({ type: 'set_results', activity: 0, shown: true }));
     return reply.type === 'ack' && reply;
   }, 'results shown');
   assert.equal(ack.type, 'ack');

@@ -8,45 +8,6 @@ import { setup, shot, fontSizes } from './harness.mjs';
 
 const FULL_HD = { viewport: { width: 1920, height: 1080 } };
 
-/** Participants on plain sockets, answering as phones do: `answer(i, msg)` sends as the i-th. */
-async function participants(w, room, n) {
-  const page = await w.page();
-  await page.goto(`${w.base}/healthz`);
-  await page.evaluate(
-    ({ code, n }) =>
-      Promise.all(
-        Array.from({ length: n }, (_, i) => new Promise((resolve, reject) => {
-          const ws = new WebSocket(`ws://${location.host}/ws/${code}`);
-          const pending = new Map();
-          let rid = 1;
-          (window.__people ||= [])[i] = {
-            send(msg) {
-              const id = ++rid;
-              ws.send(JSON.stringify({ ...msg, rid: id }));
-              return new Promise((res) => pending.set(id, res));
-            },
-          };
-          ws.onmessage = (e) => {
-            const msg = JSON.parse(e.data);
-            if (msg.type === 'welcome') ws.send(JSON.stringify({ type: 'hello', rid: 1, role: 'participant', name: `Person ${i + 1}` }));
-            else if (msg.type === 'session') resolve();
-            else if (msg.rid != null && pending.has(msg.rid)) {
-              pending.get(msg.rid)(msg);
-              pending.delete(msg.rid);
-            }
-          };
-          ws.onerror = () => reject(new Error('participant socket failed'));
-        })),
-      ),
-    { code: room.code, n },
-  );
-  return async (i, msg) => {
-    const reply = await page.evaluate(([i, m]) => window.__people[i].send(m), [i, msg]);
-    if (reply.type !== 'ack') throw new Error(`${msg.type} refused: ${reply.code} ${reply.message}`);
-    return reply;
-  };
-}
-
 // Each kind: its spec, what four people answer, what the host does next, and the selectors of its
 // result labels and figures (at least 32 px) and of its secondary text (at least 24 px).
 const KINDS = [
@@ -126,7 +87,7 @@ test('every kind on the 1920×1080 screen: results ≥ 32 px, secondary ≥ 24 p
   const driver = await w.hostDriver(room);
   const ids = [];
   for (const k of KINDS) ids.push((await driver.send({ type: 'add_activity', spec: k.spec })).id);
-  const answer = await participants(w, room, 4);
+  const answer = await w.participantSockets(room, 4);
   const screen = await w.page(FULL_HD);
   await screen.goto(`${w.base}/present/${room.code}`);
   const report = [];
