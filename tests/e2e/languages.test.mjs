@@ -140,9 +140,22 @@ test('the phone’s own language: Arabic right to left, people’s words in thei
   await until(async () => (await follower.evaluate(() => document.documentElement.dir)) === 'rtl', 'the follower turns Urdu');
   await shot(follower, '83-phone360-poll-ur');
 
-  // Polish, chosen on a phone: plural forms follow Polish rules on the vote count.
+  // Polish, chosen on a phone.
   await phone.selectOption('#lang-pick', 'pl');
   await until(async () => (await phone.evaluate(() => document.documentElement.lang)) === 'pl', 'the phone turns Polish');
+  await phone.locator('.activity .eyebrow', { hasText: pl['kind.poll'] }).waitFor();
   await shot(phone, '84-phone320-poll-pl');
+
+  // The facilitator's console in Arabic (its own strings translated too), mirrored, nothing
+  // running off the side.
+  const consoleAr = (await import(pathToFileURL(path.join(DIR, 'console/ar.js')).href)).default;
+  const host = await w.page({ viewport: { width: 1366, height: 900 } });
+  await host.goto(`${w.base}${room.host_url.replace('#', '?lang=ar#')}`);
+  await host.locator('.deck-col').waitFor();
+  assert.equal(await host.evaluate(() => document.documentElement.dir), 'rtl');
+  await host.locator('legend', { hasText: consoleAr['ctl.screen'] }).waitFor();
+  assert.ok((await horizontalOverflow(host)) <= 0, 'the Arabic console does not scroll sideways');
+  await axe(host, 'host console in Arabic');
+  await shot(host, '86-console-ar', { fullPage: false });
   w.assertClean();
 });

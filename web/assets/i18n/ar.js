@@ -5,9 +5,8 @@
 // improve them in place: keep the {placeholders} exactly as they are (in Latin letters).
 //
 // Translated: every key of ./en.js (what participants' phones, the projected screen and embedded
-// polls show, and the activity texts the host console shares with them). The landing page's and
-// the report's texts are in console/ar.js; the host console itself (host.*, ctl.*) falls back to
-// English.
+// polls show, and the activity texts the host console shares with them). The host console's, the
+// landing page's and the report's texts are in console/ar.js.
 //
 // Modern Standard Arabic, addressing the participant in the second person (masculine singular,
 // the usual form in Arabic interfaces). Plural entries give all six Arabic categories of

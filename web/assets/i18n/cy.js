@@ -9,9 +9,8 @@
 // the presenter and the embed page, and the texts of polls, ideas, word clouds, scales, Q&A,
 // ranking, points, quiz, leaderboard, info, timer, reactions, pacing, guess the number, the 2×2
 // grid, pin on an image, breakout groups and the solution circle, with their editors' texts).
-// The landing page's and the report's texts are in console/cy.js.
-// Not yet translated, so shown in English: the host console's own strings (host.* and ctl.*, in
-// console/en.js). Missing keys fall back to English by themselves.
+// The host console's, the landing page's and the report's texts are in console/cy.js. Missing
+// keys fall back to English by themselves.
 //
 // Counts use the numeral with a mutated singular where Welsh needs one (1 and 2: "1 bleidlais",
 // "2 bleidlais") and "o" with the plural otherwise ("5 o bleidleisiau").

@@ -5,8 +5,8 @@
 // {placeholders} exactly as they are (never translate the names inside the braces).
 //
 // Translated: every key of ./en.js (what participants' phones, the projected screen and embedded
-// polls show, plus the activity editors' texts kept in this catalogue). The landing page's and the
-// report's texts are in console/pl.js; the host console (host.*, ctl.*) falls back to English.
+// polls show, plus the activity editors' texts kept in this catalogue). The host console's, the landing
+// page's and the report's texts are in console/pl.js.
 //
 // Conventions: participants are addressed informally ("ty": "Wybierz", "Twój głos"); past-tense
 // forms that would need a gender for "you" are avoided with impersonal forms ("Wysłano",

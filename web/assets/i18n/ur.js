@@ -5,8 +5,9 @@
 // improve them in place: keep the {placeholders} exactly as they are (in Latin letters).
 //
 // Translated: every key of ./en.js (what participants' phones, the projected screen and embedded
-// polls show, and the activity editors' texts); the landing page's and the report's texts are in
-// console/ur.js. Urdu is written right to left; the page sets dir="rtl" by itself.
+// polls show, and the activity editors' texts); the host console's, the landing page's and the
+// report's texts are in console/ur.js. Urdu is written right to left; the page sets dir="rtl" by
+// itself.
 // Terms used: سیشن (session), ووٹ (vote), رائے شماری (poll), لفظی بادل (word cloud),
 // سہولت کار (facilitator), تجویز / تجاویز (suggestion/s), نقطہ / نقطے (dot/s), پن / پنز (pin/s).
 // Counts use the same noun form for one and other where Urdu does (ووٹ, منٹ), and the plural form
