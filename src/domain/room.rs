@@ -1143,10 +1143,6 @@ impl Room {
         self.pacing
     }
 
-    pub fn screen(&self) -> ScreenState {
-        self.screen
-    }
-
     pub fn side_qna(&self) -> Option<ActivityId> {
         self.side_qna
     }

@@ -3,6 +3,7 @@
 
 use super::AppState;
 use super::limits::client_ip;
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -44,7 +45,7 @@ pub(super) fn serve(path: &str, headers: &HeaderMap, status: StatusCode) -> Resp
     let body = if path.ends_with(".js") || path.ends_with(".css") {
         stripped(path, &etag, &file.data)
     } else {
-        file.data.into_owned()
+        Bytes::from(file.data.into_owned())
     };
     (
         status,
@@ -60,8 +61,8 @@ pub(super) fn serve(path: &str, headers: &HeaderMap, status: StatusCode) -> Resp
 
 /// Script and style files as served: their comments (a sixth of what a phone downloads) are
 /// left out, once per file version.
-fn stripped(path: &str, etag: &str, source: &[u8]) -> Vec<u8> {
-    static SERVED: std::sync::OnceLock<dashmap::DashMap<String, (String, Vec<u8>)>> =
+fn stripped(path: &str, etag: &str, source: &[u8]) -> Bytes {
+    static SERVED: std::sync::OnceLock<dashmap::DashMap<String, (String, Bytes)>> =
         std::sync::OnceLock::new();
     let served = SERVED.get_or_init(dashmap::DashMap::new);
     if let Some(hit) = served.get(path)
@@ -70,9 +71,9 @@ fn stripped(path: &str, etag: &str, source: &[u8]) -> Vec<u8> {
         return hit.1.clone();
     }
     let Ok(text) = std::str::from_utf8(source) else {
-        return source.to_vec();
+        return Bytes::copy_from_slice(source);
     };
-    let body = without_comment_lines(text).into_bytes();
+    let body = Bytes::from(without_comment_lines(text));
     served.insert(path.to_string(), (etag.to_string(), body.clone()));
     body
 }

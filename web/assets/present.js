@@ -1,7 +1,7 @@
 // The projected screen: read-only, large, high contrast. Shows how to join, the live participant
 // count and the current activity's results as they move.
 
-import { h, $, put, store, codeFromPath, formatCode, joinUrlParts } from './util.js';
+import { h, $, put, store, codeFromPath, formatCode, joinUrlParts, setText } from './util.js';
 import { initI18n, t, translatePage, applySessionLanguage } from './i18n.js';
 import { Conn, bindStatus } from './conn.js';
 import { clock } from './kinds/common.js';
@@ -185,10 +185,6 @@ function renderQrOverlay() {
   setText(qrOverlay.querySelector('.qr-url'), join.display);
   setText(qrOverlay.querySelector('.qr-step-code'), t('present.lobby_enter_code'));
   setText(qrOverlay.querySelector('.qr-code'), formatCode(code));
-}
-
-function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
 }
 
 function lobbyScreen() {
