@@ -83,7 +83,8 @@ fn rounds_of(activity: &Activity) -> Vec<(u32, bool, Activity)> {
             let mut earlier = activity.clone();
             earlier.kind = kind.clone();
             earlier.round = i as u32 + 1;
-            earlier.earlier = Vec::new();
+            // Each round keeps the rounds before it, so round 3 is compared with round 2.
+            earlier.earlier = activity.earlier[..i].to_vec();
             (i as u32 + 1, false, earlier)
         })
         .collect();

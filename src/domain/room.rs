@@ -222,6 +222,9 @@ pub enum RoomCommand {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         item: Option<u32>,
         text: String,
+        /// Ticked off the to-do list: done, not only planned.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        done: bool,
     },
     /// Publishing makes the report readable by anyone with its link.
     PublishReport {
@@ -527,6 +530,9 @@ pub struct ReportNote {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<u32>,
     pub text: String,
+    /// Ticked off: what was said has been done ("you said, we did"), not only planned.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub done: bool,
 }
 
 pub const MAX_NOTE_CHARS: usize = 2_000;
@@ -847,6 +853,7 @@ impl Room {
                 activity,
                 item,
                 text,
+                done,
             } => {
                 self.activity(*activity)?;
                 let text: String = text
@@ -869,7 +876,10 @@ impl Room {
                     (Some(i), true) => {
                         notes.remove(i);
                     }
-                    (Some(i), false) => notes[i].text = text,
+                    (Some(i), false) => {
+                        notes[i].text = text;
+                        notes[i].done = *done;
+                    }
                     (None, true) => {}
                     (None, false) => {
                         if notes.len() >= MAX_NOTES {
@@ -882,6 +892,7 @@ impl Room {
                             activity: *activity,
                             item: *item,
                             text,
+                            done: *done,
                         });
                     }
                 }
@@ -1175,6 +1186,7 @@ fn unreachable_create() -> Result<Outcome, Rejection> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::activity::{ActivityBody, ActivityView, Audience, scales::ScalesResults};
     use serde_json::{Value, json};
 
     fn pid(n: u128) -> ParticipantId {
@@ -1303,5 +1315,151 @@ mod tests {
         assert_eq!(activity.responses(), 0);
         assert_eq!(room.answer_of(&pid(1), ActivityId(0)), None);
         room.apply(&vote(1, 0), 3).expect("a vote in the new round");
+    }
+
+    /// A framework of three statements in two themes, rated by two people in round 1.
+    fn scored_twice() -> Room {
+        let mut room = Room::empty();
+        let rate = |who: u128, values: [Option<i32>; 3]| {
+            json!({"type": "rate", "participant": pid(who), "activity": 0, "ratings": [
+                {"statement": 0, "value": values[0]},
+                {"statement": 1, "value": values[1]},
+                {"statement": 2, "value": values[2]},
+            ]})
+        };
+        for c in [
+            json!({"type": "create", "title": "Board", "seed": 1, "limits": {"max_participants": 10, "max_activities": 10}}),
+            json!({"type": "add_activity", "spec": {"kind": "scales", "statements": [
+                {"text": "We listen", "theme": "Voice"},
+                {"text": "We report back", "theme": "Voice"},
+                {"text": "Repairs are on time", "theme": "Homes"},
+            ], "highlight": 2}}),
+            json!({"type": "navigate", "to": {"activity": 0}}),
+            json!({"type": "join", "participant": pid(1)}),
+            json!({"type": "join", "participant": pid(2)}),
+            rate(1, [Some(2), Some(3), Some(1)]),
+            rate(2, [Some(2), Some(5), Some(1)]),
+            json!({"type": "reset_results", "activity": 0}),
+            rate(1, [Some(4), Some(4), Some(1)]),
+            rate(2, [Some(4), Some(4), None]),
+        ] {
+            room.apply(&command(c), 0)
+                .unwrap_or_else(|r| panic!("set-up: {r}"));
+        }
+        room
+    }
+
+    fn scales_results(view: &ActivityView) -> &ScalesResults {
+        match &view.body {
+            ActivityBody::Scales(s) => s.results.as_ref().expect("results"),
+            other => panic!("not scales: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_second_round_of_a_self_assessment_is_shown_beside_the_first() {
+        let room = scored_twice();
+        let activity = room.activity(ActivityId(0)).unwrap();
+        let host = activity.view(Audience::Host);
+        let previous = scales_results(&host).previous.as_deref().expect("round 1");
+        assert_eq!((previous.round, previous.responses), (1, 2));
+        let means: Vec<(u32, Option<f64>)> =
+            previous.statements.iter().map(|s| (s.id, s.mean)).collect();
+        assert_eq!(means, vec![(0, Some(2.0)), (1, Some(4.0)), (2, Some(1.0))]);
+        assert_eq!(previous.statements[1].spread, Some(1.0));
+        // "We listen" rose by 2, "We report back" by 0; repairs stayed at 1: only real moves.
+        assert_eq!(previous.movers, vec![0]);
+        let themes: Vec<(&str, Option<f64>)> = previous
+            .themes
+            .iter()
+            .map(|t| (t.theme.as_str(), t.mean))
+            .collect();
+        assert_eq!(themes, vec![("Voice", Some(3.0)), ("Homes", Some(1.0))]);
+        // The screen and the published report carry it; phones do not need it.
+        let screen = activity.revealed_view();
+        assert!(scales_results(&screen).previous.is_some());
+        let mut shown = activity.clone();
+        shown.results_shown = true;
+        let phone = shown.view(Audience::Participant);
+        assert_eq!(scales_results(&phone).previous, None);
+    }
+
+    #[test]
+    fn the_comparison_skips_an_empty_round_and_statements_added_since() {
+        let mut room = scored_twice();
+        room.apply(&command(json!({"type": "reset_results", "activity": 0})), 1)
+            .expect("round 3");
+        let activity = room.activity(ActivityId(0)).unwrap();
+        let host = activity.view(Audience::Host);
+        let previous = scales_results(&host).previous.as_deref().expect("round 2");
+        assert_eq!(
+            previous.round, 2,
+            "round 3 has no ratings yet; it is compared with 2"
+        );
+        assert!(
+            previous.movers.is_empty(),
+            "nothing rated now: nothing moved"
+        );
+        room.apply(&command(json!({"type": "reset_results", "activity": 0})), 2)
+            .expect("round 4");
+        let activity = room.activity(ActivityId(0)).unwrap();
+        let host = activity.view(Audience::Host);
+        let previous = scales_results(&host)
+            .previous
+            .as_deref()
+            .expect("round 2 still");
+        assert_eq!(previous.round, 2, "an empty round 3 is passed over");
+        // A statement added after the ratings is not in the earlier figures.
+        let mut edited = room.clone();
+        edited
+            .apply(
+                &command(json!({"type": "edit_activity", "activity": 0, "spec": {"kind": "scales", "statements": [
+                    {"id": 1, "text": "We report back", "theme": "Voice"},
+                    {"text": "Estate walks happen", "theme": "Places"},
+                ], "highlight": 2}})),
+                3,
+            )
+            .expect("edit");
+        let host = edited.activity(ActivityId(0)).unwrap().view(Audience::Host);
+        let previous = scales_results(&host).previous.as_deref().expect("round 2");
+        let ids: Vec<u32> = previous.statements.iter().map(|s| s.id).collect();
+        assert_eq!(ids, vec![1], "removed and new statements are not compared");
+        let themes: Vec<&str> = previous.themes.iter().map(|t| t.theme.as_str()).collect();
+        assert_eq!(
+            themes,
+            vec!["Voice"],
+            "a theme no statement has any more goes"
+        );
+    }
+
+    #[test]
+    fn a_report_note_is_ticked_done_and_an_edit_without_the_tick_reopens_it() {
+        let mut room = scored_twice();
+        let note = |text: &str, done: bool| {
+            command(
+                json!({"type": "set_report_note", "activity": 0, "item": 2, "text": text, "done": done}),
+            )
+        };
+        room.apply(&note("Repairs manager joins in March", false), 1)
+            .expect("to do");
+        assert!(!room.report.notes[0].done);
+        room.apply(&note("Repairs manager came in March", true), 2)
+            .expect("done");
+        assert_eq!(
+            (
+                room.report.notes[0].text.as_str(),
+                room.report.notes[0].done
+            ),
+            ("Repairs manager came in March", true)
+        );
+        // An older client that sends no `done` sets it back to planned.
+        room.apply(
+            &command(json!({"type": "set_report_note", "activity": 0, "item": 2, "text": "Again"})),
+            3,
+        )
+        .expect("edit");
+        assert!(!room.report.notes[0].done);
+        room.apply(&note("", true), 4).expect("remove");
+        assert!(room.report.notes.is_empty());
     }
 }

@@ -8,6 +8,7 @@ import { Conn } from './conn.js';
 import { MAX_NOTE_CHARS } from './kinds/limits.js';
 import { report as pinReport } from './kinds/pin.js';
 import { board, showMeans, quadrantName } from './kinds/grid.js';
+import { meanChange, changeText } from './kinds/scales.js';
 
 const code = codeFromPath();
 /** The host key: from the URL fragment, or from the sessions this browser hosts. */
@@ -30,7 +31,7 @@ function table(headers, rows, numeric = []) {
     'table',
     null,
     h('thead', null, h('tr', null, headers.map((x, i) => h('th', { scope: 'col', class: numeric.includes(i) ? 'num' : null, text: x })))),
-    h('tbody', null, rows.map((row) => h('tr', null, row.map((cell, i) => (cell instanceof Node ? h('td', null, cell) : h('td', { class: numeric.includes(i) ? 'num' : null, text: String(cell) })))))),
+    h('tbody', null, rows.map((row) => h('tr', null, row.map((cell, i) => (cell instanceof Node ? h('td', { class: numeric.includes(i) ? 'num' : null }, cell) : h('td', { class: numeric.includes(i) ? 'num' : null, text: String(cell) })))))),
   );
 }
 
@@ -45,10 +46,12 @@ function noteItems(view) {
     case 'qna':
       return (view.questions || []).filter((q) => !q.status || q.status === 'visible').slice(0, 5).map((q) => [q.id, q.text]);
     case 'scales': {
+      // The lowest rated are the to-do list; a statement keeps its note (and its tick) after
+      // it stops being one of them: that is what "we did" looks like.
       if (!r) return [];
       const text = new Map(view.statements.map((s) => [s.id, s.text]));
-      const themeOf = new Map(view.statements.map((s) => [s.id, s.theme]));
-      return r.weaknesses.map((id) => [id, text.get(id)]);
+      const noted = data.report.report.notes.filter((n) => n.activity === view.id && n.item != null && text.has(n.item)).map((n) => n.item);
+      return [...new Set([...r.weaknesses, ...noted])].map((id) => [id, text.get(id)]);
     }
     case 'ranking':
     case 'points':
@@ -96,23 +99,67 @@ function renderResults(view) {
       const text = new Map(view.statements.map((s) => [s.id, s.text]));
       const themeOf = new Map(view.statements.map((s) => [s.id, s.theme]));
       const list = (title, ids) => h('div', null, h('h3', { text: title }), ids.length ? h('ol', null, ids.map((id) => h('li', { text: text.get(id) }))) : h('p', { class: 'empty', text: '–' }));
+      // Beside the round before (when there is one): its mean and the change, per theme and
+      // per statement, and the statements that moved most.
+      const prev = r.previous;
+      const then = new Map((prev?.statements || []).map((p) => [p.id, p]));
+      const thenTheme = new Map((prev?.themes || []).map((p) => [p.theme, p]));
+      const changeCell = (now, before) => {
+        const d = meanChange(now, before);
+        return d == null ? '' : h('span', { class: `change ${d > 0 ? 'up' : d < 0 ? 'down' : ''}`, text: changeText(d) });
+      };
+      const themed = view.statements.some((s) => s.theme);
+      const head = [t('report.statement'), ...(themed ? [t('report.theme')] : []), t('report.mean'), ...(prev ? [t('report.round_mean', { n: prev.round }), t('report.change')] : []), t('report.spread'), t('report.ratings')];
+      const first = themed ? 2 : 1;
+      const numeric = head.map((_, i) => i).filter((i) => i >= first);
       return h(
         'div',
         null,
         h('div', { class: 'lists' }, list(t('report.strengths'), r.strengths), list(t('report.weaknesses'), r.weaknesses), list(t('report.talk_about'), r.talk_about)),
-        r.themes.length ? [h('h3', { text: t('report.themes') }), table([t('report.theme'), t('report.mean'), t('report.ratings')], r.themes.map((th) => [th.theme, mean(th.mean), num(th.count)]), [1, 2])] : null,
-        h('h3', { text: t('report.statements') }),
-        view.statements.some((s) => s.theme)
-          ? table(
-              [t('report.statement'), t('report.theme'), t('report.mean'), t('report.spread'), t('report.ratings')],
-              r.statements.map((s) => [text.get(s.id), themeOf.get(s.id) || '', mean(s.mean), mean(s.spread), num(s.count)]),
-              [2, 3, 4],
+        prev
+          ? h(
+              'div',
+              { class: 'compare' },
+              h('h3', { text: t('report.compared', { round: prev.round, now: view.round || 1 }) }),
+              h('p', { class: 'meta', text: t('report.compared_people', { then: prev.responses, n: view.responses, round: prev.round }) }),
+              prev.movers.length
+                ? [
+                    h('h4', { text: t('report.movers') }),
+                    table(
+                      [t('report.statement'), t('report.round_mean', { n: prev.round }), t('report.mean'), t('report.change')],
+                      prev.movers.map((id) => {
+                        const now = r.statements.find((x) => x.id === id);
+                        return [text.get(id), mean(then.get(id)?.mean), mean(now?.mean), changeCell(now?.mean, then.get(id)?.mean)];
+                      }),
+                      [1, 2, 3],
+                    ),
+                  ]
+                : h('p', { class: 'empty', text: t('report.no_movers') }),
             )
-          : table(
-              [t('report.statement'), t('report.mean'), t('report.spread'), t('report.ratings')],
-              r.statements.map((s) => [text.get(s.id), mean(s.mean), mean(s.spread), num(s.count)]),
-              [1, 2, 3],
-            ),
+          : null,
+        r.themes.length
+          ? [
+              h('h3', { text: t('report.themes') }),
+              table(
+                [t('report.theme'), t('report.mean'), ...(prev ? [t('report.round_mean', { n: prev.round }), t('report.change')] : []), t('report.ratings')],
+                r.themes.map((th) => [th.theme, mean(th.mean), ...(prev ? [mean(thenTheme.get(th.theme)?.mean), changeCell(th.mean, thenTheme.get(th.theme)?.mean)] : []), num(th.count)]),
+                prev ? [1, 2, 3, 4] : [1, 2],
+              ),
+            ]
+          : null,
+        h('h3', { text: t('report.statements') }),
+        table(
+          head,
+          r.statements.map((s) => [
+            text.get(s.id),
+            ...(themed ? [themeOf.get(s.id) || ''] : []),
+            mean(s.mean),
+            ...(prev ? [mean(then.get(s.id)?.mean), changeCell(s.mean, then.get(s.id)?.mean)] : []),
+            mean(s.spread),
+            num(s.count),
+          ]),
+          numeric,
+        ),
       );
     }
     case 'qna': {
@@ -217,28 +264,54 @@ function renderResults(view) {
 }
 
 function noteFor(activity, item) {
-  return data.report.report.notes.find((n) => n.activity === activity && (n.item ?? null) === item)?.text ?? '';
+  return data.report.report.notes.find((n) => n.activity === activity && (n.item ?? null) === item);
+}
+
+/** What a note is about, by name: any item of the activity, not only those one may write about now. */
+function itemLabel(view, item) {
+  if (item == null) return t('report.overall');
+  const all = view.kind === 'scales' ? view.statements.map((s) => [s.id, s.text]) : noteItems(view);
+  return new Map(all).get(item) ?? t('report.item', { id: item });
 }
 
 function saidWeDid(id, view) {
   const items = new Map(noteItems(view));
   const notes = data.report.report.notes.filter((n) => n.activity === id);
+  // A self-assessment's notes are its to-do list: what will be done about each of the lowest
+  // rated statements, ticked off once done.
+  const todo = view.kind === 'scales';
+  const done = notes.filter((n) => n.done).length;
   const shown = notes.length
     ? h(
         'div',
         { class: 'said' },
         h('h3', { text: t('report.said_did') }),
-        h('dl', null, notes.map((n) => [h('dt', { text: n.item == null ? t('report.overall') : items.get(n.item) ?? t('report.item', { id: n.item }) }), h('dd', { text: n.text })])),
+        todo ? h('p', { class: 'meta', text: t('report.todo_progress', { done, n: notes.length }) }) : null,
+        h(
+          'dl',
+          null,
+          notes.map((n) => [
+            h('dt', { text: itemLabel(view, n.item) }),
+            h('dd', null, h('span', { class: `note-state ${n.done ? 'done' : 'planned'}`, text: n.done ? t('report.done') : t('report.planned') }), ' ', h('span', { class: 'note-text', text: n.text })),
+          ]),
+        ),
       )
     : null;
   if (!key) return shown;
   const editors = [[null, t('report.overall')], ...items].map(([item, label]) => {
-    const area = h('textarea', { id: `note-${id}-${item}`, maxlength: MAX_NOTE_CHARS, value: noteFor(id, item) });
+    const note = noteFor(id, item);
+    const area = h('textarea', { id: `note-${id}-${item}`, maxlength: MAX_NOTE_CHARS, value: note?.text ?? '' });
+    const tick = h('input', { type: 'checkbox', id: `done-${id}-${item}`, checked: !!note?.done });
     const status = h('span', { class: 'status', role: 'status' });
     const button = h('button', { type: 'button', class: 'btn', 'data-note': `${id}-${item}`, text: t('common.save') });
     const save = async () => {
+      if (tick.checked && !area.value.trim()) {
+        status.textContent = t('report.done_needs_text');
+        area.focus();
+        return;
+      }
       try {
-        await conn.send({ type: 'set_report_note', activity: id, ...(item == null ? {} : { item }), text: area.value });
+        await conn.send({ type: 'set_report_note', activity: id, ...(item == null ? {} : { item }), text: area.value, done: tick.checked });
         // The page is drawn again with the saved note: the panel stays open and says so.
         justSaved = `${id}-${item}`;
         await load();
@@ -247,10 +320,20 @@ function saidWeDid(id, view) {
       }
     };
     button.addEventListener('click', save);
+    // Ticking a saved note off saves at once: that is the whole point of a to-do list.
+    tick.addEventListener('change', () => {
+      if (note && area.value === note.text) save();
+    });
     if (justSaved === `${id}-${item}`) status.textContent = t('report.saved');
-    return h('div', { class: 'note-editor' }, h('label', { for: area.id, text: t('report.note_for', { what: label }) }), area, h('div', null, button, ' ', status));
+    return h(
+      'div',
+      { class: 'note-editor' },
+      h('label', { for: area.id, text: t('report.note_for', { what: label }) }),
+      area,
+      h('div', { class: 'note-actions' }, h('span', { class: 'check' }, tick, h('label', { for: tick.id, text: t('report.mark_done') })), button, status),
+    );
   });
-  const panel = h('details', { class: 'editor-only', open: openNotes.has(id) }, h('summary', { text: t('report.write_notes') }), editors);
+  const panel = h('details', { class: 'editor-only', open: openNotes.has(id) }, h('summary', { text: t(todo ? 'report.write_todo' : 'report.write_notes') }), editors);
   panel.addEventListener('toggle', () => (panel.open ? openNotes.add(id) : openNotes.delete(id)));
   return h('div', null, shown, panel);
 }

@@ -787,8 +787,39 @@ impl Activity {
             closes_at: self.closes_at,
             round: self.round,
             responses: self.responses(),
-            body: self.kind.body(audience, shown, !self.voting_open, names),
+            body: self.compared(
+                audience,
+                self.kind.body(audience, shown, !self.voting_open, names),
+            ),
         }
+    }
+
+    /// A self-assessment's results seen by the host or the screen carry the latest earlier
+    /// round that has ratings, beside this one (phones do not need it).
+    fn compared(&self, audience: Audience, mut body: ActivityBody) -> ActivityBody {
+        if !matches!(audience, Audience::Host | Audience::Presenter) {
+            return body;
+        }
+        let (ActivityKind::Scales(now), ActivityBody::Scales(view)) = (&self.kind, &mut body)
+        else {
+            return body;
+        };
+        let Some(results) = view.results.as_mut() else {
+            return body;
+        };
+        let earlier = self
+            .earlier
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, kind)| match kind {
+                ActivityKind::Scales(s) if s.responses() > 0 => Some((i, s)),
+                _ => None,
+            });
+        if let Some((i, then)) = earlier {
+            results.previous = Some(Box::new(now.compare(results, then, i as u32 + 1)));
+        }
+        body
     }
 
     /// A participant's answer, once the room has checked they may answer this activity now.
@@ -819,7 +850,10 @@ impl Activity {
         ActivityView {
             results_shown: true,
             // After the session: the right answer is part of the results.
-            body: self.kind.body(Audience::Presenter, true, true, &|_| None),
+            body: self.compared(
+                Audience::Presenter,
+                self.kind.body(Audience::Presenter, true, true, &|_| None),
+            ),
             ..self.view(Audience::Presenter)
         }
     }

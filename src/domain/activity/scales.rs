@@ -148,6 +148,37 @@ pub struct ScalesResults {
     /// Per theme, the mean of every rating given to its statements (pooled: a statement rated by
     /// more people weighs more; skips do not count).
     pub themes: Vec<ThemeResult>,
+    /// The latest earlier round that has ratings, beside this one (host and screen only: a
+    /// team scoring the framework again sees what moved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Box<ScalesPrevious>>,
+}
+
+/// An earlier round's figures, for the statements and themes the framework still has.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScalesPrevious {
+    /// Which round (1 is the first).
+    pub round: u32,
+    /// How many people rated in that round.
+    pub responses: u64,
+    /// In the current framework's order; only statements still in it that were rated then
+    /// (matched by id: an edit that keeps a statement keeps its id).
+    pub statements: Vec<PreviousStatement>,
+    /// Per theme (by name), pooled as in [`ScalesResults::themes`].
+    pub themes: Vec<ThemeResult>,
+    /// The statements whose mean changed most, biggest change first (either way); only those
+    /// rated in both rounds, at most `highlight`. Equal changes keep the framework's order.
+    pub movers: Vec<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PreviousStatement {
+    pub id: u32,
+    pub count: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -502,6 +533,62 @@ impl Scales {
                     count,
                     mean: (count > 0).then(|| sum as f64 / count as f64),
                 })
+                .collect(),
+            previous: None,
+        }
+    }
+
+    /// `results` (this round's) beside `earlier`, round `round`: what the team said then about
+    /// the statements and themes it still rates.
+    pub fn compare(&self, results: &ScalesResults, earlier: &Scales, round: u32) -> ScalesPrevious {
+        let then = earlier.results();
+        let before: BTreeMap<u32, &StatementResult> =
+            then.statements.iter().map(|s| (s.id, s)).collect();
+        let statements: Vec<PreviousStatement> = self
+            .statements
+            .iter()
+            .filter_map(|s| before.get(&s.id))
+            .filter(|r| r.count > 0)
+            .map(|r| PreviousStatement {
+                id: r.id,
+                count: r.count,
+                mean: r.mean,
+                spread: r.spread,
+            })
+            .collect();
+        let kept: BTreeSet<&str> = self
+            .statements
+            .iter()
+            .filter_map(|s| s.theme.as_deref())
+            .collect();
+        let themes = then
+            .themes
+            .into_iter()
+            .filter(|t| t.count > 0 && kept.contains(t.theme.as_str()))
+            .collect();
+        let now: BTreeMap<u32, f64> = results
+            .statements
+            .iter()
+            .filter_map(|s| Some((s.id, s.mean?)))
+            .collect();
+        let mut moved: Vec<(usize, u32, f64)> = statements
+            .iter()
+            .enumerate()
+            .filter_map(|(order, p)| {
+                let change = now.get(&p.id)? - p.mean?;
+                (change.abs() > 1e-9).then_some((order, p.id, change.abs()))
+            })
+            .collect();
+        moved.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+        ScalesPrevious {
+            round,
+            responses: earlier.responses(),
+            statements,
+            themes,
+            movers: moved
+                .iter()
+                .take(self.highlight as usize)
+                .map(|m| m.1)
                 .collect(),
         }
     }

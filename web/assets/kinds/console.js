@@ -437,26 +437,27 @@ function screenControls(box, view, hctx) {
   const screen = view.screen || {};
   if (document.activeElement !== c.qr) c.qr.checked = !!screen.qr;
   const current = view.deck.find((a) => a.id === view.current);
-  const scales = current?.kind === 'scales' && !!current.results ? current : null;
-  c.pages.hidden = !scales;
-  c.zoom.hidden = !scales;
-  if (!scales) return;
-  // The screen's pages: the summary, then six statements a page (kinds/scales.js).
-  const n = scales.statements.length;
-  const labels = [t('ctl.screen_summary')];
-  for (let from = 1; from <= n; from += 6) labels.push(t('ctl.screen_statements', { from, to: Math.min(n, from + 5) }));
+  const rated = current?.kind === 'scales' && !!current.results ? current : null;
+  c.pages.hidden = !rated;
+  c.zoom.hidden = !rated;
+  if (!rated) return;
+  // The screen's pages, as kinds/scales.js lays them out: the summary, the earlier round, then
+  // six statements a page.
+  const labels = scales.screenPages(rated).map((p) =>
+    p.kind === 'summary' ? t('ctl.screen_summary') : p.kind === 'compare' ? t('ctl.screen_compare', { round: p.round }) : t('ctl.screen_statements', { from: p.from + 1, to: p.to }),
+  );
   const sigPages = JSON.stringify(labels);
   if (c.page.dataset.sig !== sigPages) {
     c.page.dataset.sig = sigPages;
     put(c.page, labels.map((label, i) => h('option', { value: String(i), text: label })));
   }
-  const sigFocus = JSON.stringify(scales.statements.map((s) => [s.id, s.text]));
+  const sigFocus = JSON.stringify(rated.statements.map((s) => [s.id, s.text]));
   if (c.focus.dataset.sig !== sigFocus) {
     c.focus.dataset.sig = sigFocus;
     put(
       c.focus,
       h('option', { value: '', text: t('ctl.screen_focus_none') }),
-      scales.statements.map((s, i) => h('option', { value: String(s.id), text: `${i + 1}. ${s.text}` })),
+      rated.statements.map((s, i) => h('option', { value: String(s.id), text: `${i + 1}. ${s.text}` })),
     );
   }
   const at = Math.min(screen.page || 0, labels.length - 1);

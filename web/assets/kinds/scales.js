@@ -11,6 +11,30 @@ const PAGE = 10;
 
 const byId = (a) => new Map(a.statements.map((s) => [s.id, s]));
 const resultsById = (a) => new Map((a.results?.statements || []).map((r) => [r.id, r]));
+const previousById = (a) => new Map((a.results?.previous?.statements || []).map((r) => [r.id, r]));
+
+/** The change in a mean as the figures show it (one decimal), or null when either is missing. */
+export function meanChange(now, then) {
+  if (now == null || then == null) return null;
+  return (Math.round(now * 10) - Math.round(then * 10)) / 10;
+}
+
+/** "▲ +0.5", "▼ −1.2" or "= 0.0": a change that reads without colour. */
+export function changeText(d) {
+  if (d == null) return '';
+  return d > 0 ? `▲ +${dec(d)}` : d < 0 ? `▼ −${dec(-d)}` : `= ${dec(0)}`;
+}
+
+const changeClass = (d) => (d == null ? '' : d > 0 ? 'up' : d < 0 ? 'down' : 'same');
+
+/** The pages the screen shows once results are revealed: the summary; the earlier round beside
+ * this one, when there is one; then six statements a page. The console lists the same pages. */
+export function screenPages(a) {
+  const pages = [{ kind: 'summary' }];
+  if (a.results?.previous) pages.push({ kind: 'compare', round: a.results.previous.round });
+  for (let from = 0; from < a.statements.length; from += SCREEN_ROWS) pages.push({ kind: 'detail', from, to: Math.min(a.statements.length, from + SCREEN_ROWS) });
+  return pages;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Phone
@@ -243,15 +267,26 @@ export function meanBars(container, rows, min, max) {
       h(
         'li',
         { class: 'bar' },
-        h('div', { class: 'bar-head' }, h('span', { class: 'bar-label' }), h('span', { class: 'bar-value' }, h('span', { class: 'bar-count', 'aria-hidden': 'true' })), h('span', { class: 'sr-only bar-sr' })),
-        h('div', { class: 'bar-track', 'aria-hidden': 'true' }, h('div', { class: 'bar-fill' })),
+        h('div', { class: 'bar-head' }, h('span', { class: 'bar-label' }), h('span', { class: 'bar-value' }, h('span', { class: 'st-change', 'aria-hidden': 'true' }), h('span', { class: 'bar-count', 'aria-hidden': 'true' })), h('span', { class: 'sr-only bar-sr' })),
+        h('div', { class: 'bar-track', 'aria-hidden': 'true' }, h('div', { class: 'bar-then' }), h('div', { class: 'bar-fill' })),
       ),
     (li, r) => {
+      const share = (m) => (m == null ? 0 : Math.max(0, Math.min(100, ((m - min) * 100) / Math.max(1, max - min))));
       setText(li.querySelector('.bar-label'), r.label);
       setText(li.querySelector('.bar-count'), dec(r.mean));
-      setText(li.querySelector('.bar-sr'), r.mean == null ? t('scales.no_ratings') : t('scales.mean_sr', { mean: dec(r.mean), n: r.count }));
-      const share = r.mean == null ? 0 : ((r.mean - min) * 100) / Math.max(1, max - min);
-      li.querySelector('.bar-fill').style.width = `${Math.max(0, Math.min(100, share))}%`;
+      const then = r.previous ? r.previous.mean : null;
+      const d = r.previous ? meanChange(r.mean, then) : null;
+      const change = li.querySelector('.st-change');
+      change.className = `st-change ${changeClass(d)}`;
+      setText(change, changeText(d));
+      let sr = r.mean == null ? t('scales.no_ratings') : t('scales.mean_sr', { mean: dec(r.mean), n: r.count });
+      if (then != null) sr += ` ${t('scales.was_sr', { mean: dec(then), round: r.previous.round })}`;
+      setText(li.querySelector('.bar-sr'), sr);
+      li.querySelector('.bar-fill').style.width = `${share(r.mean)}%`;
+      // The earlier round's mean is a mark on the same track.
+      const mark = li.querySelector('.bar-then');
+      mark.hidden = then == null;
+      mark.style.insetInlineStart = `${share(then)}%`;
     },
   );
 }
@@ -261,8 +296,9 @@ function statementItem() {
   const li = h('li', { class: 'st-item' });
   li._text = h('span', { class: 'st-text' });
   li._value = h('span', { class: 'st-value' });
+  li._change = h('span', { class: 'st-change', hidden: true });
   li._dist = h('span');
-  li.append(li._text, h('span', { class: 'st-meta' }, li._value, li._dist));
+  li.append(li._text, h('span', { class: 'st-meta' }, li._value, li._change, li._dist));
   return li;
 }
 
@@ -273,7 +309,55 @@ function fillStatement(li, s, r, a, mode) {
     li._value,
     mode === 'spread' ? t('scales.spread_value', { spread: dec(r?.spread), mean }) : t('scales.mean_value', { mean }),
   );
+  // Beside the round before: how far the mean moved, and from where.
+  const previous = a.results?.previous;
+  const then = previous ? previousById(a).get(s.id) : null;
+  const d = then ? meanChange(r?.mean, then.mean) : null;
+  li._change.hidden = d == null;
+  li._change.className = `st-change ${changeClass(d)}`;
+  if (d != null) setText(li._change, t('scales.change_since', { change: changeText(d), mean: dec(then.mean), round: previous.round }));
   distribution(li._dist, r?.distribution || [], a.min);
+}
+
+/** A statement that moved: its text, then → now, and the change. */
+function moverItem() {
+  const li = h('li', { class: 'st-item st-mover' });
+  li._text = h('span', { class: 'st-text' });
+  li._value = h('span', { class: 'st-value' });
+  li._change = h('span', { class: 'st-change' });
+  li.append(li._text, h('span', { class: 'st-meta' }, li._value, li._change));
+  return li;
+}
+
+function fillMover(li, s, now, then) {
+  setText(li._text, s.text);
+  setText(li._value, t('scales.then_now', { then: dec(then?.mean), now: dec(now?.mean) }));
+  const d = meanChange(now?.mean, then?.mean);
+  li._change.className = `st-change ${changeClass(d)}`;
+  setText(li._change, changeText(d));
+}
+
+/** The biggest movers since the earlier round. */
+function fillMovers(list, a, limit) {
+  const statements = byId(a);
+  const now = resultsById(a);
+  const then = previousById(a);
+  const items = (a.results?.previous?.movers || []).slice(0, limit).map((sid) => statements.get(sid)).filter(Boolean);
+  keyed(list, items, (s) => s.id, moverItem, (li, s) => fillMover(li, s, now.get(s.id), then.get(s.id)));
+  return items.length;
+}
+
+/** Theme rows for `meanBars`, each with its mean in the earlier round when there was one. */
+function themeRows(a) {
+  const previous = a.results?.previous;
+  const before = new Map((previous?.themes || []).map((th) => [th.theme, th]));
+  return (a.results?.themes || []).map((th) => ({
+    key: th.theme,
+    label: th.theme,
+    mean: th.mean,
+    count: th.count,
+    previous: before.has(th.theme) ? { mean: before.get(th.theme).mean, round: previous.round } : null,
+  }));
 }
 
 /** The three lists and the theme means. `limit` caps each list; `columns` lays them side by side. */
@@ -292,10 +376,15 @@ export function summary(container, a, opts = {}) {
       weaknesses: box('weaknesses', t('scales.weaknesses')),
       talk: box('talk', t('scales.talk_about'), opts.hints ? t('scales.talk_about_hint') : null),
     };
+    container._lists.movers = box('movers', '');
     container._themesHead = h('h3', { text: t('scales.themes') });
     container._themes = h('div');
     container._themesBox = h('section', { class: 'st-box st-themes' }, container._themesHead, container._themes);
-    container.replaceChildren(container._lists.strengths.el, container._lists.weaknesses.el, container._lists.talk.el, container._themesBox);
+    const kids = [container._lists.strengths.el, container._lists.weaknesses.el, container._lists.talk.el];
+    // The screen gives the earlier round a page of its own; the console and phones list the
+    // movers here.
+    if (!opts.noMovers) kids.push(container._lists.movers.el);
+    container.replaceChildren(...kids, container._themesBox);
   }
   const statements = byId(a);
   const results = resultsById(a);
@@ -308,14 +397,44 @@ export function summary(container, a, opts = {}) {
   fill(container._lists.strengths, res.strengths, 'mean');
   fill(container._lists.weaknesses, res.weaknesses, 'mean');
   fill(container._lists.talk, res.talk_about, 'spread');
+  const movers = container._lists.movers;
+  movers.el.hidden = !res.previous;
+  if (res.previous) {
+    setText(movers.el.querySelector('h3'), t('scales.movers', { round: res.previous.round }));
+    movers.empty.hidden = fillMovers(movers.list, a, limit) > 0;
+    setText(movers.empty, t('scales.no_movers'));
+  }
   const themes = res.themes || [];
   container._themesBox.hidden = !themes.length;
-  meanBars(
-    container._themes,
-    themes.map((th) => ({ key: th.theme, label: th.theme, mean: th.mean, count: th.count })),
-    a.min,
-    a.max,
-  );
+  meanBars(container._themes, themeRows(a), a.min, a.max);
+}
+
+/** The screen's page for the earlier round: theme means then and now, and what moved most. */
+function comparePage(box, a) {
+  const previous = a.results.previous;
+  if (!box._parts) {
+    const head = h('h3');
+    const themes = h('div');
+    const key = h('p', { class: 'st-then-key' }, h('span', { class: 'then-swatch', 'aria-hidden': 'true' }), h('span'));
+    const themesBox = h('section', { class: 'st-box st-themes' }, head, key, themes);
+    const moversHead = h('h3');
+    const movers = h('ol', { class: 'st-list', role: 'list' });
+    const none = h('p', { class: 'muted' });
+    const moversBox = h('section', { class: 'st-box st-movers' }, moversHead, movers, none);
+    const lede = h('p', { class: 'st-compare-lede' });
+    box._parts = { head, key, themes, themesBox, moversHead, movers, none, lede };
+    box.className = 'st-compare';
+    box.replaceChildren(lede, h('div', { class: 'scale-summary columns' }, themesBox, moversBox));
+  }
+  const p = box._parts;
+  setText(p.lede, t('scales.compare_lede', { round: previous.round, now: a.round || 1, then: previous.responses, n: a.responses }));
+  setText(p.head, t('scales.themes'));
+  setText(p.key.lastChild, t('scales.then_key', { round: previous.round }));
+  p.themesBox.hidden = !(a.results.themes || []).length;
+  meanBars(p.themes, themeRows(a), a.min, a.max);
+  setText(p.moversHead, t('scales.movers', { round: previous.round }));
+  p.none.hidden = fillMovers(p.movers, a, Math.min(6, a.highlight)) > 0;
+  setText(p.none, t('scales.no_movers'));
 }
 
 /** Every statement in order, with mean, spread, count and distribution (themes as headings). */
@@ -364,7 +483,7 @@ export function present(first, ctx) {
   let focus = null; // a statement shown alone, from the console (`set_screen`)
   let driven = null; // the console's last page/statement, applied once each
   let last = first;
-  const pageCount = () => 1 + Math.ceil(last.statements.length / SCREEN_ROWS);
+  const pageCount = () => screenPages(last).length;
   const turn = (delta) => {
     if (!last.results) return;
     focus = null;
@@ -389,7 +508,9 @@ export function present(first, ctx) {
   function render(a) {
     last = a;
     const zoomed = focus != null ? a.statements.find((s) => s.id === focus) : null;
-    const want = a.results ? (zoomed ? 'focus' : page === 0 ? 'summary' : 'detail') : 'waiting';
+    const pages = screenPages(a);
+    const at = pages[Math.min(page, pages.length - 1)];
+    const want = a.results ? (zoomed ? 'focus' : at.kind) : 'waiting';
     if (want !== mode) {
       mode = want;
       el.replaceChildren();
@@ -426,18 +547,23 @@ export function present(first, ctx) {
     if (want === 'summary') {
       if (!el._summary) el._summary = h('div');
       if (el._summary.parentNode !== el) el.replaceChildren(el._summary, pager);
-      summary(el._summary, a, { limit: Math.min(5, a.highlight), columns: true });
+      summary(el._summary, a, { limit: Math.min(5, a.highlight), columns: true, noMovers: true });
+    } else if (want === 'compare') {
+      if (!el._compare) el._compare = h('div');
+      if (el._compare.parentNode !== el) el.replaceChildren(el._compare, pager);
+      comparePage(el._compare, a);
     } else {
       if (!el._detail) el._detail = h('ol', { class: 'st-detail', role: 'list' });
       if (el._detail.parentNode !== el) el.replaceChildren(el._detail, pager);
-      const from = (page - 1) * SCREEN_ROWS;
-      detailRows(el._detail, a, a.statements.slice(from, from + SCREEN_ROWS));
+      detailRows(el._detail, a, a.statements.slice(at.from, at.to));
     }
     setText(
       pagerText,
-      page === 0
+      want === 'summary'
         ? t('scales.screen_summary', { n: pageCount() })
-        : t('scales.screen_page', { from: (page - 1) * SCREEN_ROWS + 1, to: Math.min(a.statements.length, page * SCREEN_ROWS), total: a.statements.length }),
+        : want === 'compare'
+          ? t('scales.screen_compare', { round: at.round })
+          : t('scales.screen_page', { from: at.from + 1, to: at.to, total: a.statements.length }),
     );
     prevBtn.disabled = page === 0;
     nextBtn.disabled = page >= pageCount() - 1;
@@ -477,6 +603,7 @@ export function preview(box, a) {
       h('option', { value: 'mean_desc', text: t('scales.sort_high') }),
       h('option', { value: 'mean_asc', text: t('scales.sort_low') }),
       h('option', { value: 'spread', text: t('scales.sort_spread') }),
+      h('option', { value: 'change', text: t('scales.sort_change') }),
     );
     const detail = h('ol', { class: 'st-detail', role: 'list' });
     box._scales = { summary: h('div'), sort, detail };
@@ -492,12 +619,20 @@ export function preview(box, a) {
   const res = a.results || { statements: [], strengths: [], weaknesses: [], talk_about: [], themes: [] };
   summary(box._scales.summary, { ...a, results: res }, { hints: true });
   const results = resultsById({ results: res });
+  const before = previousById({ results: res });
+  const changeOption = box._scales.sort.querySelector('option[value="change"]');
+  changeOption.hidden = changeOption.disabled = !res.previous;
+  if (!res.previous && box._scales.sort.value === 'change') box._scales.sort.value = 'order';
   const order = box._scales.sort.value;
   let statements = a.statements;
   if (order !== 'order') {
     const key = (s) => {
       const r = results.get(s.id);
       if (order === 'spread') return r?.count >= 2 ? -(r.spread ?? 0) : Infinity;
+      if (order === 'change') {
+        const d = meanChange(r?.mean, before.get(s.id)?.mean);
+        return d == null ? Infinity : -Math.abs(d);
+      }
       if (r?.mean == null) return Infinity;
       return order === 'mean_desc' ? -r.mean : r.mean;
     };
