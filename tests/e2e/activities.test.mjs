@@ -153,6 +153,7 @@ test('poll: a 3–3 tie reads as a tie, and closing voting says so', { timeout: 
   await until(async () => JSON.stringify(await barCounts(screen)) === JSON.stringify({ Repairs: 3, Damp: 3 }), 'three votes each');
   // The facilitator may let phones see results before answering.
   const host = await openConsole(w, room);
+  await host.click('[data-key="activity-settings"]');
   await host.locator('[data-key="phones-early"]').check();
   const late = await w.join(room.code);
   await late.locator('.activity .bar').first().waitFor();

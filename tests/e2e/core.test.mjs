@@ -25,6 +25,7 @@ test('facilitator builds a deck, three phones vote, the presenter follows', { ti
   await shot(host, '02-host-empty');
 
   // --- …and builds a deck: a poll, an ideas activity and a word cloud, through the editor.
+  await host.click('[data-key="add-activity"]');
   await host.click('[data-key="add-poll"]');
   await host.fill('#f-question', 'Which topic first?');
   const options = host.locator('#editor .option-list input');
@@ -36,10 +37,12 @@ test('facilitator builds a deck, three phones vote, the presenter follows', { ti
   await shot(host, '03-host-poll-editor', { fullPage: false });
   await host.click('#editor button[type=submit]');
   await until(() => host.locator('.deck .deck-item').count().then((n) => n === 1), 'the poll is in the deck');
+  await host.click('[data-key="add-activity"]');
   await host.click('[data-key="add-ideas"]');
   await host.fill('#f-prompt', 'What do you want to work on today?');
   await host.click('#editor button[type=submit]');
   await until(() => host.locator('.deck .deck-item').count().then((n) => n === 2), 'the ideas activity is in the deck');
+  await host.click('[data-key="add-activity"]');
   await host.click('[data-key="add-wordcloud"]');
   await host.fill('#f-prompt', 'One word for today?');
   await host.click('#editor button[type=submit]');

@@ -43,6 +43,7 @@ test('the example page embeds a live, self-sizing poll from another site', { tim
   // The facilitator pins the topic poll for embeds in the console, and copies the snippet.
   const host = await w.page(DESKTOP);
   await host.goto(w.base + room.host_url);
+  await host.click('[data-key="panel-embed"]');
   await host.locator('#embed-pin').waitFor();
   await host.selectOption('#embed-pin', String(topic));
   await host.locator('.flash', { hasText: 'Embed settings saved' }).waitFor();

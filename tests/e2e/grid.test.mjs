@@ -411,6 +411,7 @@ test('2×2 grid: the top ideas placed on impact and effort, means and spreads on
   assert.equal(await ben.locator('.gb-phone .gb-mark[data-item]').count(), 3);
 
   // --- The embed, with voting from embeds allowed: a visitor places an item there.
+  await host.click('[data-key="panel-embed"]');
   await host.selectOption('#embed-pin', { label: `2. ${QUESTION}` });
   await host.locator('.flash', { hasText: 'Embed settings saved' }).waitFor();
   await host.check('#embed-voting');

@@ -409,6 +409,7 @@ export async function openScreen(w, room) {
 
 /** Adds an activity through the console's editor, filled by `fill`; resolves when the deck holds `count` items. */
 export async function build(host, kind, count, fill) {
+  await host.click('[data-key="add-activity"]');
   await host.click(`[data-key="add-${kind}"]`);
   await host.locator('#editor[open] form').waitFor();
   await fill();

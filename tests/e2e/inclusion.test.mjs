@@ -211,6 +211,7 @@ test('the facilitator picks the session’s language; phones and the screen foll
   const offered = await (async () => {
     const host = await w.page(DESKTOP);
     await host.goto(w.base + room.host_url);
+    await host.click('[data-key="panel-session"]');
     await host.locator('#lang-select').waitFor();
     return { host, values: await host.locator('#lang-select option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean).sort()) };
   })();

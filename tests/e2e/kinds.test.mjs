@@ -416,6 +416,7 @@ test('shared controls: reactions float up, a countdown closes voting, audience p
   await axe(ana, 'participant with reactions');
 
   // A countdown closes voting on every screen.
+  await host.click('[data-key="activity-settings"]');
   await host.fill('[id^="cd-secs-"]', '3');
   await host.click('[data-key="cd-start"]');
   await ana.locator('.notice.closes', { hasText: /Voting closes in 0:0[1-3]/ }).waitFor();
@@ -428,6 +429,7 @@ test('shared controls: reactions float up, a countdown closes voting, audience p
   await screen.locator('.act-foot', { hasText: 'Voting closed' }).waitFor();
 
   // Audience pacing: the phone moves on by itself and answers a slide that is not on screen.
+  await host.click('[data-key="panel-session"]');
   await host.click('#pace-audience');
   await ana.locator('nav.pace:not([hidden])').waitFor();
   assert.equal(await ana.locator('.pace-where').textContent(), '1 of 2');

@@ -316,6 +316,7 @@ test('pin on an image: the estate map, pins with comments, the heat map, moderat
   await axe(embed, 'embed pin');
   await shot(embed, 'p14-embed-pin');
   // With voting from embeds, a visitor drops a pin there too.
+  await host.click('[data-key="panel-embed"]');
   await host.check('#embed-voting');
   await embed.locator('.embed-vote .pin-board.phone.loaded').waitFor();
   await tapAt(embed, 3000, 7000);

@@ -229,6 +229,7 @@ test('exports: save as template and start from it, JSON and CSV downloads, the r
   await ana.locator('.mine-list li', { hasText: 'Repairs engagement' }).waitFor();
 
   const host = await openConsole(w, room);
+  await host.click('[data-key="panel-export"]');
   await host.locator('[data-key="export-json"]').waitFor();
   await axe(host, 'host console with exports');
   await shot(host, 't20-host-exports');

@@ -11,7 +11,7 @@ import { clock } from './kinds/common.js';
 import { MAX_TITLE_CHARS } from './kinds/limits.js';
 import { saveTemplate } from './templates.js';
 import {
-  KINDS, answerable, formKit, kindEditor, kindPreview, kindStats, kindModeration, kindMeta, kindDetail, extraControls, sessionControls,
+  KINDS, answerable, formKit, kindEditor, kindPreview, kindStats, kindModeration, kindMeta, kindDetail, extraControls, sessionControls, pacingControls, screenDrive,
 } from './kinds/console.js';
 
 const code = codeFromPath();
@@ -143,35 +143,123 @@ function layout() {
   els.session = h('div', { class: 'session-box' });
   els.deck = h('ol', { class: 'deck', role: 'list' });
   els.deckEmpty = h('p', { class: 'muted', hidden: true, text: t('host.deck_empty') });
-  const add = (kind) => h('button', { class: 'btn', type: 'button', 'data-key': `add-${kind}`, text: t(`host.add_${kind}`), onclick: () => openEditor(kind) });
   els.detail = h('section', { class: 'col detail-col', 'aria-labelledby': 'detail-h' });
-  els.share = h('aside', { class: 'col share-col', 'aria-labelledby': 'share-h' });
-  els.settings = h('div', { class: 'settings' });
-  els.exports = h('div', { class: 'exports' });
   els.msg = h('p', { class: 'flash', role: 'status', hidden: true });
+  // Sharing, embedding, exports and the session's settings: one click away, one at a time, in a
+  // panel beside the activity (never over it: the facilitator keeps running the room).
+  els.panels = {};
+  els.panelButtons = {};
+  els.drawer = h('aside', { class: 'col drawer-col', id: 'drawer', hidden: true, 'aria-label': t('host.panels_label') });
+  for (const name of PANELS) {
+    const body = h('div', { class: `panel-body panel-${name}` });
+    const close = h('button', { class: 'btn small', type: 'button', 'data-key': `close-${name}`, text: '✕', 'aria-label': t('host.panel_close', { name: t(`host.panel_${name}`) }), onclick: () => openPanel(null, true) });
+    const section = h('section', { class: 'panel-section', id: `panel-${name}`, 'aria-labelledby': `panel-${name}-h`, hidden: true }, h('div', { class: 'panel-head' }, h('h2', { id: `panel-${name}-h`, tabindex: -1, text: t(`host.panel_${name}`) }), close), body);
+    els.panels[name] = { section, body };
+    els.drawer.append(section);
+    els.panelButtons[name] = h('button', {
+      class: 'btn',
+      type: 'button',
+      'data-key': `panel-${name}`,
+      'aria-controls': `panel-${name}`,
+      'aria-expanded': 'false',
+      text: t(`host.panel_${name}`),
+      onclick: () => openPanel(openName === name ? null : name, true),
+    });
+  }
+  els.share = els.panels.invite.body;
+  els.embed = els.panels.embed.body;
+  els.exports = els.panels.export.body;
+  els.settings = els.panels.session.body;
+  const toolbar = h(
+    'nav',
+    { class: 'toolbar', 'aria-label': t('host.toolbar_label') },
+    h('p', { class: 'toolbar-code' }, h('span', { class: 'muted', text: t('host.code_label') }), ' ', h('strong', { class: 'code', text: formatCode(code) })),
+    h('a', { class: 'btn primary', href: `/present/${code}`, target: '_blank', rel: 'noopener', 'data-key': 'open-presenter', text: t('host.open_presenter') }),
+    h('div', { class: 'toolbar-panels' }, PANELS.map((name) => els.panelButtons[name])),
+  );
+  els.grid = h(
+    'div',
+    { class: 'host-grid' },
+    h(
+      'section',
+      { class: 'col deck-col', 'aria-labelledby': 'deck-h' },
+      h('h2', { id: 'deck-h', text: t('host.deck') }),
+      els.nav,
+      els.session,
+      els.deck,
+      els.deckEmpty,
+      h('div', { class: 'add-row' }, h('button', { class: 'btn', type: 'button', 'data-key': 'add-activity', 'aria-haspopup': 'dialog', text: t('host.add_activity'), onclick: openPicker })),
+    ),
+    els.detail,
+    els.drawer,
+  );
+  put(main, h('h1', { class: 'sr-only', text: t('host.page_title') }), titleForm, toolbar, els.msg, els.grid);
+  renderShare();
+  openPanel(sessionStorage.getItem(PANEL_KEY) || null, false);
+}
+
+const PANELS = ['invite', 'embed', 'export', 'session'];
+const PANEL_KEY = 'handsup:console-panel';
+let openName = null;
+
+/** Opens one of the side panels (or none); the choice lasts while this tab is open. */
+function openPanel(name, focus) {
+  if (name && !PANELS.includes(name)) name = null;
+  const before = openName;
+  openName = name;
+  if (name) sessionStorage.setItem(PANEL_KEY, name);
+  else sessionStorage.removeItem(PANEL_KEY);
+  for (const n of PANELS) {
+    els.panels[n].section.hidden = n !== name;
+    els.panelButtons[n].setAttribute('aria-expanded', String(n === name));
+    els.panelButtons[n].classList.toggle('on', n === name);
+  }
+  els.drawer.hidden = !name;
+  els.grid.classList.toggle('has-drawer', !!name);
+  if (!focus) return;
+  if (name) els.panels[name].section.querySelector('h2').focus();
+  else if (before) els.panelButtons[before].focus();
+}
+
+/** The kinds to add, each with what it is for, in four groups. */
+const KIND_GROUPS = [
+  ['decide', ['poll', 'ranking', 'points', 'grid']],
+  ['gather', ['ideas', 'wordcloud', 'qna', 'pin']],
+  ['assess', ['scales', 'quiz', 'number', 'leaderboard']],
+  ['room', ['info', 'timer', 'groups', 'circle']],
+];
+
+function openPicker() {
+  const dialog = $('#editor');
+  const pick = (kind) =>
+    h(
+      'li',
+      null,
+      h(
+        'button',
+        { class: 'kind-pick', type: 'button', 'data-key': `add-${kind}`, onclick: () => openEditor(kind) },
+        h('span', { class: 'kind-pick-name', text: t(`kind.${kind}`) }),
+        h('span', { class: 'kind-pick-desc', text: t(`host.kind_desc_${kind}`) }),
+      ),
+    );
+  const listed = new Set(KIND_GROUPS.flatMap(([, kinds]) => kinds));
+  const groups = [...KIND_GROUPS, ['other', KINDS.filter((k) => !listed.has(k))]].filter(([, kinds]) => kinds.some((k) => KINDS.includes(k)));
   put(
-    main,
-    h('h1', { class: 'sr-only', text: t('host.page_title') }),
-    titleForm,
-    els.msg,
+    dialog,
     h(
       'div',
-      { class: 'host-grid' },
-      h(
-        'section',
-        { class: 'col deck-col', 'aria-labelledby': 'deck-h' },
-        h('h2', { id: 'deck-h', text: t('host.deck') }),
-        els.nav,
-        els.session,
-        els.deck,
-        els.deckEmpty,
-        h('div', { class: 'add-row', role: 'group', 'aria-label': t('host.add_label') }, h('span', { class: 'muted', text: t('host.add_label') }), KINDS.map(add)),
-      ),
-      els.detail,
-      els.share,
+      { class: 'stack picker' },
+      h('h2', { id: 'editor-h', text: t('host.add_title') }),
+      groups.map(([group, kinds]) => h('section', { class: 'pick-group', 'aria-labelledby': `pick-${group}` }, h('h3', { id: `pick-${group}`, text: t(`host.kind_group_${group}`) }), h('ul', { class: 'kind-picks', role: 'list' }, kinds.filter((k) => KINDS.includes(k)).map(pick)))),
+      h('div', { class: 'dialog-actions' }, h('button', { class: 'btn', type: 'button', text: t('common.cancel'), onclick: () => dialog.close() })),
     ),
   );
-  renderShare();
+  const opener = document.activeElement;
+  dialog.onclose = () => {
+    if (opener && opener.isConnected) opener.focus();
+  };
+  if (!dialog.open) dialog.showModal();
+  dialog.querySelector('.kind-pick')?.focus();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,6 +279,7 @@ function render() {
   sessionControls(els.session, view, hctx);
   renderDeck();
   renderDetail();
+  renderEmbed();
   renderSettings();
   renderExports();
   renderExpiry();
@@ -345,6 +434,80 @@ async function remove(a, button) {
   }
 }
 
+/** Kinds whose words differ from "voting": what the pills and buttons say while open or closed. */
+function phaseKey(a) {
+  if (a.kind === 'ideas') return a.phase === 'vote' ? 'ideas_vote' : 'ideas_collect';
+  return ['wordcloud', 'qna', 'scales', 'number', 'pin', 'grid'].includes(a.kind) ? a.kind : 'default';
+}
+const phaseWord = (prefix, a) => t(`host.${prefix}_${phaseKey(a)}`);
+
+/** Kinds that run by their own buttons once on screen (start a question, the timer, the groups). */
+const SELF_RUN = ['quiz', 'timer', 'groups', 'circle'];
+
+/**
+ * Every action the stage offers for `a`, by key: label, what it does, and a line on what happens.
+ * The one the room needs next (see `nextStep`) is the big button; the rest sit beside it.
+ */
+function stageActions(a) {
+  const live = a.id === view.current;
+  const index = view.deck.indexOf(a);
+  const after = view.deck[index + 1];
+  const actions = new Map();
+  const add = (key, label, hint, run) => actions.set(key, { key, label, hint, run });
+  if (!live) add('d-present', t('host.present_this'), t('host.hint_present'), () => navigateTo(a.id));
+  if (a.kind === 'ideas') {
+    const toVote = a.phase !== 'vote';
+    add('d-phase', toVote ? t('host.start_dot_voting') : t('host.back_to_collecting'), toVote ? t('host.hint_phase_vote') : t('host.hint_phase_collect'), (b) =>
+      cmd({ type: 'set_ideas_phase', activity: a.id, phase: toVote ? 'vote' : 'collect' }, b).then((ok) => ok && say(t(toVote ? 'host.phase_now_vote' : 'host.phase_now_collect'))),
+    );
+  }
+  if (answerable(a)) {
+    add('d-voting', a.voting_open ? phaseWord('close', a) : phaseWord('reopen', a), a.voting_open ? t('host.hint_close') : t('host.hint_reopen'), (b) =>
+      cmd({ type: 'set_voting', activity: a.id, open: !a.voting_open }, b).then((ok) => ok && say(t(a.voting_open ? 'host.voting_now_closed' : 'host.voting_now_open'))),
+    );
+    add('d-results', a.results_shown ? t('host.hide_results') : t('host.show_results'), a.results_shown ? t('host.hint_hide') : t('host.hint_show'), (b) =>
+      cmd({ type: 'set_results', activity: a.id, shown: !a.results_shown }, b).then((ok) => ok && say(t(a.results_shown ? 'host.results_now_hidden' : 'host.results_now_shown'))),
+    );
+    if (a.voting_open && !a.results_shown) {
+      add('d-close-reveal', t('host.close_and_show', { close: phaseWord('close', a) }), t('host.hint_close_and_show'), async (b) => {
+        if ((await cmd({ type: 'set_voting', activity: a.id, open: false }, b)) && (await cmd({ type: 'set_results', activity: a.id, shown: true }, b))) say(t('host.results_now_shown'));
+      });
+    }
+  }
+  if (live) {
+    add('d-next', after ? t('host.next_activity', { text: textOf(after) }) : t('host.finish'), after ? t('host.hint_next') : t('host.hint_finish'), async (b) => {
+      follow = true;
+      if (await cmd({ type: 'navigate', to: after ? 'next' : 'lobby' }, b)) say(t('host.navigated'));
+    });
+  }
+  add('d-edit', t('host.edit'), '', () => openEditor(a.kind, a));
+  return actions;
+}
+
+/** The one thing the room needs next: collect → vote → reveal → move on. */
+function nextStep(a) {
+  if (a.id !== view.current) return 'd-present';
+  if (SELF_RUN.includes(a.kind)) return a.kind === 'quiz' && !a.voting_open && a.responses ? 'd-next' : null;
+  if (!answerable(a) || a.kind === 'qna') return 'd-next';
+  if (a.kind === 'ideas' && a.phase !== 'vote' && a.voting_open) return 'd-phase';
+  if (a.voting_open) return a.results_shown ? 'd-voting' : 'd-close-reveal';
+  if (!a.results_shown) return 'd-results';
+  return 'd-next';
+}
+
+/** The steps an activity goes through, and which one it is at (none before it is on screen). */
+function steps(a) {
+  if (!answerable(a)) return null;
+  const first = a.kind === 'scales' ? 'rate' : ['wordcloud', 'qna', 'pin'].includes(a.kind) ? 'collect' : 'vote';
+  const list = a.kind === 'ideas' ? ['collect', 'vote', 'reveal', 'next'] : [first, 'reveal', 'next'];
+  let at = null;
+  if (a.id === view.current) {
+    if (a.voting_open) at = a.kind === 'ideas' ? (a.phase === 'vote' ? 'vote' : 'collect') : first;
+    else at = a.results_shown ? 'next' : 'reveal';
+  }
+  return { list, at };
+}
+
 function renderDetail() {
   const a = view.deck.find((x) => x.id === selectedId);
   const box = els.detail;
@@ -355,51 +518,60 @@ function renderDetail() {
         box,
         h('h2', { id: 'detail-h', tabindex: -1, text: t('host.getting_started') }),
         h('p', { text: t('host.getting_started_text') }),
+        h('p', null, h('button', { class: 'btn primary', type: 'button', 'data-key': 'start-adding', text: t('host.add_activity'), onclick: openPicker })),
       );
     }
     return;
   }
   const live = a.id === view.current;
   const index = view.deck.indexOf(a);
-  const s = sig([a.id, a.kind, textOf(a), live, a.voting_open, a.results_shown, a.phase, index, view.deck.length]);
+  const after = view.deck[index + 1];
+  const s = sig([a.id, a.kind, textOf(a), live, a.voting_open, a.results_shown, a.phase, a.responses > 0, index, view.deck.length, after ? textOf(after) : '']);
   if (box.dataset.sig !== s) {
     box.dataset.sig = s;
-    const button = (label, key, onclick, cls = 'btn') => h('button', { class: cls, type: 'button', 'data-key': key, text: label, onclick });
-    const controls = [
-      live ? null : button(t('host.present_this'), 'd-present', () => navigateTo(a.id), 'btn primary'),
-      !answerable(a) ? null : button(a.voting_open ? t('host.close_voting') : t('host.open_voting'), 'd-voting', (e) =>
-        cmd({ type: 'set_voting', activity: a.id, open: !a.voting_open }, e.currentTarget).then(
-          (ok) => ok && say(t(a.voting_open ? 'host.voting_now_closed' : 'host.voting_now_open')),
-        ),
-      ),
-      !answerable(a) ? null : button(a.results_shown ? t('host.hide_results') : t('host.show_results'), 'd-results', (e) =>
-        cmd({ type: 'set_results', activity: a.id, shown: !a.results_shown }, e.currentTarget).then(
-          (ok) => ok && say(t(a.results_shown ? 'host.results_now_hidden' : 'host.results_now_shown')),
-        ),
-      ),
-    ];
-    const extra = kindDetail(a, button, hctx);
-    controls.push(...extra.controls);
-    controls.push(button(t('host.edit'), 'd-edit', () => openEditor(a.kind, a)));
+    const actions = stageActions(a);
+    const next = nextStep(a);
+    const button = (action, cls) => h('button', { class: cls, type: 'button', 'data-key': action.key, text: action.label, onclick: (e) => action.run(e.currentTarget) });
+    const primary = next ? actions.get(next) : null;
+    const others = [...actions.values()].filter((x) => x.key !== next);
+    const extra = kindDetail(a, (label, key, onclick) => h('button', { class: 'btn', type: 'button', 'data-key': key, text: label, onclick }), hctx);
+    const path = steps(a);
     const states = [
       live ? h('span', { class: 'pill live', text: t('host.on_screen_now') }) : h('span', { class: 'pill', text: t('host.not_on_screen') }),
-      answerable(a) ? h('span', { class: a.voting_open ? 'pill ok' : 'pill', text: a.voting_open ? t('host.voting_open') : t('host.voting_closed') }) : null,
+      answerable(a) ? h('span', { class: a.voting_open ? 'pill ok' : 'pill', text: phaseWord(a.voting_open ? 'open' : 'closed', a) }) : null,
       answerable(a) ? h('span', { class: a.results_shown ? 'pill ok' : 'pill', text: a.results_shown ? t('host.results_visible') : t('host.results_hidden') }) : null,
+      // The ideas phase is in the words above; other kinds' own states follow.
+      ...(a.kind === 'ideas' ? [] : extra.states),
     ];
-    states.push(...extra.states);
     els.stats = h('p', { class: 'stats' });
     els.preview = h('div', { class: 'preview' });
     els.previewHead = h('h3');
     els.moderation = h('div', { class: 'moderation' });
     els.extra = h('div', { class: 'extra-controls' });
+    els.screenDrive = els.screenDrive || h('div', { class: 'screen-drive-box' });
     keepFocus(box, () => {
       put(
         box,
         h('p', { class: 'eyebrow', text: `${t(`kind.${a.kind}`)} · ${t('host.position', { i: index + 1, n: view.deck.length })}` }),
         h('h2', { id: 'detail-h', class: 'question', tabindex: -1, text: textOf(a) }),
         h('p', { class: 'states' }, states),
-        h('div', { class: 'controls', role: 'group', 'aria-label': t('host.controls_label') }, controls),
+        path
+          ? h(
+              'ol',
+              { class: 'steps', 'aria-label': t('host.steps_label') },
+              path.list.map((step) => {
+                const current = step === path.at;
+                const done = path.at != null && path.list.indexOf(step) < path.list.indexOf(path.at);
+                return h('li', { class: current ? 'current' : done ? 'done' : null, 'aria-current': current ? 'step' : null }, h('span', { text: t(`host.step_${step}`) }), done ? h('span', { class: 'sr-only', text: ` ${t('host.step_done')}` }) : null);
+              }),
+            )
+          : null,
+        primary
+          ? h('div', { class: 'next-step' }, button(primary, 'btn primary big'), primary.hint ? h('p', { class: 'hint', text: primary.hint }) : null)
+          : null,
+        h('div', { class: 'controls', role: 'group', 'aria-label': t('host.controls_label') }, others.map((x) => button(x, 'btn')), a.kind === 'ideas' ? [] : extra.controls),
         els.extra,
+        els.screenDrive,
         els.stats,
         h('section', { class: 'preview-box', 'aria-labelledby': 'preview-h' }, els.previewHead, els.preview),
         els.moderation,
@@ -412,6 +584,7 @@ function renderDetail() {
   els.stats.textContent = kindStats(a, view.participants) ?? t('host.stats', { n: a.responses, total: view.participants });
   els.previewHead.textContent = !answerable(a) ? t('kinds.preview') : a.results_shown ? t('host.preview_live') : t('host.preview_hidden');
   extraControls(els.extra, a, view, hctx);
+  screenDrive(els.screenDrive, view, hctx, a);
   kindPreview(els.preview, a, hctx);
   kindModeration(els.moderation, a, hctx);
 }
@@ -446,61 +619,35 @@ function renderShare() {
   const s = sig([joinUrl]);
   if (box.dataset.sig === s) return;
   box.dataset.sig = s;
-  els.expiry = h('p', { class: 'hint expiry' });
   put(
     box,
-    h('h2', { id: 'share-h', text: t('host.invite') }),
+    h('h3', { text: t('host.invite') }),
     h('p', { class: 'big-code', text: formatCode(code) }),
     h('p', { class: 'url-row' }, h('a', { href: joinUrl, target: '_blank', rel: 'noopener', text: joinUrl.replace(/^https?:\/\//, '') }), ' ', copyBtn(joinUrl, t('common.copy'), t('host.copy_join'))),
     h('img', { class: 'qr', src: `/api/rooms/${code}/qr.svg`, alt: t('host.qr_alt', { url: joinUrl }), width: 180, height: 180 }),
-    h('h2', { text: t('host.presenter') }),
+    h('h3', { text: t('host.presenter') }),
     h('p', { class: 'hint', text: t('host.presenter_hint') }),
     h(
       'p',
       { class: 'url-row' },
-      h('a', { class: 'btn primary', href: `/present/${code}`, target: '_blank', rel: 'noopener', text: t('host.open_presenter') }),
+      h('a', { class: 'btn', href: `/present/${code}`, target: '_blank', rel: 'noopener', text: t('host.open_presenter') }),
       ' ',
       copyBtn(presentUrl, t('common.copy_link'), t('host.copy_presenter')),
     ),
-    els.settings,
-    els.exports,
-    h('h2', { text: t('host.host_link') }),
+    h('h3', { text: t('host.host_link') }),
     h('p', { class: 'hint', text: t('host.host_link_hint') }),
     h('p', {}, copyBtn(hostUrl, t('host.copy_host'), t('host.copy_host'))),
-    h('h2', { text: t('host.session') }),
-    els.expiry,
-    h('button', { class: 'btn danger', type: 'button', text: t('host.delete_session'), onclick: deleteSession }),
   );
-  renderExpiry();
-  delete els.settings.dataset.sig;
-  renderSettings();
-  delete els.exports.dataset.sig;
-  renderExports();
 }
 
-/** The session's language and what pages embedded in other sites show. */
-function renderSettings() {
-  const box = els.settings;
+/** What pages embedded in other sites show, and the code to paste. */
+function renderEmbed() {
+  const box = els.embed;
   if (!box || !view) return;
   const embed = view.embed || { voting: false };
-  const language = view.language || '';
-  const s = sig([language, embed, view.deck.map((a) => [a.id, textOf(a)]), join.base]);
+  const s = sig([embed, view.deck.map((a) => [a.id, textOf(a)]), join.base]);
   if (box.dataset.sig === s) return;
   box.dataset.sig = s;
-
-  const langSelect = h(
-    'select',
-    { id: 'lang-select', 'data-key': 'lang-select', 'aria-describedby': 'lang-hint' },
-    language ? null : h('option', { value: '', text: t('host.language_unset') }),
-    Object.entries(LANGUAGES).map(([tag, name]) => h('option', { value: tag, text: name })),
-    language && !(language in LANGUAGES) ? h('option', { value: language, text: language }) : null,
-  );
-  langSelect.value = language;
-  langSelect.addEventListener('change', async () => {
-    if (!langSelect.value) return;
-    if (await cmd({ type: 'set_language', language: langSelect.value })) flash(t('host.language_saved'));
-  });
-
   const pin = h(
     'select',
     { id: 'embed-pin', 'data-key': 'embed-pin', 'aria-describedby': 'embed-pin-hint' },
@@ -517,14 +664,9 @@ function renderSettings() {
   pin.addEventListener('change', apply);
   voting.addEventListener('change', apply);
   const snippet = `<script src="${join.base}/embed.js" data-room="${code}"></script>`;
-
   keepFocus(box, () =>
     put(
       box,
-      h('h2', { id: 'lang-h', text: t('host.language') }),
-      h('div', { class: 'field' }, h('label', { for: 'lang-select', text: t('host.language_label') }), langSelect),
-      h('p', { class: 'hint', id: 'lang-hint', text: t('host.language_hint') }),
-      h('h2', { id: 'embed-h', text: t('host.embed') }),
       h('p', { class: 'hint', text: t('host.embed_hint') }),
       h('div', { class: 'field' }, h('label', { for: 'embed-pin', text: t('host.embed_show') }), pin),
       h('p', { class: 'hint', id: 'embed-pin-hint', text: t('host.embed_show_hint') }),
@@ -537,6 +679,51 @@ function renderSettings() {
       ),
       h('p', {}, copyBtn(snippet, t('host.copy_embed'), t('host.copy_embed'), 'embed-copy')),
       h('p', { class: 'hint', text: t('host.embed_oembed') }),
+    ),
+  );
+}
+
+/** The session's language, pacing, when it is deleted, and deleting it. */
+function renderSettings() {
+  const box = els.settings;
+  if (!box || !view) return;
+  if (!els.pacing) {
+    els.pacing = h('div', { class: 'pacing-box' });
+    els.langBox = h('div');
+    els.expiry = h('p', { class: 'hint expiry' });
+    put(
+      box,
+      els.langBox,
+      els.pacing,
+      h('h3', { text: t('host.session') }),
+      els.expiry,
+      h('button', { class: 'btn danger', type: 'button', 'data-key': 'delete-session', text: t('host.delete_session'), onclick: deleteSession }),
+    );
+    renderExpiry();
+  }
+  pacingControls(els.pacing, view, hctx);
+  const language = view.language || '';
+  const s = sig([language]);
+  if (els.langBox.dataset.sig === s) return;
+  els.langBox.dataset.sig = s;
+  const langSelect = h(
+    'select',
+    { id: 'lang-select', 'data-key': 'lang-select', 'aria-describedby': 'lang-hint' },
+    language ? null : h('option', { value: '', text: t('host.language_unset') }),
+    Object.entries(LANGUAGES).map(([tag, name]) => h('option', { value: tag, text: name })),
+    language && !(language in LANGUAGES) ? h('option', { value: language, text: language }) : null,
+  );
+  langSelect.value = language;
+  langSelect.addEventListener('change', async () => {
+    if (!langSelect.value) return;
+    if (await cmd({ type: 'set_language', language: langSelect.value })) flash(t('host.language_saved'));
+  });
+  keepFocus(els.langBox, () =>
+    put(
+      els.langBox,
+      h('h3', { id: 'lang-h', text: t('host.language') }),
+      h('div', { class: 'field' }, h('label', { for: 'lang-select', text: t('host.language_label') }), langSelect),
+      h('p', { class: 'hint', id: 'lang-hint', text: t('host.language_hint') }),
     ),
   );
 }
@@ -624,13 +811,15 @@ function renderExports() {
   keepFocus(box, () =>
     put(
       box,
-      h('h2', { id: 'save-h', text: t('host.template_title') }),
-      saveForm,
-      h('h2', { id: 'export-h', text: t('host.export') }),
+      h('h3', { id: 'export-h', text: t('host.export') }),
       h('p', { class: 'hint', text: t('host.export_hint') }),
       h('p', {}, json),
       csv.length ? h('ul', { class: 'export-list', role: 'list', 'aria-label': t('host.export_csv_label') }, csv) : null,
+      h('h3', { text: t('host.report') }),
+      h('p', { class: 'hint', text: t('host.report_hint') }),
       h('p', {}, h('a', { class: 'btn', href: `/report/${code}#key=${encodeURIComponent(hostKey)}`, target: '_blank', rel: 'noopener', 'data-key': 'open-report', text: t('host.open_report') })),
+      h('h3', { id: 'save-h', text: t('host.template_title') }),
+      saveForm,
     ),
   );
 }
@@ -728,10 +917,12 @@ function openEditor(kind, existing) {
   });
   const opener = document.activeElement;
   dialog.onclose = () => {
+    // From the kind picker, whose buttons are gone by now: back to "Add an activity".
     if (opener && opener.isConnected) opener.focus();
+    else els.grid.querySelector('[data-key="add-activity"]')?.focus();
   };
   put(dialog, form);
-  dialog.showModal();
+  if (!dialog.open) dialog.showModal();
   form.querySelector('textarea, input')?.focus();
 }
 

@@ -351,96 +351,96 @@ function sharedControls(first, hctx) {
     setRow.hidden = left != null;
     if (left != null) setText(running, t('closes.in', { time: clockText(left) }));
   });
-  const phones = h('input', { id: `phones-${id}`, type: 'checkbox', 'data-key': 'phones-see' });
-  phones.addEventListener('change', async () => {
-    const shown = phones.checked;
-    if (await hctx.cmd({ type: 'set_phone_results', activity: id, shown })) hctx.say(t(shown ? 'ctl.phones_on' : 'ctl.phones_off'));
-    else phones.checked = !shown;
-  });
-  const early = h('input', { id: `phones-early-${id}`, type: 'checkbox', 'data-key': 'phones-early' });
-  early.addEventListener('change', async () => {
-    const before = early.checked;
-    if (await hctx.cmd({ type: 'set_phone_results', activity: id, shown: phones.checked, before_answering: before })) hctx.say(t(before ? 'ctl.phones_early_on' : 'ctl.phones_early_off'));
-    else early.checked = !before;
-  });
+  // Phones and results, in one choice: never (the screen only), once they have answered, or
+  // even before. "On the screen" is the stage's own button.
+  const phoneChoice = (value, key, label) => {
+    const input = h('input', { type: 'radio', name: `phones-${id}`, id: `phones-${value}-${id}`, value, 'data-key': key });
+    input.addEventListener('change', async () => {
+      if (!input.checked) return;
+      const msg = { type: 'set_phone_results', activity: id, shown: value !== 'never' };
+      if (value === 'early') msg.before_answering = true;
+      if (await hctx.cmd(msg)) hctx.say(t(`ctl.phones_now_${value}`));
+      else update(last);
+    });
+    return { input, el: h('div', { class: 'check' }, input, h('label', { for: input.id, text: label })) };
+  };
+  const choices = {
+    after: phoneChoice('after', 'phones-after', t('ctl.phones_after')),
+    early: phoneChoice('early', 'phones-early', t('ctl.phones_early')),
+    never: phoneChoice('never', 'phones-never', t('ctl.phones_never')),
+  };
+  const phonesNow = (a) => (a.phones_see_results === false ? 'never' : a.phones_before_answering ? 'early' : 'after');
   const round = h('span', { class: 'pill' });
   const reset = h('button', {
     class: 'btn small danger',
     type: 'button',
     'data-key': 'reset-results',
-    text: t('ctl.reset'),
     onclick: async (e) => {
       if (!confirm(t('ctl.reset_confirm', { n: (last.round || 1) + 1, responses: last.responses }))) return;
       if (await hctx.cmd({ type: 'reset_results', activity: id }, e.currentTarget)) hctx.flash(t('ctl.reset_done', { n: (last.round || 1) + 1 }));
     },
   });
+  const summaryText = h('span', { class: 'settings-now' });
   const el = h(
-    'section',
-    { class: 'shared-controls', 'aria-labelledby': `sc-h-${id}` },
-    h('h3', { id: `sc-h-${id}`, text: t('ctl.heading') }),
-    setRow,
-    runRow,
-    h('p', { class: 'hint', id: `cd-hint-${id}`, text: t('ctl.countdown_hint') }),
-    h('div', { class: 'check' }, phones, h('label', { for: phones.id, text: t('ctl.phones_see') })),
-    h('div', { class: 'check sub' }, early, h('label', { for: early.id, text: t('ctl.phones_early') })),
-    h('div', { class: 'round-row' }, round, reset),
+    'details',
+    { class: 'shared-controls', open: settingsOpen },
+    h('summary', { 'data-key': 'activity-settings' }, h('span', { class: 'settings-title', text: t('ctl.heading') }), ' ', summaryText),
+    h(
+      'div',
+      { class: 'settings-grid' },
+      h('section', { class: 'setting', 'aria-labelledby': `cd-h-${id}` }, h('h4', { id: `cd-h-${id}`, text: t('ctl.countdown_heading') }), setRow, runRow, h('p', { class: 'hint', id: `cd-hint-${id}`, text: t('ctl.countdown_hint') })),
+      h('fieldset', { class: 'setting' }, h('legend', { text: t('ctl.phones_heading') }), choices.after.el, choices.early.el, choices.never.el),
+      h('section', { class: 'setting', 'aria-labelledby': `round-h-${id}` }, h('h4', { id: `round-h-${id}`, text: t('ctl.round_heading') }), h('div', { class: 'round-row' }, round, reset), h('p', { class: 'hint', text: t('ctl.round_hint') })),
+    ),
   );
-  return {
-    el,
-    update(a) {
-      last = a;
-      if (document.activeElement !== phones) phones.checked = a.phones_see_results !== false;
-      if (document.activeElement !== early) early.checked = !!a.phones_before_answering;
-      early.disabled = a.phones_see_results === false;
-      setText(round, t('ctl.round', { n: a.round || 1 }));
-    },
-  };
+  el.addEventListener('toggle', () => (settingsOpen = el.open));
+  function update(a) {
+    last = a;
+    const now = phonesNow(a);
+    for (const [value, c] of Object.entries(choices)) if (document.activeElement !== c.input) c.input.checked = value === now;
+    setText(round, t('ctl.round', { n: a.round || 1 }));
+    setText(reset, t('ctl.reset_to', { n: (a.round || 1) + 1 }));
+    const counting = a.closes_at != null && a.voting_open;
+    setText(summaryText, [counting ? t('ctl.countdown_on') : null, t(`ctl.phones_short_${now}`), t('ctl.round', { n: a.round || 1 })].filter(Boolean).join(' · '));
+  }
+  return { el, update };
 }
 
+/** Whether the activity settings are open: they stay so from one activity to the next. */
+let settingsOpen = false;
+
 /**
- * What the presenter screen shows, driven from here (`set_screen`): the join QR code over
- * everything, and for scales the page and one statement alone.
+ * The screen's pages for the activity on it, driven from here (`set_screen`): for scales, the
+ * page and one statement alone. Shown in the stage while that activity is selected.
  */
-function screenControls(box, view, hctx) {
+export function screenDrive(box, view, hctx, selected) {
+  const current = view.deck.find((a) => a.id === view.current);
+  const rated = current?.kind === 'scales' && !!current.results && selected?.id === current.id ? current : null;
+  box.hidden = !rated;
+  if (!rated) return;
   if (!box._screen) {
-    const qr = h('input', { type: 'checkbox', id: 'screen-qr', 'data-key': 'screen-qr' });
     const page = h('select', { id: 'screen-page', 'data-key': 'screen-page' });
     const focus = h('select', { id: 'screen-focus', 'data-key': 'screen-focus' });
-    const send = async (change) => {
-      const now = { page: 0, qr: false, ...(box._view.screen || {}), ...change };
-      const msg = { type: 'set_screen', page: now.page, qr: now.qr };
-      if (now.focus != null) msg.focus = now.focus;
-      if (await hctx.cmd(msg)) hctx.say(t('ctl.screen_done'));
-    };
+    const send = (change) => sendScreen(box._view, change, hctx);
     const prev = h('button', { class: 'btn small', type: 'button', 'data-key': 'screen-prev', text: '‹', 'aria-label': t('ctl.screen_prev'), onclick: () => send({ page: Math.max(0, Number(page.value) - 1), focus: null }) });
     const next = h('button', { class: 'btn small', type: 'button', 'data-key': 'screen-next', text: '›', 'aria-label': t('ctl.screen_next'), onclick: () => send({ page: Math.min(page.options.length - 1, Number(page.value) + 1), focus: null }) });
-    qr.addEventListener('change', () => send({ qr: qr.checked }));
     page.addEventListener('change', () => send({ page: Number(page.value), focus: null }));
     focus.addEventListener('change', () => send({ focus: focus.value === '' ? null : Number(focus.value) }));
-    const pages = h('div', { class: 'screen-pages' }, h('label', { for: page.id, text: t('ctl.screen_page') }), prev, page, next);
-    const zoom = h('div', { class: 'field' }, h('label', { for: focus.id, text: t('ctl.screen_focus') }), focus);
-    box._screen = { qr, page, focus, pages, zoom, prev, next };
+    box._screen = { page, focus, prev, next };
     box.append(
       h(
         'fieldset',
         { class: 'screen-drive' },
         h('legend', { text: t('ctl.screen') }),
         h('p', { class: 'hint', text: t('ctl.screen_hint') }),
-        h('div', { class: 'check' }, qr, h('label', { for: qr.id, text: t('ctl.screen_qr') })),
-        pages,
-        zoom,
+        h('div', { class: 'screen-pages' }, h('label', { for: page.id, text: t('ctl.screen_page') }), prev, page, next),
+        h('div', { class: 'field' }, h('label', { for: focus.id, text: t('ctl.screen_focus') }), focus),
       ),
     );
   }
   box._view = view;
   const c = box._screen;
   const screen = view.screen || {};
-  if (document.activeElement !== c.qr) c.qr.checked = !!screen.qr;
-  const current = view.deck.find((a) => a.id === view.current);
-  const rated = current?.kind === 'scales' && !!current.results ? current : null;
-  c.pages.hidden = !rated;
-  c.zoom.hidden = !rated;
-  if (!rated) return;
   // The screen's pages, as kinds/scales.js lays them out: the summary, the earlier round, then
   // six statements a page.
   const labels = scales.screenPages(rated).map((p) =>
@@ -467,38 +467,26 @@ function screenControls(box, view, hctx) {
   c.next.disabled = at >= labels.length - 1;
 }
 
-/** Pacing for the session, the reactions sent during the current activity, and the screen. */
+/** Sends the screen's state with `change` applied (page, statement, QR code). */
+async function sendScreen(view, change, hctx) {
+  const now = { page: 0, qr: false, ...(view?.screen || {}), ...change };
+  const msg = { type: 'set_screen', page: now.page, qr: now.qr };
+  if (now.focus != null) msg.focus = now.focus;
+  if (await hctx.cmd(msg)) hctx.say(t('ctl.screen_done'));
+}
+
+/** Beside "what is on screen": the join QR code over everything, and the reactions sent during it. */
 export function sessionControls(box, view, hctx) {
-  screenControls(box._screenBox || (box._screenBox = h('div', { class: 'screen-box' })), view, hctx);
   if (!box._built) {
     box._built = true;
-    const follow = h('input', { type: 'radio', name: 'pacing', id: 'pace-presenter', value: 'presenter', 'data-key': 'pace-presenter' });
-    const own = h('input', { type: 'radio', name: 'pacing', id: 'pace-audience', value: 'audience', 'data-key': 'pace-audience' });
-    const change = async (e) => {
-      const pacing = e.currentTarget.value;
-      if (await hctx.cmd({ type: 'set_pacing', pacing })) hctx.say(t(pacing === 'audience' ? 'ctl.pacing_now_audience' : 'ctl.pacing_now_presenter'));
-    };
-    follow.addEventListener('change', change);
-    own.addEventListener('change', change);
-    box._follow = follow;
-    box._own = own;
+    const qr = h('input', { type: 'checkbox', id: 'screen-qr', 'data-key': 'screen-qr' });
+    qr.addEventListener('change', () => sendScreen(box._view, { qr: qr.checked }, hctx));
+    box._qr = qr;
     box._reactions = h('p', { class: 'reaction-counts' });
-    put(
-      box,
-      h(
-        'fieldset',
-        { class: 'pacing' },
-        h('legend', { text: t('ctl.pacing') }),
-        h('div', { class: 'check' }, follow, h('label', { for: follow.id, text: t('ctl.pacing_presenter') })),
-        h('div', { class: 'check' }, own, h('label', { for: own.id, text: t('ctl.pacing_audience') })),
-      ),
-      box._reactions,
-      box._screenBox,
-    );
+    put(box, h('div', { class: 'check' }, qr, h('label', { for: qr.id, text: t('ctl.screen_qr') })), box._reactions);
   }
-  const audience = view.pacing === 'audience';
-  box._follow.checked = !audience;
-  box._own.checked = audience;
+  box._view = view;
+  if (document.activeElement !== box._qr) box._qr.checked = !!view.screen?.qr;
   const r = view.reactions || {};
   const total = REACTIONS.reduce((n, [name]) => n + (r[name] || 0), 0);
   const s = JSON.stringify(r);
@@ -513,4 +501,34 @@ export function sessionControls(box, view, hctx) {
       ),
     );
   }
+}
+
+/** Presenter-paced or audience-paced (the session panel). */
+export function pacingControls(box, view, hctx) {
+  if (!box._built) {
+    box._built = true;
+    const follow = h('input', { type: 'radio', name: 'pacing', id: 'pace-presenter', value: 'presenter', 'data-key': 'pace-presenter' });
+    const own = h('input', { type: 'radio', name: 'pacing', id: 'pace-audience', value: 'audience', 'data-key': 'pace-audience' });
+    const change = async (e) => {
+      const pacing = e.currentTarget.value;
+      if (await hctx.cmd({ type: 'set_pacing', pacing })) hctx.say(t(pacing === 'audience' ? 'ctl.pacing_now_audience' : 'ctl.pacing_now_presenter'));
+    };
+    follow.addEventListener('change', change);
+    own.addEventListener('change', change);
+    box._follow = follow;
+    box._own = own;
+    put(
+      box,
+      h(
+        'fieldset',
+        { class: 'pacing' },
+        h('legend', { text: t('ctl.pacing') }),
+        h('div', { class: 'check' }, follow, h('label', { for: follow.id, text: t('ctl.pacing_presenter') })),
+        h('div', { class: 'check' }, own, h('label', { for: own.id, text: t('ctl.pacing_audience') })),
+      ),
+    );
+  }
+  const audience = view.pacing === 'audience';
+  box._follow.checked = !audience;
+  box._own.checked = audience;
 }
