@@ -151,6 +151,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub failed_joins_per_minute: u32,
 
+    /// Results images (`results.png`) one IP address may have drawn per minute; drawing a PNG
+    /// costs CPU. SVGs and revalidations that find the image unchanged do not count.
+    #[arg(long, env = "HANDSUP_PNG_RENDERS_PER_MINUTE", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub png_renders_per_minute: u32,
+
     /// Extra origins (scheme://host[:port]) whose pages may open WebSocket connections, besides
     /// the server's own; comma-separated.
     #[arg(long, env = "HANDSUP_ALLOWED_ORIGINS", value_delimiter = ',')]
@@ -290,6 +296,7 @@ mod tests {
             ("--http-header-timeout", "0s"),
             ("--http-body-timeout", "soon"),
             ("--max-connections-per-ip", "0"),
+            ("--png-renders-per-minute", "0"),
         ] {
             let err = Config::try_parse_from(["handsup", flag, bad]).expect_err(flag);
             assert!(err.to_string().contains(flag), "{err}");
@@ -317,6 +324,7 @@ mod tests {
         assert_eq!(config.http_header_timeout, Duration::from_secs(10));
         assert_eq!(config.http_body_timeout, Duration::from_secs(30));
         assert_eq!(config.max_connections_per_ip, 10_000);
+        assert_eq!(config.png_renders_per_minute, 30);
         let config = Config::try_parse_from([
             "handsup",
             "--embed-allowed-parents",

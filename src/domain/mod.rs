@@ -5,6 +5,7 @@
 //! command log rebuild an identical room on any machine (DESIGN.md rule 1).
 
 pub mod activity;
+pub mod chart;
 pub mod export;
 pub mod grouping;
 pub mod results;

@@ -16,6 +16,8 @@ pub struct Limits {
     connect: DefaultKeyedRateLimiter<IpAddr>,
     create_room: DefaultKeyedRateLimiter<IpAddr>,
     failed_joins: DefaultKeyedRateLimiter<IpAddr>,
+    /// Results images drawn as PNG (they cost CPU; SVGs do not).
+    png_renders: DefaultKeyedRateLimiter<IpAddr>,
     /// Addresses that guessed too many codes, refused every lookup until the instant given.
     blocked: DashMap<IpAddr, Instant>,
     clock: DefaultClock,
@@ -40,6 +42,7 @@ impl Limits {
             ),
             create_room: RateLimiter::keyed(per_minute(config.room_create_per_minute)),
             failed_joins: RateLimiter::keyed(per_minute(config.failed_joins_per_minute)),
+            png_renders: RateLimiter::keyed(per_minute(config.png_renders_per_minute)),
             blocked: DashMap::new(),
             clock: DefaultClock::default(),
         }
@@ -75,6 +78,11 @@ impl Limits {
         self.check_keyed(&self.create_room, ip)
     }
 
+    /// Whether this address may have another results image drawn as PNG now.
+    pub fn check_png_render(&self, ip: IpAddr) -> Result<(), Duration> {
+        self.check_keyed(&self.png_renders, ip)
+    }
+
     /// Whether this address may look up join codes now.
     pub fn check_lookup(&self, ip: IpAddr) -> Result<(), Duration> {
         match self.blocked.get(&ip).map(|until| *until) {
@@ -97,6 +105,7 @@ impl Limits {
         self.connect.retain_recent();
         self.create_room.retain_recent();
         self.failed_joins.retain_recent();
+        self.png_renders.retain_recent();
         let now = Instant::now();
         self.blocked.retain(|_, until| *until > now);
     }
@@ -232,6 +241,22 @@ mod tests {
         let _third = open.try_open(ip).expect("a freed slot can be used again");
         assert_eq!(open.open_from(ip), 2);
         assert_eq!(open.open_from(other), 0, "a closed address is forgotten");
+    }
+
+    #[test]
+    fn png_renders_are_limited_per_address() {
+        let mut config = Config::parse_from(["handsup"]);
+        config.png_renders_per_minute = 2;
+        let limits = Limits::from_config(&config);
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        assert!(limits.check_png_render(ip).is_ok());
+        assert!(limits.check_png_render(ip).is_ok());
+        let wait = limits.check_png_render(ip).unwrap_err();
+        assert!(
+            wait > Duration::from_secs(1) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+        assert!(limits.check_png_render("10.0.0.2".parse().unwrap()).is_ok());
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod export;
 mod extract;
 mod images;
 pub mod limits;
+mod results_image;
 pub mod serve;
 mod ws;
 
@@ -134,6 +135,14 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/rooms/{code}/activities/{activity}/export.csv",
             get(export::activity_csv),
+        )
+        .route(
+            "/api/rooms/{code}/activities/{activity}/results.svg",
+            get(results_image::results_svg),
+        )
+        .route(
+            "/api/rooms/{code}/activities/{activity}/results.png",
+            get(results_image::results_png),
         )
         .route("/host/{code}", get(assets::host_page))
         .route("/present/{code}", get(assets::present_page))

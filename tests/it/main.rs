@@ -18,6 +18,7 @@ mod pin;
 mod protocol_doc;
 mod resilience;
 mod restart;
+mod results_image;
 mod rooms_api;
 mod support;
 mod templates_export;
