@@ -98,6 +98,9 @@ test('the console: one next step per phase, in the kind’s own words; panels on
   await host.click('[data-key="panel-export"]');
   await host.locator('[data-key="export-json"]').waitFor();
   assert.equal(await host.locator('#panel-invite').isHidden(), true, 'one panel at a time');
+  // Each activity's results as a picture too, downloaded with the host key.
+  const [picture] = await Promise.all([host.waitForEvent('download'), host.click(`[data-key="export-png-${poll}"]`)]);
+  assert.match(picture.suggestedFilename(), /\.png$/);
   await host.click('[data-key="close-export"]');
   await host.locator('#drawer').waitFor({ state: 'hidden' });
   assert.equal(await host.evaluate(() => document.activeElement?.dataset.key), 'panel-export', 'closing gives the focus back');

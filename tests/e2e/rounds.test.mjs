@@ -137,6 +137,13 @@ test('round 2 beside round 1 on the console, the screen and the report; the to-d
   await publicSection.locator('.said .note-state.done').waitFor();
   assert.match(await publicSection.locator('.said dt').first().textContent(), /complaints/);
   assert.equal(await reader.locator('.note-editor, details.editor-only').count(), 0, 'readers get no editors');
+  // The results as a picture, at a link anyone can paste into a newsletter.
+  const png = await publicSection.locator('a[data-key^="picture-png-"]').getAttribute('href');
+  const res = await fetch(`${w.base}${png}`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'image/png');
+  const svg = await (await fetch(`${w.base}${await publicSection.locator('a[data-key^="picture-svg-"]').getAttribute('href')}`)).text();
+  assert.ok(svg.includes(STATEMENTS[0].text), 'the picture names the statements');
   await shot(reader, 'o05-report-published-to-do');
   w.assertClean();
 });

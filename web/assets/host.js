@@ -757,6 +757,9 @@ async function download(path, button) {
   }
 }
 
+/** Kinds whose results are not drawn as a picture (`results.png` answers `no_chart`). */
+const CHARTLESS = ['info', 'timer', 'groups', 'leaderboard'];
+
 /** Save the deck as a template in this browser; downloads (JSON, CSV per activity); the report. */
 function renderExports() {
   const box = els.exports;
@@ -795,8 +798,19 @@ function renderExports() {
     text: t('host.export_json'),
     onclick: (e) => download(`/api/rooms/${code}/export.json`, e.currentTarget),
   });
-  const csv = view.deck.map((a, i) =>
-    h(
+  // Each activity as CSV, and its results as a picture (for newsletters and pages that take
+  // neither scripts nor iframes); kinds with nothing to chart have no picture.
+  const csv = view.deck.map((a, i) => {
+    const picture = (ext) =>
+      h('button', {
+        class: 'btn small',
+        type: 'button',
+        'data-key': `export-${ext}-${a.id}`,
+        text: ext.toUpperCase(),
+        'aria-label': t('host.export_picture', { format: ext.toUpperCase(), n: i + 1, text: textOf(a) }),
+        onclick: (e) => download(`/api/rooms/${code}/activities/${a.id}/results.${ext}`, e.currentTarget),
+      });
+    return h(
       'li',
       {},
       h('button', {
@@ -806,8 +820,9 @@ function renderExports() {
         text: t('host.export_csv', { n: i + 1, text: textOf(a) }),
         onclick: (e) => download(`/api/rooms/${code}/activities/${a.id}/export.csv`, e.currentTarget),
       }),
-    ),
-  );
+      CHARTLESS.includes(a.kind) ? null : h('span', { class: 'export-pictures' }, h('span', { class: 'muted', text: t('host.picture') }), ' ', picture('png'), ' ', picture('svg')),
+    );
+  });
   keepFocus(box, () =>
     put(
       box,

@@ -362,11 +362,53 @@ function render() {
             h('p', { class: 'meta', text: t('report.responses', { n: round.results.responses }) }),
             renderResults(round.results),
           ]),
+          picture(a),
           saidWeDid(a.id, a.rounds[a.rounds.length - 1].results),
         ),
       ),
   );
   document.title = `${report.title || t('report.untitled')} · handsup`;
+}
+
+/** Links to the activity's results as a picture: plain links once published (for newsletters),
+ * else downloads with the host key. Not on paper. */
+function picture(a) {
+  if (['info', 'timer', 'groups', 'leaderboard'].includes(a.kind)) return null;
+  const published = data.report.report.published;
+  if (!published && !key) return null;
+  const path = (ext) => `/api/rooms/${code}/activities/${a.id}/results.${ext}`;
+  const link = (ext) =>
+    published
+      ? h('a', { href: path(ext), 'data-key': `picture-${ext}-${a.id}`, text: ext.toUpperCase() })
+      : h('button', { type: 'button', class: 'btn small', 'data-key': `picture-${ext}-${a.id}`, text: ext.toUpperCase(), onclick: (e) => fetchPicture(path(ext), e.currentTarget) });
+  return h(
+    'p',
+    { class: 'picture' },
+    h('span', { text: t('report.picture') }),
+    ' ',
+    link('png'),
+    ' · ',
+    link('svg'),
+    published ? null : h('span', { class: 'hint', text: ` ${t('report.picture_hint')}` }),
+  );
+}
+
+async function fetchPicture(path, button) {
+  button.disabled = true;
+  try {
+    const res = await fetch(path, { headers: { Authorization: `Bearer ${key}` }, cache: 'no-store' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const url = URL.createObjectURL(await res.blob());
+    const a = h('a', { href: url, download: path.split('/').slice(-2).join('-'), hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  } catch (err) {
+    button.after(h('span', { class: 'status', role: 'status', text: ` ${err.message}` }));
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function renderControls() {
