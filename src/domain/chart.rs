@@ -506,6 +506,27 @@ impl Canvas {
         );
     }
 
+    /// A mean on a scale's track (`x`, `width`, `y`), filled to `share` of it, and its figure
+    /// ("mean 3.4") after the track, in `room` pixels.
+    fn mean_on_track(
+        &mut self,
+        (x, width, y): (f64, f64, f64),
+        share: f64,
+        fill: &str,
+        mean: f64,
+        style: &Style,
+        room: f64,
+    ) {
+        self.bar(x, y, (width * share.clamp(0.0, 1.0)).max(6.0), 22.0, fill);
+        let value = text(
+            self.language,
+            "scales.mean_value",
+            &[("mean", &format!("{mean:.1}"))],
+        );
+        let value = fit(&value, room - 16.0, style.size, true);
+        self.text(x + width + 16.0, y + 19.0, style, Anchor::Start, &value);
+    }
+
     /// A rectangle `w` wide from `x` on the reading side.
     fn bar(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str) {
         let left = if self.rtl { W - x - w } else { x };
@@ -1002,25 +1023,13 @@ impl Canvas {
                 Some(mean) => {
                     let share = (mean - f64::from(scales.min)) / span;
                     let fill = self.colours.bar;
-                    self.bar(
-                        track_x,
-                        bar_y,
-                        (track * share.clamp(0.0, 1.0)).max(6.0),
-                        22.0,
+                    self.mean_on_track(
+                        (track_x, track, bar_y),
+                        share,
                         fill,
-                    );
-                    let value = text(
-                        language,
-                        "scales.mean_value",
-                        &[("mean", &format!("{mean:.1}"))],
-                    );
-                    let value = fit(&value, value_width - 16.0, value_style.size, true);
-                    self.text(
-                        track_x + track + 16.0,
-                        bar_y + 19.0,
+                        mean,
                         &value_style,
-                        Anchor::Start,
-                        &value,
+                        value_width,
                     );
                 }
                 None => {
@@ -1061,25 +1070,13 @@ impl Canvas {
                 if let Some(mean) = theme.mean {
                     let share = (mean - f64::from(scales.min)) / span;
                     let fill = self.colours.strong;
-                    self.bar(
-                        track_x,
-                        bar_y,
-                        (track * share.clamp(0.0, 1.0)).max(6.0),
-                        22.0,
+                    self.mean_on_track(
+                        (track_x, track, bar_y),
+                        share,
                         fill,
-                    );
-                    let value = text(
-                        language,
-                        "scales.mean_value",
-                        &[("mean", &format!("{mean:.1}"))],
-                    );
-                    let value = fit(&value, value_width - 16.0, value_style.size, true);
-                    self.text(
-                        track_x + track + 16.0,
-                        bar_y + 19.0,
+                        mean,
                         &value_style,
-                        Anchor::Start,
-                        &value,
+                        value_width,
                     );
                 }
                 self.y = top + 44.0;

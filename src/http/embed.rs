@@ -314,19 +314,9 @@ fn percent_encode(text: &str) -> String {
     out
 }
 
+/// The five HTML specials as entities (the charts' SVG escaping: controls go too).
 fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::domain::chart::escape(text)
 }
 
 #[cfg(test)]

@@ -153,7 +153,8 @@ test('the phone’s own language: Arabic right to left, people’s words in thei
   await host.goto(`${w.base}${room.host_url.replace('#', '?lang=ar#')}`);
   await host.locator('.deck-col').waitFor();
   assert.equal(await host.evaluate(() => document.documentElement.dir), 'rtl');
-  await host.locator('legend', { hasText: consoleAr['ctl.screen'] }).waitFor();
+  await host.locator('.shared-controls summary', { hasText: consoleAr['ctl.heading'] }).waitFor();
+  await host.locator('[data-key="panel-invite"]', { hasText: consoleAr['host.panel_invite'] }).waitFor();
   assert.ok((await horizontalOverflow(host)) <= 0, 'the Arabic console does not scroll sideways');
   await axe(host, 'host console in Arabic');
   await shot(host, '86-console-ar', { fullPage: false });

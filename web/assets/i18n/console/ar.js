@@ -240,7 +240,7 @@ export default {
   'host.export_csv': 'CSV: {n}. {text}',
   'host.export_csv_label': 'نشاط واحد بصيغة CSV، أو نتائجه كصورة',
   'host.picture': 'صورة:',
-  'host.export_picture': 'تنزيل نتائج {n}. {text} كصورة ({format})',
+  'host.export_picture': '{format}: تنزيل نتائج {n}. {text} كصورة',
   'report.picture': 'هذه النتائج كصورة:',
   'report.picture_hint': 'انشر التقرير لتعمل هذه الروابط لأي شخص: الصقها في نشرة إخبارية أو صفحة فعالية.',
   'host.downloaded': 'تم تنزيل {name}',

@@ -240,7 +240,7 @@ export default {
   'host.export_csv': 'CSV: {n}. {text}',
   'host.export_csv_label': 'Un gweithgaredd fel CSV, neu ei ganlyniadau fel llun',
   'host.picture': 'Llun:',
-  'host.export_picture': 'Lawrlwytho canlyniadau {n}. {text} fel llun ({format})',
+  'host.export_picture': '{format}: Lawrlwytho canlyniadau {n}. {text} fel llun',
   'report.picture': 'Y canlyniadau hyn fel llun:',
   'report.picture_hint': 'Cyhoeddwch yr adroddiad a bydd y dolenni hyn yn gweithio i unrhyw un: gludwch nhw mewn cylchlythyr neu ar dudalen digwyddiad.',
   'host.downloaded': 'Wedi lawrlwytho {name}',

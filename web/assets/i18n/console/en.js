@@ -142,7 +142,7 @@ export default {
   'host.export_csv': 'CSV: {n}. {text}',
   'host.export_csv_label': 'One activity as CSV, or its results as a picture',
   'host.picture': 'Picture:',
-  'host.export_picture': 'Download the results of {n}. {text} as a picture ({format})',
+  'host.export_picture': '{format}: Download the results of {n}. {text} as a picture',
   'report.picture': 'These results as a picture:',
   'report.picture_hint': 'Publish the report and these links work for anyone: paste them into a newsletter or an event page.',
   'host.downloaded': 'Downloaded {name}',

@@ -246,7 +246,7 @@ export default {
   'host.export_csv': 'CSV: {n}. {text}',
   'host.export_csv_label': 'Jedna aktywność jako CSV albo jej wyniki jako obraz',
   'host.picture': 'Obraz:',
-  'host.export_picture': 'Pobierz wyniki {n}. {text} jako obraz ({format})',
+  'host.export_picture': '{format}: Pobierz wyniki {n}. {text} jako obraz',
   'report.picture': 'Te wyniki jako obraz:',
   'report.picture_hint': 'Opublikuj raport, a te linki zadziałają dla każdego: wklej je do biuletynu albo na stronę wydarzenia.',
   'host.downloaded': 'Pobrano {name}',

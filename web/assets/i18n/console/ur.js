@@ -242,7 +242,7 @@ export default {
   'host.export_csv': 'CSV: {n}. {text}',
   'host.export_csv_label': 'ایک سرگرمی بطور CSV، یا اس کے نتائج بطور تصویر',
   'host.picture': 'تصویر:',
-  'host.export_picture': '{n}. {text} کے نتائج بطور تصویر ({format}) ڈاؤن لوڈ کریں',
+  'host.export_picture': '{format}: {n}. {text} کے نتائج بطور تصویر ڈاؤن لوڈ کریں',
   'report.picture': 'یہ نتائج بطور تصویر:',
   'report.picture_hint': 'رپورٹ شائع کریں تو یہ لنکس ہر کسی کے لیے کام کریں گے: انہیں کسی نیوز لیٹر یا تقریب کے صفحے میں چسپاں کریں۔',
   'host.downloaded': '{name} ڈاؤن لوڈ ہو گئی',
