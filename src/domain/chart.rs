@@ -527,6 +527,13 @@ impl Canvas {
         self.text(x + width + 16.0, y + 19.0, style, Anchor::Start, &value);
     }
 
+    /// The earlier round's mean: a mark across a track (`x`, `width`, `y`) at `share` of it.
+    fn then_mark(&mut self, (x, width, y): (f64, f64, f64), share: f64) {
+        let at = x + width * share.clamp(0.0, 1.0) - 2.0;
+        let mark = self.colours.text;
+        self.bar(at, y - 4.0, 4.0, 30.0, mark);
+    }
+
     /// A rectangle `w` wide from `x` on the reading side.
     fn bar(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str) {
         let left = if self.rtl { W - x - w } else { x };
@@ -985,6 +992,38 @@ impl Canvas {
         let high = fit(&high, track / 2.0 - 8.0, ends.size, false);
         self.text(track_x, self.y, &ends, Anchor::Start, &low);
         self.text(track_x + track, self.y, &ends, Anchor::End, &high);
+        // Scored again: a mark on each bar where the round before left it, and a key to say so.
+        let previous = results.previous.as_deref();
+        let then_statement: std::collections::BTreeMap<u32, f64> = previous
+            .map(|p| {
+                p.statements
+                    .iter()
+                    .filter_map(|s| Some((s.id, s.mean?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let then_theme: std::collections::BTreeMap<&str, f64> = previous
+            .map(|p| {
+                p.themes
+                    .iter()
+                    .filter_map(|t| Some((t.theme.as_str(), t.mean?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(previous) = previous {
+            self.y += 28.0;
+            let key = text(
+                language,
+                "scales.then_key",
+                &[("round", &previous.round.to_string())],
+            );
+            let key = fit(&key, CONTENT - 12.0, ends.size, false);
+            let mark = self.colours.text;
+            self.bar(MARGIN, self.y - 17.0, 4.0, 22.0, mark);
+            self.text(MARGIN + 12.0, self.y, &ends, Anchor::Start, &key);
+            self.y += 10.0;
+        }
+        let then_share = |mean: f64| (mean - f64::from(scales.min)) / span;
         self.y += 10.0;
         let label_style = self.style(21.0, false, self.colours.text);
         let value_style = self.style(21.0, true, self.colours.text);
@@ -1048,6 +1087,9 @@ impl Canvas {
                     );
                 }
             }
+            if let Some(then) = then_statement.get(&result.id) {
+                self.then_mark((track_x, track, bar_y), then_share(*then));
+            }
             self.y = top + height;
         }
         if !results.themes.is_empty() {
@@ -1078,6 +1120,9 @@ impl Canvas {
                         &value_style,
                         value_width,
                     );
+                }
+                if let Some(then) = then_theme.get(theme.theme.as_str()) {
+                    self.then_mark((track_x, track, bar_y), then_share(*then));
                 }
                 self.y = top + 44.0;
             }

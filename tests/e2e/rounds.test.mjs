@@ -4,7 +4,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, shot, axe, until, openConsole, fontSizes, DESKTOP } from './harness.mjs';
+import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { setup, shot, axe, until, openConsole, fontSizes, DESKTOP, SHOTS } from './harness.mjs';
 
 const FULL_HD = { viewport: { width: 1920, height: 1080 } };
 const STATEMENTS = [
@@ -142,8 +144,10 @@ test('round 2 beside round 1 on the console, the screen and the report; the to-d
   const res = await fetch(`${w.base}${png}`);
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'image/png');
+  await writeFile(path.join(SHOTS, 'o06-results-picture-round-2.png'), Buffer.from(await res.arrayBuffer()));
   const svg = await (await fetch(`${w.base}${await publicSection.locator('a[data-key^="picture-svg-"]').getAttribute('href')}`)).text();
   assert.ok(svg.includes(STATEMENTS[0].text), 'the picture names the statements');
+  assert.ok(svg.includes('The mark on each bar: round 1'), 'the picture marks where round 1 left each bar');
   await shot(reader, 'o05-report-published-to-do');
   w.assertClean();
 });

@@ -459,3 +459,34 @@ fn a_few_words_follow_the_room_s_language_and_right_to_left_ones_are_mirrored() 
     );
     assert_inside(&svg);
 }
+
+#[test]
+fn a_self_assessment_scored_again_marks_where_the_round_before_left_each_bar() {
+    let mut session = Session::new("Board");
+    let id = session.add(json!({"kind": "scales", "statements": [
+        {"text": "We listen", "theme": "Voice"},
+        {"text": "We report back", "theme": "Voice"},
+    ]}));
+    let person = session.join();
+    let rate = |a: i32, b: i32| json!({"type": "rate", "ratings": [{"statement": 0, "value": a}, {"statement": 1, "value": b}]});
+    session.answer(person, rate(2, 4), id);
+    let once = session.svg(id);
+    assert!(
+        !once.contains("The mark on each bar"),
+        "round 1 alone has no earlier round"
+    );
+    session.run(json!({"type": "reset_results", "activity": id}));
+    session.answer(person, rate(4, 4), id);
+    let twice = session.svg(id);
+    assert!(
+        twice.contains(">The mark on each bar: round 1</text>"),
+        "the key names the round"
+    );
+    // One mark across each statement's bar and one across the theme's (the key's is shorter).
+    let marks = twice.matches(r#"width="4.0" height="30.0""#).count();
+    assert_eq!(
+        marks, 3,
+        "a mark on both statements' bars and on the theme's"
+    );
+    assert_inside(&twice);
+}
