@@ -13,6 +13,23 @@ fn image_url(server: &TestServer, code: &str, activity: u64, format: &str) -> St
     )
 }
 
+/// A GET of `url`, with the host key and an `If-None-Match` when given.
+async fn get(
+    server: &TestServer,
+    url: &str,
+    key: Option<&str>,
+    etag: Option<&str>,
+) -> reqwest::Response {
+    let mut request = server.http.get(url);
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    if let Some(etag) = etag {
+        request = request.header("if-none-match", etag);
+    }
+    request.send().await.unwrap()
+}
+
 async fn error_code(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();
     let body: Value = response.json().await.expect("a JSON error");
@@ -71,24 +88,12 @@ async fn results_images_follow_the_report_s_access_rules() {
 
     // Unpublished: the host key, or nothing.
     for url in [&svg_url, &png_url] {
-        let refused = server.http.get(url).send().await.unwrap();
+        let refused = get(&server, url, None, None).await;
         assert_eq!(error_code(refused).await, (403, "not_host".to_string()));
-        let wrong = server
-            .http
-            .get(url)
-            .bearer_auth("nope")
-            .send()
-            .await
-            .unwrap();
+        let wrong = get(&server, url, Some("nope"), None).await;
         assert_eq!(wrong.status(), 403);
     }
-    let response = server
-        .http
-        .get(&svg_url)
-        .bearer_auth(&room.host_key)
-        .send()
-        .await
-        .unwrap();
+    let response = get(&server, &svg_url, Some(room.host_key.as_str()), None).await;
     assert_eq!(response.status(), 200);
     let headers = response.headers().clone();
     assert_eq!(headers["content-type"], "image/svg+xml");
@@ -102,106 +107,95 @@ async fn results_images_follow_the_report_s_access_rules() {
     assert!(response.text().await.unwrap().contains(">Repairs</text>"));
 
     // The same state is the same image: revalidation draws nothing; a vote changes it.
-    let again = server
-        .http
-        .get(&svg_url)
-        .bearer_auth(&room.host_key)
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let again = get(
+        &server,
+        &svg_url,
+        Some(room.host_key.as_str()),
+        Some(etag.as_str()),
+    )
+    .await;
     assert_eq!(again.status(), 304);
     let mut late = server.participant(&room.code, None, None).await;
     late.ok(json!({"type": "vote", "activity": poll, "options": [1]}))
         .await;
-    let changed = server
-        .http
-        .get(&svg_url)
-        .bearer_auth(&room.host_key)
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let changed = get(
+        &server,
+        &svg_url,
+        Some(room.host_key.as_str()),
+        Some(etag.as_str()),
+    )
+    .await;
     assert_eq!(changed.status(), 200);
     assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
 
     // Published: anyone.
     host.ok(json!({"type": "publish_report", "published": true}))
         .await;
-    let public = server.http.get(&svg_url).send().await.unwrap();
+    let public = get(&server, &svg_url, None, None).await;
     assert_eq!(public.status(), 200);
-    let png = server.http.get(&png_url).send().await.unwrap();
+    let png = get(&server, &png_url, None, None).await;
     assert_eq!(png.status(), 200);
     assert_eq!(png.headers()["content-type"], "image/png");
     assert_eq!(png.headers()["cache-control"], "no-cache");
     assert!(png.headers().contains_key("etag"));
 
     // What is not there, and what cannot be drawn, say so by code.
-    let unknown = server
-        .http
-        .get(image_url(&server, &room.code, 999, "svg"))
-        .send()
-        .await
-        .unwrap();
+    let unknown = get(
+        &server,
+        &image_url(&server, &room.code, 999, "svg"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(
         error_code(unknown).await,
         (404, "activity_not_found".to_string())
     );
-    let no_room = server
-        .http
-        .get(image_url(&server, "00000000", poll, "png"))
-        .send()
-        .await
-        .unwrap();
+    let no_room = get(
+        &server,
+        &image_url(&server, "00000000", poll, "png"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(
         error_code(no_room).await,
         (404, "room_not_found".to_string())
     );
-    let nothing = server
-        .http
-        .get(image_url(&server, &room.code, timer, "png"))
-        .send()
-        .await
-        .unwrap();
+    let nothing = get(
+        &server,
+        &image_url(&server, &room.code, timer, "png"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(error_code(nothing).await, (404, "no_chart".to_string()));
-    let round = server
-        .http
-        .get(format!("{svg_url}?round=2"))
-        .send()
-        .await
-        .unwrap();
+    let round = get(&server, &format!("{svg_url}?round=2"), None, None).await;
     assert_eq!(
         error_code(round).await,
         (404, "round_not_found".to_string())
     );
     for bad in ["theme=purple", "round=0", "round=first"] {
-        let response = server
-            .http
-            .get(format!("{svg_url}?{bad}"))
-            .send()
-            .await
-            .unwrap();
+        let response = get(&server, &format!("{svg_url}?{bad}"), None, None).await;
         assert_eq!(
             error_code(response).await,
             (400, "invalid_request".to_string()),
             "{bad}"
         );
     }
-    let dark = server
-        .http
-        .get(format!("{svg_url}?theme=dark&round=1"))
-        .send()
-        .await
-        .unwrap();
+    let dark = get(
+        &server,
+        &format!("{svg_url}?theme=dark&round=1"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(dark.status(), 200);
 
     // Unpublished again: closed again.
     host.ok(json!({"type": "publish_report", "published": false}))
         .await;
-    assert_eq!(
-        server.http.get(&svg_url).send().await.unwrap().status(),
-        403
-    );
+    assert_eq!(get(&server, &svg_url, None, None).await.status(), 403);
 }
 
 #[tokio::test]
@@ -321,12 +315,13 @@ async fn the_png_is_a_real_picture_1200_pixels_wide() {
     .await;
     host.ok(json!({"type": "publish_report", "published": true}))
         .await;
-    let response = server
-        .http
-        .get(image_url(&server, &room.code, poll, "png"))
-        .send()
-        .await
-        .unwrap();
+    let response = get(
+        &server,
+        &image_url(&server, &room.code, poll, "png"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let png = response.bytes().await.unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
@@ -346,28 +341,23 @@ async fn png_drawing_is_rate_limited_per_address() {
     host.ok(json!({"type": "publish_report", "published": true}))
         .await;
     let url = image_url(&server, &room.code, poll, "png");
-    let first = server.http.get(&url).send().await.unwrap();
+    let first = get(&server, &url, None, None).await;
     assert_eq!(first.status(), 200);
     let etag = first.headers()["etag"].to_str().unwrap().to_string();
-    assert_eq!(server.http.get(&url).send().await.unwrap().status(), 200);
-    let limited = server.http.get(&url).send().await.unwrap();
+    assert_eq!(get(&server, &url, None, None).await.status(), 200);
+    let limited = get(&server, &url, None, None).await;
     assert!(limited.headers().contains_key("retry-after"));
     assert_eq!(error_code(limited).await, (429, "rate_limited".to_string()));
     // A revalidation draws nothing, so it is not limited; nor are SVGs.
-    let fresh = server
-        .http
-        .get(&url)
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let fresh = get(&server, &url, None, Some(etag.as_str())).await;
     assert_eq!(fresh.status(), 304);
-    let svg = server
-        .http
-        .get(image_url(&server, &room.code, poll, "svg"))
-        .send()
-        .await
-        .unwrap();
+    let svg = get(
+        &server,
+        &image_url(&server, &room.code, poll, "svg"),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(svg.status(), 200);
 }
 
@@ -494,12 +484,7 @@ async fn example_pictures_draw() {
     let save = std::env::var_os("HANDSUP_RESULTS_IMAGES_DIR").map(std::path::PathBuf::from);
     for (name, url) in examples {
         for theme in ["light", "dark"] {
-            let response = server
-                .http
-                .get(format!("{url}?theme={theme}"))
-                .send()
-                .await
-                .unwrap();
+            let response = get(&server, &format!("{url}?theme={theme}"), None, None).await;
             assert_eq!(response.status(), 200, "{name}");
             let png = response.bytes().await.unwrap();
             let (width, _, colours, _) = looks(&png);
