@@ -195,20 +195,33 @@ function layout() {
   );
   put(main, h('h1', { class: 'sr-only', text: t('host.page_title') }), titleForm, toolbar, els.msg, els.grid);
   renderShare();
-  openPanel(sessionStorage.getItem(PANEL_KEY) || null, false);
+  openPanel(remembered(), false);
 }
 
 const PANELS = ['invite', 'embed', 'export', 'session'];
 const PANEL_KEY = 'handsup:console-panel';
 let openName = null;
 
+/** The panel this tab had open (none where storage is blocked). */
+function remembered() {
+  try {
+    return sessionStorage.getItem(PANEL_KEY) || null;
+  } catch {
+    return null;
+  }
+}
+
 /** Opens one of the side panels (or none); the choice lasts while this tab is open. */
 function openPanel(name, focus) {
   if (name && !PANELS.includes(name)) name = null;
   const before = openName;
   openName = name;
-  if (name) sessionStorage.setItem(PANEL_KEY, name);
-  else sessionStorage.removeItem(PANEL_KEY);
+  try {
+    if (name) sessionStorage.setItem(PANEL_KEY, name);
+    else sessionStorage.removeItem(PANEL_KEY);
+  } catch {
+    /* storage blocked: the panel is simply not remembered */
+  }
   for (const n of PANELS) {
     els.panels[n].section.hidden = n !== name;
     els.panelButtons[n].setAttribute('aria-expanded', String(n === name));
