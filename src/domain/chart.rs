@@ -1023,7 +1023,7 @@ impl Canvas {
             self.text(MARGIN + 12.0, self.y, &ends, Anchor::Start, &key);
             self.y += 10.0;
         }
-        let then_share = |mean: f64| (mean - f64::from(scales.min)) / span;
+        let share_of = |mean: f64| (mean - f64::from(scales.min)) / span;
         self.y += 10.0;
         let label_style = self.style(21.0, false, self.colours.text);
         let value_style = self.style(21.0, true, self.colours.text);
@@ -1060,7 +1060,7 @@ impl Canvas {
             self.bar(track_x, bar_y, track, 22.0, self.colours.track);
             match result.mean {
                 Some(mean) => {
-                    let share = (mean - f64::from(scales.min)) / span;
+                    let share = share_of(mean);
                     let fill = self.colours.bar;
                     self.mean_on_track(
                         (track_x, track, bar_y),
@@ -1088,7 +1088,7 @@ impl Canvas {
                 }
             }
             if let Some(then) = then_statement.get(&result.id) {
-                self.then_mark((track_x, track, bar_y), then_share(*then));
+                self.then_mark((track_x, track, bar_y), share_of(*then));
             }
             self.y = top + height;
         }
@@ -1110,7 +1110,7 @@ impl Canvas {
                 let bar_y = top + 12.0;
                 self.bar(track_x, bar_y, track, 22.0, self.colours.track);
                 if let Some(mean) = theme.mean {
-                    let share = (mean - f64::from(scales.min)) / span;
+                    let share = share_of(mean);
                     let fill = self.colours.strong;
                     self.mean_on_track(
                         (track_x, track, bar_y),
@@ -1122,7 +1122,7 @@ impl Canvas {
                     );
                 }
                 if let Some(then) = then_theme.get(theme.theme.as_str()) {
-                    self.then_mark((track_x, track, bar_y), then_share(*then));
+                    self.then_mark((track_x, track, bar_y), share_of(*then));
                 }
                 self.y = top + 44.0;
             }

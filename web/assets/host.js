@@ -11,7 +11,7 @@ import { clock } from './kinds/common.js';
 import { MAX_TITLE_CHARS } from './kinds/limits.js';
 import { saveTemplate } from './templates.js';
 import {
-  KINDS, answerable, formKit, kindEditor, kindPreview, kindStats, kindModeration, kindMeta, kindDetail, extraControls, sessionControls, pacingControls, screenDrive,
+  KINDS, answerable, formKit, kindEditor, kindPreview, kindStats, kindModeration, kindMeta, extraControls, sessionControls, pacingControls, screenDrive,
 } from './kinds/console.js';
 
 const code = codeFromPath();
@@ -547,14 +547,11 @@ function renderDetail() {
     const button = (action, cls) => h('button', { class: cls, type: 'button', 'data-key': action.key, text: action.label, onclick: (e) => action.run(e.currentTarget) });
     const primary = next ? actions.get(next) : null;
     const others = [...actions.values()].filter((x) => x.key !== next);
-    const extra = kindDetail(a, (label, key, onclick) => h('button', { class: 'btn', type: 'button', 'data-key': key, text: label, onclick }), hctx);
     const path = steps(a);
     const states = [
       live ? h('span', { class: 'pill live', text: t('host.on_screen_now') }) : h('span', { class: 'pill', text: t('host.not_on_screen') }),
       answerable(a) ? h('span', { class: a.voting_open ? 'pill ok' : 'pill', text: phaseWord(a.voting_open ? 'open' : 'closed', a) }) : null,
       answerable(a) ? h('span', { class: a.results_shown ? 'pill ok' : 'pill', text: a.results_shown ? t('host.results_visible') : t('host.results_hidden') }) : null,
-      // The ideas phase is in the words above; other kinds' own states follow.
-      ...(a.kind === 'ideas' ? [] : extra.states),
     ];
     els.stats = h('p', { class: 'stats' });
     els.preview = h('div', { class: 'preview' });
@@ -582,7 +579,7 @@ function renderDetail() {
         primary
           ? h('div', { class: 'next-step' }, button(primary, 'btn primary big'), primary.hint ? h('p', { class: 'hint', text: primary.hint }) : null)
           : null,
-        h('div', { class: 'controls', role: 'group', 'aria-label': t('host.controls_label') }, others.map((x) => button(x, 'btn')), a.kind === 'ideas' ? [] : extra.controls),
+        h('div', { class: 'controls', role: 'group', 'aria-label': t('host.controls_label') }, others.map((x) => button(x, 'btn'))),
         els.extra,
         els.screenDrive,
         els.stats,

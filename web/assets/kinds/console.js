@@ -291,14 +291,6 @@ export function kindMeta(a) {
 }
 
 /**
- * What a kind adds to the detail panel: `controls` after voting and results (the ideas phase
- * switch) and `states` after their pills. `button(label, key, onclick)` makes a control button.
- */
-export function kindDetail(a, button, hctx) {
-  return MODS[a.kind]?.detail?.(a, button, hctx) ?? { controls: [], states: [] };
-}
-
-/**
  * Controls below the common ones: the kind's own (start a quiz, run a timer, the Q&A side lane),
  * then a countdown that closes voting, whether phones see results, and resetting into a new round.
  */

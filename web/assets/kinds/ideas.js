@@ -396,21 +396,6 @@ export function deckMeta(a) {
   return [t(a.phase === 'vote' ? 'host.phase_vote_short' : 'host.phase_collect_short')];
 }
 
-/** The detail panel's extra control (switch phase) and state pill (the phase). */
-export function detail(a, button, hctx) {
-  const toVote = a.phase !== 'vote';
-  return {
-    controls: [
-      button(toVote ? t('host.start_dot_voting') : t('host.back_to_collecting'), 'd-phase', (e) =>
-        hctx.cmd({ type: 'set_ideas_phase', activity: a.id, phase: toVote ? 'vote' : 'collect' }, e.currentTarget).then(
-          (ok) => ok && hctx.say(t(toVote ? 'host.phase_now_vote' : 'host.phase_now_collect')),
-        ),
-      ),
-    ],
-    states: [h('span', { class: 'pill', text: t(a.phase === 'vote' ? 'host.phase_vote' : 'host.phase_collect') })],
-  };
-}
-
 /**
  * Merge duplicates (pick one, then the one it goes into) and hide or bring back suggestions. The
  * idea picked first is kept on `box` (`_from`), which lives as long as the detail panel.

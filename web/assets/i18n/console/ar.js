@@ -284,8 +284,6 @@ export default {
   'host.back_to_collecting': 'العودة إلى جمع الاقتراحات',
   'host.results_visible': 'النتائج على الشاشة',
   'host.results_hidden': 'النتائج مخفية',
-  'host.phase_collect': 'جمع الاقتراحات',
-  'host.phase_vote': 'التصويت بالنقاط',
   'host.voting_now_open': 'فُتح التصويت',
   'host.voting_now_closed': 'أُغلق التصويت',
   'host.results_now_shown': 'النتائج ظاهرة الآن للحضور',

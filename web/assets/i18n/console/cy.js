@@ -288,8 +288,6 @@ export default {
   'host.back_to_collecting': 'Yn ôl i gasglu',
   'host.results_visible': 'Canlyniadau ar y sgrin',
   'host.results_hidden': 'Canlyniadau wedi’u cuddio',
-  'host.phase_collect': 'Casglu awgrymiadau',
-  'host.phase_vote': 'Pleidleisio â dotiau',
   'host.voting_now_open': 'Mae’r pleidleisio ar agor',
   'host.voting_now_closed': 'Mae’r pleidleisio wedi cau',
   'host.results_now_shown': 'Mae’r gynulleidfa’n gallu gweld y canlyniadau',

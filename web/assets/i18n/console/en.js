@@ -186,8 +186,6 @@ export default {
   'host.back_to_collecting': 'Back to collecting',
   'host.results_visible': 'Results on screen',
   'host.results_hidden': 'Results hidden',
-  'host.phase_collect': 'Collecting suggestions',
-  'host.phase_vote': 'Dot voting',
   'host.voting_now_open': 'Voting is open',
   'host.voting_now_closed': 'Voting is closed',
   'host.results_now_shown': 'Results are visible to the audience',

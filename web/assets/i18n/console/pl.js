@@ -295,8 +295,6 @@ export default {
   'host.back_to_collecting': 'Wróć do zbierania',
   'host.results_visible': 'Wyniki na ekranie',
   'host.results_hidden': 'Wyniki ukryte',
-  'host.phase_collect': 'Zbieranie propozycji',
-  'host.phase_vote': 'Głosowanie kropkami',
   'host.voting_now_open': 'Głosowanie jest otwarte',
   'host.voting_now_closed': 'Głosowanie jest zamknięte',
   'host.results_now_shown': 'Wyniki są widoczne dla uczestników',

@@ -286,8 +286,6 @@ export default {
   'host.back_to_collecting': 'دوبارہ تجاویز جمع کریں',
   'host.results_visible': 'نتائج اسکرین پر',
   'host.results_hidden': 'نتائج چھپے ہوئے ہیں',
-  'host.phase_collect': 'تجاویز جمع ہو رہی ہیں',
-  'host.phase_vote': 'نقطوں سے ووٹنگ',
   'host.voting_now_open': 'ووٹنگ کھل گئی ہے',
   'host.voting_now_closed': 'ووٹنگ بند ہو گئی ہے',
   'host.results_now_shown': 'نتائج اب حاضرین کو نظر آ رہے ہیں',
